@@ -1,0 +1,32 @@
+"""Where the files the grader ships with are: the reference and the template.
+
+From a source checkout (or an editable install) they are the repository's
+top-level ``reference/`` and ``student_template/``; an installed wheel
+carries them under ``grader/_bundled/``.
+"""
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _folder(name):
+    for candidate in (_PACKAGE / "_bundled" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def reference_file():
+    """The reference solution, or None where it is not shipped (the handout)."""
+    folder = _folder("reference")
+    path = folder / "word2vec.py" if folder else None
+    return path if path and path.is_file() else None
+
+
+def template_folder():
+    """The starter ``word2vec.py`` and the course's ``utils/`` package."""
+    folder = _folder("student_template")
+    if folder is None:
+        raise FileNotFoundError("the grader's student_template/ folder is missing from this install")
+    return folder

@@ -1,0 +1,97 @@
+"""Grade one submission: run the catalogue against it, in its sandbox."""
+
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from grader import catalogue
+from grader.checks import Failed
+from grader.config import Settings
+from grader.feedback import say
+from grader.oracle import Oracle, load_reference
+from grader.results import GradingRun, TestResult
+from grader.returned import Problem
+from grader.sandbox import Sandbox
+from grader.session import Session
+
+FUNCTION_NAMES = {"sigmoid": "sigmoid", "naive_softmax": "naiveSoftmaxLossAndGradient",
+                  "neg_sampling": "negSamplingLossAndGradient", "skipgram": "skipgram"}
+
+
+def selected_tests(hidden):
+    return [t for t in catalogue.TESTS if hidden or t.__visibility__ == catalogue.PUBLIC]
+
+
+def import_failure_text(status, path):
+    name = Path(path).name
+    if status.lost is not None:
+        text = f"{name} could not be imported: {status.lost.detail}."
+        if status.lost.kind == "timeout":
+            text += ("\nIs a long computation running at the top level of the file? Put it under "
+                     "if __name__ == \"__main__\":")
+        return text
+    error = status.error or {}
+    if error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
+        text = f"{name} has a {error['type']} at line {error.get('line')}: {error.get('message')}"
+        if error.get("text"):
+            text += f"\n    {error['text'].strip()}"
+        return text
+    text = f"{name} raised {error.get('type', 'an exception')} while being imported: {error.get('message', '')}"
+    frames = error.get("frames") or []
+    if frames:
+        text += f"\n  at line {frames[-1].get('line')}: {str(frames[-1].get('code', '')).strip()}"
+    if error.get("type") == "ModuleNotFoundError":
+        text += "\n  Only numpy and the course's utils package are available to the grader."
+    if error.get("type") == "SystemExit":
+        text += "\n  The file calls exit() at import time; remove it."
+    return text
+
+
+def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None):
+    """Grade ``submission`` (a path to word2vec.py) and return a GradingRun."""
+    settings = settings or Settings(**({} if seed is None else {"seed": seed}), hidden=hidden)
+    started = time.monotonic()
+    run = GradingRun(submission=str(submission), seed=settings.seed, hidden=settings.hidden)
+    tests = selected_tests(settings.hidden)
+    run.tests = [TestResult(t.__number__, t.__doc__.strip().splitlines()[0], tuple(t.__tags__),
+                            float(t.__weight__), t.__visibility__) for t in tests]
+    oracle = Oracle(load_reference(reference))
+    with Sandbox(submission, settings.limits, launcher) as sandbox:
+        status = sandbox.check_import()
+        if not status.ok:
+            run.summary = import_failure_text(status, submission)
+            for result in run.tests:
+                result.output = "Not run: the submission could not be imported (see the summary)."
+        else:
+            _run_tests(run, tests, Session(sandbox, oracle, settings), status.functions)
+        run.execution_time = time.monotonic() - started
+    if sandbox.output:
+        run.printed = "\n".join(sandbox.output)
+    return run
+
+
+def _run_tests(run, tests, session, functions):
+    missing = {tag: name for tag, name in FUNCTION_NAMES.items() if functions.get(name) != "ok"}
+    if missing:
+        run.summary = "\n".join(f"{name} is {functions.get(name, 'missing').replace('ok', 'present')} in the "
+                                f"submission; its tests score 0." for name in missing.values())
+    passed = {}
+    for test, result in zip(tests, run.tests):
+        if result.function in missing:
+            result.output = f"Not run: {missing[result.function]} is not defined as a function in the submission."
+        elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
+            result.output = say("gated", test=f"test {result.number}", needs=test.__requires__)
+        else:
+            try:
+                note = test(session)
+                result.passed, result.score = True, result.max_score
+                result.output = f"Passed. {note}" if note else "Passed."
+            except (Failed, Problem) as failure:
+                result.output = str(failure)
+            except Exception:
+                print(f"grader error in test {result.number}:\n{traceback.format_exc()}", file=sys.stderr)
+                result.output = ("The grader hit an internal error on this test; course staff "
+                                 "have the details. It is not counted against you yet.")
+                run.internal_error = True
+        passed[result.number] = result.passed

@@ -1,0 +1,100 @@
+"""Test results and the Gradescope results.json they become.
+
+Only the trusted process builds these, and ``write_results`` is the one
+place results.json is written: once, atomically, never through a link.
+"""
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class TestResult:
+    """One test's outcome. ``output`` is the student-facing feedback."""
+
+    number: str
+    name: str
+    tags: tuple
+    max_score: float
+    visibility: str
+    score: float = 0.0
+    passed: bool = False
+    output: str = ""
+
+    @property
+    def status(self):
+        return "passed" if self.passed else "failed"
+
+    @property
+    def function(self):
+        return self.tags[0]
+
+    def to_json(self):
+        return {"number": self.number, "name": self.name, "score": self.score,
+                "max_score": self.max_score, "status": self.status, "output": self.output,
+                "tags": list(self.tags), "visibility": self.visibility}
+
+
+@dataclass
+class GradingRun:
+    submission: str
+    seed: int
+    hidden: bool
+    tests: list = field(default_factory=list)
+    summary: str = ""              # submission-wide messages (import failure, missing functions)
+    execution_time: float = 0.0
+    internal_error: bool = False
+
+    @property
+    def score(self):
+        return 0.0 if self.internal_error else round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self):
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    @property
+    def all_passed(self):
+        return not self.internal_error and all(t.passed for t in self.tests)
+
+    def by_function(self):
+        totals = {}
+        for t in self.tests:
+            got, out_of = totals.get(t.function, (0.0, 0.0))
+            totals[t.function] = (got + t.score, out_of + t.max_score)
+        return totals
+
+    def results_json(self, output=""):
+        return {"score": self.score, "execution_time": round(float(self.execution_time), 3),
+                "output": output, "output_format": "text", "test_output_format": "text",
+                "tests": [t.to_json() for t in self.tests]}
+
+
+def grader_failure_json(message):
+    """What Gradescope gets when the grader itself broke: a zero and a clear word."""
+    return {"score": 0.0, "execution_time": 0.0, "output_format": "text",
+            "output": "The autograder hit an internal error and could not grade this submission. "
+                      f"Please contact course staff. ({message})",
+            "tests": []}
+
+
+def write_results(path, results):
+    """Write results.json atomically; replace whatever (file or link) was there."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(prefix=".results-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(results, out, indent=2, allow_nan=False)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)      # rename replaces a symlink itself, never its target
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise

@@ -1,0 +1,131 @@
+"""What a student's function gave back, validated on the trusted side.
+
+The worker only reports; this module turns its reports into plain float64
+arrays, or into a ``Problem`` that says in the student's terms what came
+back and what was expected.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from grader import wire
+from grader.sandbox import MAX_ARRAY_ELEMENTS, WorkerLost
+
+
+@dataclass
+class Problem(Exception):
+    """The submission did something other than return usable numbers."""
+
+    message: str
+    kind: str = "problem"       # "exception" | "timeout" | "crashed" | "type" | "problem"
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass
+class Call:
+    """One call of a student function: its report, still unvalidated."""
+
+    value: dict = None
+    error: dict = None
+    warnings: list = field(default_factory=list)
+    draws: int = None
+    inputs_after: list = None
+    calls: list = None
+
+    @classmethod
+    def from_reply(cls, item):
+        if not isinstance(item, dict):
+            return cls(error={"type": "ProtocolError", "message": "malformed reply"})
+        return cls(value=item.get("value"), error=item.get("error"),
+                   warnings=[str(w)[:200] for w in item.get("warnings") or [] if isinstance(w, str)][:5],
+                   draws=item.get("draws") if isinstance(item.get("draws"), int) else None,
+                   inputs_after=item.get("inputs_after") if isinstance(item.get("inputs_after"), list) else None,
+                   calls=item.get("calls") if isinstance(item.get("calls"), list) else None)
+
+    @classmethod
+    def lost(cls, lost: WorkerLost):
+        return cls(error={"type": "WorkerLost", "kind": lost.kind, "message": lost.detail})
+
+
+def exception_text(function, error):
+    """A one-paragraph account of an exception, a hang or a crash."""
+    if error.get("type") == "WorkerLost":
+        return f"{function}: {error.get('message')}"
+    text = f"{function} raised {error.get('type', 'an exception')}: {error.get('message', '')}".rstrip(": ")
+    frames = [f for f in error.get("frames") or [] if isinstance(f, dict)]
+    if frames:
+        last = frames[-1]
+        text += f"\n  at line {last.get('line')} in {last.get('function')}: {str(last.get('code', '')).strip()}"
+    if error.get("type") == "SystemExit":
+        text += "\n  (the submission called exit() or sys.exit(); remove it from the graded functions)"
+    return text
+
+
+def raise_for_error(function, call: Call):
+    if call.error is not None:
+        kind = call.error.get("kind", "exception") if call.error.get("type") == "WorkerLost" else "exception"
+        raise Problem(exception_text(function, call.error), kind)
+
+
+def describe_kind(value):
+    """How to name an unusable returned value in a message."""
+    kind = value.get("kind")
+    if kind == "none":
+        return "None (is the function still the unfilled template?)"
+    if kind == "sequence":
+        return f"a {value.get('type')} of length {value.get('length')}"
+    if kind == "number":
+        shape = tuple(value.get("shape") or ())
+        return f"an array of shape {shape}" if shape else f"a {value.get('type')}"
+    return f"a {value.get('type', 'value of unknown type')}"
+
+
+def as_array(value, name):
+    """A returned number or array as float64, or a Problem naming ``name``."""
+    if not isinstance(value, dict):
+        raise Problem(f"{name}: the grading process sent an unreadable value", "type")
+    if value.get("kind") != "number":
+        raise Problem(f"{name} is {describe_kind(value)}; expected numbers (a float or a numpy array)", "type")
+    try:
+        return wire.decode_array(value, MAX_ARRAY_ELEMENTS)
+    except wire.WireError as exc:
+        raise Problem(f"{name}: {exc}", "type") from None
+
+
+def as_triple(function, call: Call, names):
+    """Unpack (loss, gradCenter, gradOutside) from a loss-function call."""
+    raise_for_error(function, call)
+    value = call.value
+    if not isinstance(value, dict) or value.get("kind") != "sequence" or value.get("length") != 3:
+        got = describe_kind(value) if isinstance(value, dict) else "nothing readable"
+        raise Problem(f"{function} returned {got}; expected a tuple of three: ({', '.join(names)})", "type")
+    return tuple(as_array(item, name) for item, name in zip(value["items"], names))
+
+
+def inputs_after(call: Call, index):
+    """An input array as the student's call left it, or None if not reported."""
+    if call.inputs_after is None or index >= len(call.inputs_after) or call.inputs_after[index] is None:
+        return None
+    try:
+        return wire.decode_array(call.inputs_after[index], MAX_ARRAY_ELEMENTS)
+    except wire.WireError:
+        return None
+
+
+def fit_shape(got, expected_shape):
+    """Drop singleton axes so a (d, 1) gradient can still be compared by value.
+
+    Returns (array, note): note says what was reshaped, or is None.
+    """
+    if got.shape == tuple(expected_shape):
+        return got, None
+    squeezed = np.squeeze(got)
+    target = np.squeeze(np.zeros(expected_shape)).shape
+    if squeezed.shape == target and squeezed.size == int(np.prod(expected_shape)):
+        return squeezed.reshape(expected_shape), (
+            f"shape {got.shape} compared as {tuple(expected_shape)} (singleton axes dropped; "
+            "the shape test checks the exact shape)")
+    return got, None

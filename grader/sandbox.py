@@ -1,0 +1,284 @@
+"""Trusted side of the process boundary: start, talk to and kill the worker.
+
+The worker is a fresh ``python -I -m grader.worker`` process (exec'd, never
+forked from this one, which may hold the reference). This module sends it
+requests, waits with a deadline, and hands back the raw replies; it never
+imports the submission and never unpickles anything.
+"""
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import wire
+from grader.config import Limits
+
+from grader.bundle import template_folder
+# Large enough for any (V, d) the catalogue uses, small enough to refuse floods.
+MAX_ARRAY_ELEMENTS = 2_000_000
+
+
+class WorkerLost(Exception):
+    """The worker died, hung or broke the protocol; ``kind`` says which."""
+
+    def __init__(self, kind, detail):
+        super().__init__(detail)
+        self.kind = kind          # "timeout" | "crashed" | "protocol"
+        self.detail = detail
+
+
+@dataclass
+class ImportStatus:
+    ok: bool
+    functions: dict = field(default_factory=dict)
+    error: dict = None            # the worker's description of the exception
+    lost: WorkerLost = None       # the worker died or hung while importing
+
+
+class OutputDrain(threading.Thread):
+    """Reads a worker pipe to the end, keeping a bounded excerpt."""
+
+    def __init__(self, stream, keep):
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.keep = keep
+        self.kept = bytearray()
+        self.total = 0
+
+    def run(self):
+        try:
+            while True:
+                chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                room = self.keep - len(self.kept)
+                if room > 0:
+                    self.kept += chunk[:room]
+        except (OSError, ValueError):
+            pass
+
+    def excerpt(self):
+        text = self.kept.decode("utf-8", "replace")
+        if self.total > len(self.kept):
+            text += f"\n... ({self.total - len(self.kept)} more bytes not shown)"
+        return text
+
+
+def worker_environment():
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
+           "PYTHONHASHSEED": "0", "HOME": "/tmp"}
+    # One BLAS thread: the memory limit holds and timings stay comparable.
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[name] = "1"
+    return env
+
+
+class Worker:
+    """One live sandboxed process and its two pipes."""
+
+    def __init__(self, submission, limits: Limits, launcher=None):
+        self.limits = limits
+        request_read, self._request_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        config = {
+            "submission": str(submission),
+            "utils_parent": str(template_folder()),
+            "request_fd": request_read,
+            "reply_fd": reply_write,
+            "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
+                       "processes": limits.processes, "file_bytes": limits.file_bytes,
+                       "open_files": limits.open_files},
+        }
+        command = [sys.executable, "-I", "-m", "grader.worker", json.dumps(config)]
+        popen_options = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, pass_fds=(request_read, reply_write),
+                             start_new_session=True, env=worker_environment(),
+                             cwd=str(Path(submission).parent))
+        if launcher is not None:
+            command, popen_options = launcher.prepare(command, popen_options)
+        try:
+            self.process = subprocess.Popen(command, **popen_options)
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        self.launcher = launcher
+        self.stdout = OutputDrain(self.process.stdout, limits.output_bytes)
+        self.stderr = OutputDrain(self.process.stderr, limits.output_bytes)
+        self.stdout.start()
+        self.stderr.start()
+        self._buffer = bytearray()
+
+    def send(self, message):
+        data = wire.pack_frame(message)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._request_write, view)
+                view = view[written:]
+        except (BrokenPipeError, OSError):
+            raise WorkerLost("crashed", self._exit_description()) from None
+
+    def receive(self, seconds):
+        deadline = time.monotonic() + seconds
+        while True:
+            if len(self._buffer) >= wire.HEADER.size:
+                (length,) = wire.HEADER.unpack(self._buffer[:wire.HEADER.size])
+                if length > self.limits.reply_bytes:
+                    raise WorkerLost("protocol", f"the worker sent a reply of {length} bytes, "
+                                                 f"over the {self.limits.reply_bytes}-byte limit")
+                end = wire.HEADER.size + length
+                if len(self._buffer) >= end:
+                    body = bytes(self._buffer[wire.HEADER.size:end])
+                    del self._buffer[:end]
+                    try:
+                        return wire.unpack_body(body)
+                    except wire.WireError as exc:
+                        raise WorkerLost("protocol", str(exc)) from None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerLost("timeout", f"no answer within {seconds:g} s")
+            ready, _, _ = select.select([self._reply_read], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._reply_read, 1 << 20)
+            if not chunk:
+                raise WorkerLost("crashed", self._exit_description())
+            self._buffer += chunk
+
+    def _exit_description(self):
+        try:
+            code = self.process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return "the grading process stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            reason = {"SIGKILL": " (killed: memory or CPU limit?)", "SIGSEGV": " (segmentation fault)",
+                      "SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)"}.get(name, "")
+            return f"the grading process was ended by {name}{reason}"
+        return f"the grading process exited with status {code} (exit() or os._exit() in the submission?)"
+
+    def kill(self):
+        """End the worker and everything it started."""
+        for fd in (self._request_write, self._reply_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.launcher is not None:
+            self.launcher.kill_leftovers()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stdout.join(timeout=1)
+        self.stderr.join(timeout=1)
+
+
+class Sandbox:
+    """The student's module behind a process boundary, with a fresh worker on demand.
+
+    A timeout, crash or protocol breach costs only the request it happened
+    in: the worker is killed and the next request starts a new one. A
+    function that hung once is not called again, so a hang costs its time
+    limit once, not once per test.
+    """
+
+    def __init__(self, submission, limits: Limits, launcher=None):
+        self.submission = Path(submission).resolve()
+        self.limits = limits
+        self.launcher = launcher
+        self._worker = None
+        self._next_id = 0
+        self.import_status = None
+        self.hung = {}               # function name -> WorkerLost
+        self.started_at = time.monotonic()
+        self.output = []             # excerpts of what the submission printed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _start(self):
+        worker = Worker(self.submission, self.limits, self.launcher)
+        try:
+            hello = worker.receive(self.limits.import_seconds)
+        except WorkerLost as lost:
+            self._retire(worker)
+            if lost.kind == "timeout":
+                lost = WorkerLost("timeout", f"importing the submission took longer than "
+                                             f"{self.limits.import_seconds:g} s")
+            self.import_status = ImportStatus(ok=False, lost=lost)
+            return None
+        if not isinstance(hello, dict) or not hello.get("ready"):
+            error = hello.get("error") if isinstance(hello, dict) else None
+            self._retire(worker)
+            self.import_status = ImportStatus(ok=False, error=error if isinstance(error, dict) else
+                                              {"type": "ProtocolError", "message": "bad greeting"})
+            return None
+        functions = hello.get("functions") if isinstance(hello.get("functions"), dict) else {}
+        self.import_status = ImportStatus(ok=True, functions=functions)
+        return worker
+
+    def _retire(self, worker):
+        worker.kill()
+        for drain in (worker.stdout, worker.stderr):
+            text = drain.excerpt()
+            if text.strip():
+                self.output.append(text)
+
+    def check_import(self):
+        if self.import_status is None:
+            self._worker = self._start()
+        return self.import_status
+
+    def request(self, function, calls, **options):
+        """Send one batch of calls; return the worker's reply dict or raise WorkerLost."""
+        if function in self.hung:
+            raise self.hung[function]
+        if time.monotonic() - self.started_at > self.limits.total_seconds:
+            raise WorkerLost("timeout", "the grading run used up its total time budget")
+        if self._worker is None:
+            if self.import_status is not None and not self.import_status.ok:
+                raise WorkerLost("crashed", "the submission could not be imported")
+            self._worker = self._start()
+            if self._worker is None:
+                raise WorkerLost("crashed", "the submission could not be imported")
+        self._next_id += 1
+        message = dict(options, op="call", id=self._next_id, function=function, calls=calls)
+        try:
+            self._worker.send(message)
+            reply = self._worker.receive(self.limits.call_seconds)
+            if not isinstance(reply, dict) or reply.get("id") != self._next_id:
+                raise WorkerLost("protocol", "the worker answered out of turn")
+            return reply
+        except WorkerLost as lost:
+            self._retire(self._worker)
+            self._worker = None
+            if lost.kind == "timeout":
+                lost = WorkerLost("timeout", f"{function} did not return within "
+                                             f"{self.limits.call_seconds:g} s (an endless loop?)")
+                self.hung[function] = lost
+            raise lost
+
+    def close(self):
+        if self._worker is not None:
+            try:
+                self._worker.send({"op": "stop"})
+            except WorkerLost:
+                pass
+            self._retire(self._worker)
+            self._worker = None

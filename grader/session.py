@@ -1,0 +1,140 @@
+"""One submission's grading context: its sandbox, the oracle and shared calls.
+
+Tests ask for case sets by name. Each set is generated once from the seed,
+sent to the worker in one request, and answered by the reference once, so
+the loss, gradient and shape tests of a function share the same calls.
+"""
+
+import numpy as np
+
+from grader import cases, finite_differences, wire
+from grader.returned import Call
+from grader.sandbox import WorkerLost
+
+SIGMOID = "sigmoid"
+NAIVE = "naiveSoftmaxLossAndGradient"
+NEG = "negSamplingLossAndGradient"
+SKIPGRAM = "skipgram"
+
+
+def case_sets(settings):
+    """Case-set name -> (function name, zero-argument generator of cases)."""
+    s = settings.sizes
+    K = s.public_K[0]
+    return {
+        "sigmoid.values": (SIGMOID, lambda rng: cases.sigmoid_values(rng)),
+        "sigmoid.extremes": (SIGMOID, lambda rng: cases.sigmoid_extremes(rng)),
+        "sigmoid.hidden": (SIGMOID, lambda rng: cases.sigmoid_hidden(rng)),
+        "naive.public": (NAIVE, lambda rng: cases.naive_cases(rng, s.public_shapes, "public")),
+        "naive.hidden": (NAIVE, lambda rng: cases.naive_cases(rng, s.hidden_shapes, "random")),
+        "naive.stable": (NAIVE, lambda rng: cases.naive_stable(rng, s.stable_score, s.stable_spread)),
+        "naive.fd": (NAIVE, lambda rng: cases.naive_cases(rng, [s.fd_shape], "gradient check")),
+        "neg.distinct": (NEG, lambda rng: cases.neg_cases(
+            rng, [(11, 16, None, False), (14, 14, None, False), (25, 6, K, False)], "public")),
+        "neg.repeated": (NEG, lambda rng: cases.neg_cases(
+            rng, [(6, 5, None, True), (12, 4, K, True), (4, 8, None, True)], "public")),
+        "neg.other_K": (NEG, lambda rng: cases.neg_cases(
+            rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)],
+            "public")),
+        "neg.fd": (NEG, lambda rng: cases.neg_cases(rng, [s.fd_shape + (None, True)], "gradient check")),
+        "neg.hidden": (NEG, lambda rng: cases.neg_hidden(rng, 5, s.neg_score_scale)),
+        "skipgram.public": (SKIPGRAM, lambda rng: cases.skipgram_public(rng, s.skipgram_vocab, s.skipgram_dim)),
+        "skipgram.repeats": (SKIPGRAM, lambda rng: cases.skipgram_repeats(rng, s.skipgram_vocab, s.skipgram_dim)),
+        "skipgram.hidden": (SKIPGRAM, lambda rng: cases.skipgram_hidden(
+            rng, s.skipgram_hidden_vocab, s.skipgram_dim)),
+    }
+
+
+def encode_call(function, case):
+    """The worker-side call for one case: args, with placeholders for stand-ins."""
+    if function == SIGMOID:
+        return {"args": [wire.encode_input(case.x)]}
+    if function == SKIPGRAM:
+        V, d = case.outsideVectors.shape
+        return {"args": [wire.encode_input(case.currentCenterWord), wire.encode_input(case.windowSize),
+                         wire.encode_input(list(case.outsideWords)), wire.encode_input(dict(case.word2Ind)),
+                         wire.encode_array(case.centerWordVectors), wire.encode_array(case.outsideVectors),
+                         {"dataset": True},
+                         {"standin": {"seed": case.standin_seed, "vocab_size": V, "dim": d}}]}
+    call = {"args": [wire.encode_array(case.centerWordVec), wire.encode_input(case.outsideWordIdx),
+                     wire.encode_array(case.outsideVectors), {"dataset": True}],
+            "stream": list(case.stream), "reseed": case.reseed}
+    if case.K is not None:
+        call["kwargs"] = {"K": wire.encode_input(case.K)}
+    return call
+
+
+class Session:
+    def __init__(self, sandbox, oracle, settings):
+        self.sandbox = sandbox
+        self.oracle = oracle
+        self.settings = settings
+        self._sets = case_sets(settings)
+        self._memo = {}
+
+    def _once(self, key, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def function_of(self, name):
+        return self._sets[name][0]
+
+    def cases(self, name):
+        generate = self._sets[name][1]
+        return self._once(("cases", name), lambda: generate(cases.rng_for(self.settings.seed, name)))
+
+    def student(self, name):
+        """The student's Call for each case of the set (one worker request)."""
+        function = self.function_of(name)
+
+        def ask():
+            batch = [encode_call(function, case) for case in self.cases(name)]
+            return self._request(function, batch, return_inputs=True, trusted_sigmoid=(function == NEG))
+        return self._once(("student", name), ask)
+
+    def expected(self, name):
+        function = self.function_of(name)
+
+        def answer():
+            if function == SIGMOID:
+                return [self.oracle.sigmoid(c) for c in self.cases(name)]
+            if function == SKIPGRAM:
+                return [self.oracle.skipgram(c) for c in self.cases(name)]
+            return [self.oracle.loss(function, c) for c in self.cases(name)]
+        return self._once(("expected", name), answer)
+
+    def losses_at(self, name, index, dirs):
+        """The student's loss at x +- h u for each direction (finite differences)."""
+        function = self.function_of(name)
+        case = self.cases(name)[index]
+        batch = []
+        for direction in dirs:
+            for center, outside in finite_differences.points(case.centerWordVec, case.outsideVectors, direction):
+                call = encode_call(function, case)
+                call["args"][0] = wire.encode_array(center)
+                call["args"][2] = wire.encode_array(outside)
+                batch.append(call)
+        return self._request(function, batch, only_loss=True, trusted_sigmoid=(function == NEG))
+
+    def fd_rng(self, name, index):
+        return cases.rng_for(self.settings.seed, f"{name}#{index}.directions")
+
+    def _request(self, function, batch, **options):
+        try:
+            reply = self.sandbox.request(function, batch, **options)
+        except WorkerLost as lost:
+            return [Call.lost(lost)] * len(batch)
+        if "failed" in reply:
+            return [Call(error=reply["failed"])] * len(batch)
+        results = reply.get("results")
+        if not isinstance(results, list) or len(results) != len(batch):
+            return [Call.lost(WorkerLost("protocol", "the worker sent the wrong number of results"))] * len(batch)
+        return [Call.from_reply(item) for item in results]
+
+
+def as_scalar(array):
+    """A loss as a float, accepting extra singleton axes."""
+    if array.size != 1:
+        return None
+    return float(np.asarray(array).reshape(-1)[0])

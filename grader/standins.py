@@ -1,0 +1,88 @@
+"""Trusted stand-ins handed to student code, identical on both sides.
+
+The worker passes them to the student's functions; the trusted process
+passes the same ones to the reference, so both see identical negative
+samples and identical loss values.
+"""
+
+import operator
+
+import numpy as np
+
+
+class DatasetExhausted(RuntimeError):
+    pass
+
+
+class ScriptedDataset:
+    """A dataset whose ``sampleTokenIdx`` replays a stream the grader chose."""
+
+    def __init__(self, stream):
+        self._stream = [int(i) for i in stream]
+        self.draws = 0
+
+    def sampleTokenIdx(self):
+        if self.draws >= len(self._stream):
+            raise DatasetExhausted(
+                f"dataset.sampleTokenIdx() was called {self.draws + 1} times; the grader "
+                f"scripted {len(self._stream)} draws, more than K negative samples need. "
+                "Draw negative samples only through getNegativeSamples(outsideWordIdx, dataset, K).")
+        token = self._stream[self.draws]
+        self.draws += 1
+        return token
+
+
+def trusted_sigmoid(x):
+    """A correct sigmoid that replaces the student's during loss tests."""
+    x = np.asarray(x, dtype=np.float64)
+    e = np.exp(-np.abs(x))                      # never overflows
+    s = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return s[()] if s.ndim == 0 else s
+
+
+def standin_values(seed, outsideWordIdx, vocab_size, dim):
+    """The (loss, gradCenterVec, gradOutsideVecs) the stand-in returns.
+
+    Keyed by the outside index, so repeats of a word return the same values,
+    like a real loss function, and every word's values differ.
+    """
+    rng = np.random.default_rng([seed, outsideWordIdx])
+    loss = float(rng.uniform(0.5, 3.0))
+    return loss, rng.standard_normal(dim), rng.standard_normal((vocab_size, dim))
+
+
+class RecordingLoss:
+    """Stands in for ``word2vecLossAndGradient`` when skipgram is graded.
+
+    It accepts the real loss functions' parameters by position or keyword,
+    records what it was given, and returns pseudo-random values.
+    """
+
+    def __init__(self, seed, vocab_size, dim, dataset):
+        self.seed = seed
+        self.vocab_size = vocab_size
+        self.dim = dim
+        self.dataset = dataset
+        self.calls = []
+
+    def __call__(self, centerWordVec, outsideWordIdx, outsideVectors, dataset=None, K=None):
+        record = {
+            "outsideWordIdx": _index_or_repr(outsideWordIdx),
+            "centerWordVec": np.array(centerWordVec, dtype=np.float64, copy=True),
+            "outsideVectors": np.array(outsideVectors, dtype=np.float64, copy=True),
+            "same_dataset": dataset is self.dataset,
+        }
+        self.calls.append(record)
+        index = record["outsideWordIdx"]
+        if not isinstance(index, int) or not 0 <= index < self.vocab_size:
+            raise TypeError(
+                f"word2vecLossAndGradient was given outsideWordIdx={index!r}; "
+                f"expected an integer index from 0 to {self.vocab_size - 1} (word2Ind[word])")
+        return standin_values(self.seed, index, self.vocab_size, self.dim)
+
+
+def _index_or_repr(value):
+    try:
+        return operator.index(value)
+    except TypeError:
+        return repr(value)[:80]

@@ -1,0 +1,204 @@
+"""Import the submission once, then answer call requests until told to stop."""
+
+import importlib.util
+import json
+import os
+import random
+import resource
+import sys
+import traceback
+import warnings
+
+FUNCTIONS = ("sigmoid", "naiveSoftmaxLossAndGradient", "negSamplingLossAndGradient", "skipgram")
+MESSAGE_CHARS = 500
+
+
+def apply_limits(limits):
+    """Hard limits, set before any student code runs, so it cannot raise them."""
+    for name, value in (("RLIMIT_AS", limits.get("memory_bytes")),
+                        ("RLIMIT_CPU", limits.get("cpu_seconds")),
+                        ("RLIMIT_NPROC", limits.get("processes")),
+                        ("RLIMIT_FSIZE", limits.get("file_bytes")),
+                        ("RLIMIT_NOFILE", limits.get("open_files")),
+                        ("RLIMIT_CORE", 0)):
+        if value is None or not hasattr(resource, name):
+            continue
+        which = getattr(resource, name)
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            # Cannot lower below current usage on some systems; keep going
+            # with what the kernel allows rather than refuse to grade.
+            soft, hard = resource.getrlimit(which)
+            if hard == resource.RLIM_INFINITY or value < hard:
+                try:
+                    resource.setrlimit(which, (min(value, hard if hard != resource.RLIM_INFINITY else value),) * 2)
+                except (ValueError, OSError):
+                    pass
+
+
+class Channel:
+    """Length-prefixed JSON frames over two inherited pipe descriptors."""
+
+    def __init__(self, read_fd, write_fd):
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+
+    def _read_exactly(self, count):
+        chunks = []
+        while count:
+            chunk = os.read(self.read_fd, min(count, 1 << 20))
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            count -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self):
+        from grader import wire
+        header = self._read_exactly(wire.HEADER.size)
+        if header is None:
+            return None
+        (length,) = wire.HEADER.unpack(header)
+        body = self._read_exactly(length)
+        return None if body is None else wire.unpack_body(body)
+
+    def send(self, message):
+        from grader import wire
+        data = memoryview(wire.pack_frame(message))
+        while data:
+            written = os.write(self.write_fd, data)
+            data = data[written:]
+
+
+def describe_exception(exc, submission):
+    """Type, message and the submission's own frames: what a student can act on."""
+    try:
+        message = str(exc)[:MESSAGE_CHARS]
+    except BaseException:
+        message = "<the exception's message could not be printed>"
+    frames = []
+    try:
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if os.path.abspath(frame.filename) == submission:
+                frames.append({"line": frame.lineno, "function": frame.name,
+                               "code": (frame.line or "")[:200]})
+    except BaseException:
+        pass
+    out = {"type": type(exc).__name__, "message": message, "frames": frames[-5:]}
+    if isinstance(exc, SyntaxError):
+        out["line"] = exc.lineno
+        out["text"] = (exc.text or "").rstrip()[:200]
+        out["message"] = str(exc.msg)[:MESSAGE_CHARS]
+    return out
+
+
+def import_submission(path):
+    spec = importlib.util.spec_from_file_location("word2vec", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["word2vec"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def function_status(module):
+    status = {}
+    for name in FUNCTIONS:
+        value = module.__dict__.get(name)
+        status[name] = "missing" if value is None else ("ok" if callable(value) else "not callable")
+    return status
+
+
+class Caller:
+    """Runs one request's calls against the imported submission."""
+
+    def __init__(self, module, submission):
+        self.module = module
+        self.submission = submission
+
+    def run(self, request):
+        return {"results": [self._one(request, call) for call in request["calls"]]}
+
+    def _one(self, request, call):
+        import numpy as np
+        from grader import standins, wire
+
+        dataset = standins.ScriptedDataset(call.get("stream") or [])
+        recorder = None
+        args = []
+        for item in call["args"]:
+            if "dataset" in item:
+                args.append(dataset)
+            elif "standin" in item:
+                spec = item["standin"]
+                recorder = standins.RecordingLoss(spec["seed"], spec["vocab_size"], spec["dim"], dataset)
+                args.append(recorder)
+            else:
+                args.append(wire.decode_input(item))
+        kwargs = {k: wire.decode_input(v) for k, v in call.get("kwargs", {}).items()}
+
+        seed = call.get("reseed", 0)
+        random.seed(seed)
+        np.random.seed(seed)
+        fn = self.module.__dict__.get(request["function"])
+        patched = request.get("trusted_sigmoid") and "sigmoid" in self.module.__dict__
+        saved_sigmoid = self.module.__dict__.get("sigmoid")
+        out = {}
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                if patched:
+                    self.module.sigmoid = standins.trusted_sigmoid
+                returned = fn(*args, **kwargs)
+                if request.get("only_loss") and isinstance(returned, (tuple, list)) and returned:
+                    returned = returned[0]
+                out["value"] = wire.describe(returned)
+            except BaseException as exc:  # SystemExit and KeyboardInterrupt included
+                out["error"] = describe_exception(exc, self.submission)
+            finally:
+                if patched:
+                    self.module.sigmoid = saved_sigmoid
+        out["warnings"] = sorted({f"{w.category.__name__}: {str(w.message)[:120]}" for w in caught})[:5]
+        out["draws"] = dataset.draws
+        if request.get("return_inputs"):
+            out["inputs_after"] = [wire.encode_array(np.asarray(a, dtype=float))
+                                   if isinstance(a, np.ndarray) else None for a in args]
+        if recorder is not None:
+            out["calls"] = [{"outsideWordIdx": c["outsideWordIdx"],
+                             "centerWordVec": wire.encode_array(c["centerWordVec"]),
+                             "outsideVectors": wire.encode_array(c["outsideVectors"]),
+                             "same_dataset": c["same_dataset"]}
+                            for c in recorder.calls[:200]]
+        return out
+
+
+def main(argv):
+    config = json.loads(argv[0])
+    apply_limits(config.get("limits", {}))
+    channel = Channel(config["request_fd"], config["reply_fd"])
+    submission = os.path.abspath(config["submission"])
+    # The course's utils/ comes first so every submission grades against the
+    # same helpers; the submission's own folder still serves its other modules.
+    sys.path[:0] = [config["utils_parent"], os.path.dirname(submission)]
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+    import numpy  # noqa: F401  (fail here, not inside the student's import)
+
+    try:
+        module = import_submission(submission)
+    except BaseException as exc:
+        channel.send({"ready": False, "error": describe_exception(exc, submission)})
+        return 0
+    channel.send({"ready": True, "functions": function_status(module)})
+
+    caller = Caller(module, submission)
+    while True:
+        request = channel.receive()
+        if request is None or request.get("op") == "stop":
+            return 0
+        try:
+            reply = caller.run(request)
+        except BaseException as exc:
+            reply = {"failed": describe_exception(exc, submission)}
+        reply["id"] = request.get("id")
+        channel.send(reply)
