@@ -285,7 +285,7 @@ def skipgram_repeats(session):
     return judges.skipgram_values(session, "skipgram.repeats")
 
 
-@weight(1)
+@weight(2)
 @number("4.6")
 @visibility(PUBLIC)
 @tags("skipgram", "shape")
@@ -295,7 +295,7 @@ def skipgram_shapes(session):
     judges.skipgram_shapes(session, "skipgram.public")
 
 
-@weight(4)
+@weight(3)
 @number("4.7")
 @visibility(HIDDEN)
 @tags("skipgram")

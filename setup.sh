@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, when it builds the autograder image.
+# The grader goes into its own virtual environment: Gradescope's harness
+# needs the system python3 and its packages left as they are.
+set -euo pipefail
+ROOT="${AUTOGRADER_ROOT:-/autograder}"
+SOURCE="${AUTOGRADER_SOURCE:-$ROOT/source}"
+PYTHON="${AUTOGRADER_PYTHON:-python3}"
+
+if ! "$PYTHON" -m venv "$ROOT/venv" 2>/dev/null; then
+    # Ubuntu images ship python3 without ensurepip.
+    if command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq python3-venv
+    fi
+    "$PYTHON" -m venv "$ROOT/venv"
+fi
+"$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$SOURCE"

@@ -1,0 +1,120 @@
+"""Broken submissions score what they earn, with a message and never a traceback."""
+
+import textwrap
+
+from grader import grade
+
+from conftest import REFERENCE_PATH
+
+ZEROS = '''
+import numpy as np
+
+def sigmoid(x):
+    return np.zeros_like(np.asarray(x, dtype=float))
+
+def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+    return 0.0, np.zeros_like(centerWordVec), np.zeros_like(outsideVectors)
+
+def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
+    return 0.0, np.zeros_like(centerWordVec), np.zeros_like(outsideVectors)
+
+def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVectors,
+             outsideVectors, dataset, word2vecLossAndGradient=None):
+    return 0.0, np.zeros(centerWordVectors.shape), np.zeros(outsideVectors.shape)
+'''
+
+
+def replace_function(source, name, body):
+    """The reference with one top-level function replaced by ``body``."""
+    start = source.index(f"\ndef {name}(")
+    end = source.index("\ndef ", start + 1)
+    return source[:start] + "\n" + textwrap.dedent(body) + "\n" + source[end:]
+
+
+def lost_functions(run):
+    return {t.function for t in run.tests if not t.passed}
+
+
+def test_constant_outputs_score_zero(tmp_path, write_submission):
+    run = grade(write_submission(tmp_path, ZEROS), hidden=True)
+    assert run.score == 0
+    assert "did not change" in {t.number: t.output for t in run.tests}["2.4"]
+
+
+def test_syntax_error_scores_zero_and_names_the_line(tmp_path, write_submission, reference_source):
+    lines = reference_source.splitlines()
+    lines[40] = "def broken(:"
+    run = grade(write_submission(tmp_path, "\n".join(lines)), hidden=True)
+    assert run.score == 0
+    assert "SyntaxError at line 41" in run.summary
+
+
+def test_failing_import_scores_zero_with_the_reason(tmp_path, write_submission, reference_source):
+    run = grade(write_submission(tmp_path, "import torch\n" + reference_source), hidden=True)
+    assert run.score == 0
+    assert "ModuleNotFoundError" in run.summary and "torch" in run.summary
+
+
+def test_missing_function_costs_only_its_tests(tmp_path, write_submission, reference_source):
+    source = replace_function(reference_source, "skipgram", "")
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert lost_functions(run) == {"skipgram"}
+    assert "skipgram" in run.summary
+
+
+def test_exception_is_reported_with_type_and_line(tmp_path, write_submission, reference_source):
+    source = replace_function(reference_source, "sigmoid", '''
+        def sigmoid(x):
+            raise ValueError("not done yet")
+        ''')
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert lost_functions(run) == {"sigmoid"}
+    output = {t.number: t.output for t in run.tests}["1.1"]
+    assert "ValueError: not done yet" in output and "at line" in output
+
+
+def test_hang_costs_only_that_function(tmp_path, write_submission, reference_source):
+    source = replace_function(reference_source, "naiveSoftmaxLossAndGradient", '''
+        def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
+            while True:
+                pass
+        ''')
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert lost_functions(run) == {"naive_softmax"}
+    assert "did not return within" in {t.number: t.output for t in run.tests}["2.1"]
+
+
+def test_exit_inside_a_call_costs_only_that_function(tmp_path, write_submission, reference_source):
+    source = replace_function(reference_source, "sigmoid", '''
+        def sigmoid(x):
+            import os
+            os._exit(0)
+        ''')
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert lost_functions(run) == {"sigmoid"}
+    assert run.score == 90
+
+
+def test_loss_of_shape_one_costs_only_the_shape_points(tmp_path, write_submission, reference_source):
+    source = reference_source.replace(
+        "    loss = logNormaliser - scores[outsideWordIdx]            # -log y_hat_o",
+        "    loss = np.array([logNormaliser - scores[outsideWordIdx]])")
+    assert source != reference_source
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert [t.number for t in run.tests if not t.passed] == ["2.5"]
+    assert "got (1,), expected ()" in {t.number: t.output for t in run.tests}["2.5"]
+
+
+def test_returned_list_is_named_in_the_message(tmp_path, write_submission, reference_source):
+    source = replace_function(reference_source, "sigmoid", '''
+        def sigmoid(x):
+            return [0.5]
+        ''')
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert "is a list of length 1" in {t.number: t.output for t in run.tests}["1.1"]
+
+
+def test_reference_file_is_unchanged_by_grading():
+    before = REFERENCE_PATH.read_bytes()
+    grade(REFERENCE_PATH, hidden=True)
+    assert REFERENCE_PATH.read_bytes() == before

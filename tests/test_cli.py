@@ -1,0 +1,59 @@
+"""The command line a student runs: exit codes, report, and results.json on stdout."""
+
+import json
+import subprocess
+import sys
+
+from conftest import REPO
+
+EXAMPLE = REPO / "examples" / "word2vec.py"
+REFERENCE = REPO / "reference" / "word2vec.py"
+
+
+def grader(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_reference_passes_with_exit_zero():
+    done = grader("local", REFERENCE, "--all")
+    assert done.returncode == 0, done.stderr
+    assert "Total: 100/100" in done.stdout
+
+
+def test_failures_exit_one_and_say_how_to_reproduce():
+    done = grader("local", EXAMPLE, "--seed", "5")
+    assert done.returncode == 1
+    assert "FAILED" in done.stdout and "Likely cause" in done.stdout
+    assert f"python -m grader local {EXAMPLE} --seed 5" in done.stdout
+
+
+def test_default_path_is_word2vec_py_in_the_current_folder(tmp_path):
+    (tmp_path / "word2vec.py").write_text(REFERENCE.read_text())
+    done = grader("local", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_unreadable_or_missing_file_exits_two_without_traceback(tmp_path):
+    done = grader("local", tmp_path / "nothing.py")
+    assert done.returncode == 2
+    assert "cannot read the submission" in done.stderr and "Traceback" not in done.stderr
+    assert grader("local", "--seed", "x").returncode == 2
+
+
+def test_json_is_gradescope_results_schema():
+    done = grader("local", EXAMPLE, "--all", "--format", "json")
+    results = json.loads(done.stdout)
+    assert isinstance(results["score"], float) and isinstance(results["execution_time"], float)
+    assert results["score"] == sum(t["score"] for t in results["tests"])
+    for test in results["tests"]:
+        assert set(test) >= {"name", "number", "score", "max_score", "status", "output", "tags", "visibility"}
+        assert test["status"] in ("passed", "failed")
+
+
+def test_json_is_reproducible_from_the_seed():
+    first, second = (json.loads(grader("local", EXAMPLE, "--all", "--format", "json", "--seed", "9").stdout)
+                     for _ in range(2))
+    for results in (first, second):
+        results.pop("execution_time")
+    assert first == second
