@@ -15,3 +15,10 @@ if ! "$PYTHON" -m venv "$ROOT/venv" 2>/dev/null; then
     "$PYTHON" -m venv "$ROOT/venv"
 fi
 "$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$SOURCE"
+
+# Student code runs as this unprivileged user (see README, Security).
+if [ "$(id -u)" = 0 ] && ! id grader-sandbox >/dev/null 2>&1; then
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin grader-sandbox \
+        || adduser --system --no-create-home grader-sandbox \
+        || echo "setup.sh: could not create grader-sandbox; the grader will use 'nobody'"
+fi

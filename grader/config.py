@@ -37,7 +37,7 @@ class Limits:
     open_files: int = 64             # RLIMIT_NOFILE
     output_bytes: int = 8 * 1024     # stdout/stderr kept from the worker, each
     reply_bytes: int = 64 * 2**20    # largest reply frame accepted from the worker
-    total_seconds: float = 120.0     # whole grading run; later calls fail fast
+    total_seconds: float = 50.0      # whole grading run; later calls fail fast
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Grading inside Gradescope's container layout (or a copy of it under --root)."""
 
+import os
+import shutil
 import sys
 import traceback
 from pathlib import Path
@@ -33,13 +35,28 @@ def not_found_json(message):
     return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "output": message, "tests": []}
 
 
+def clear_results(folder):
+    """Discard anything already in results/: only the trusted process writes there."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        folder.unlink()
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry in folder.iterdir():
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink()
+
+
 def run(root, seed=None, launcher=None):
     """Grade ROOT/submission and write ROOT/results/results.json. Always writes it."""
     from grader.grading import grade
+    from grader.privileges import lock_down
 
     root = Path(root)
     results_path = root / "results" / "results.json"
     try:
+        if os.geteuid() == 0:
+            lock_down(root)
         try:
             submission = find_submission(root / "submission")
         except SubmissionNotFound as missing:
@@ -55,5 +72,6 @@ def run(root, seed=None, launcher=None):
     except Exception as exc:  # a grader bug: still leave Gradescope a valid result
         traceback.print_exc(file=sys.stdout)
         results = grader_failure_json(type(exc).__name__)
+    clear_results(results_path.parent)
     write_results(results_path, results)
     return 0

@@ -74,7 +74,8 @@ class OutputDrain(threading.Thread):
 
 def worker_environment():
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONHASHSEED": "0", "HOME": "/tmp"}
+           "PYTHONHASHSEED": "0", "HOME": "/tmp",
+           "PYTHONUNBUFFERED": "1"}       # what was printed survives a crash
     # One BLAS thread: the memory limit holds and timings stay comparable.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = "1"
@@ -110,6 +111,8 @@ class Worker:
             os.close(request_read)
             os.close(reply_write)
         self.launcher = launcher
+        if hasattr(launcher, "started"):
+            launcher.started(self.process.pid)
         self.stdout = OutputDrain(self.process.stdout, limits.output_bytes)
         self.stderr = OutputDrain(self.process.stderr, limits.output_bytes)
         self.stdout.start()
@@ -176,10 +179,14 @@ class Worker:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
         if self.launcher is not None:
             self.launcher.kill_leftovers()
         try:
-            self.process.wait(timeout=5)
+            self.process.wait(timeout=1)
         except subprocess.TimeoutExpired:
             pass
         self.stdout.join(timeout=1)
@@ -198,6 +205,9 @@ class Sandbox:
     def __init__(self, submission, limits: Limits, launcher=None):
         self.submission = Path(submission).resolve()
         self.limits = limits
+        if launcher is None:
+            from grader.privileges import launcher as default_launcher
+            launcher = default_launcher()
         self.launcher = launcher
         self._worker = None
         self._next_id = 0
@@ -278,7 +288,8 @@ class Sandbox:
         if self._worker is not None:
             try:
                 self._worker.send({"op": "stop"})
-            except WorkerLost:
+                self._worker.process.wait(timeout=1.0)
+            except (WorkerLost, subprocess.TimeoutExpired):
                 pass
             self._retire(self._worker)
             self._worker = None

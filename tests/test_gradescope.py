@@ -5,14 +5,17 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
+from grader import grade
 from grader.gradescope import SubmissionNotFound, find_submission
 from grader.gradescope import run as run_gradescope
 
-from conftest import REPO
+from conftest import REPO, gradescope_python, subprocess_environment
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 
@@ -52,12 +55,17 @@ def test_results_json_replaces_a_planted_symlink(tmp_path):
     assert json.loads((tmp_path / "results" / "results.json").read_text())["tests"]
 
 
-def test_zip_installs_and_grades_end_to_end(tmp_path):
+def test_zip_installs_and_grades_end_to_end(tmp_path, request):
     """setup.sh into a temporary virtual environment, then run_autograder as Gradescope would."""
     done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    root = tmp_path / "autograder"
+    # Every user must be able to traverse to the installation (pytest's
+    # tmp_path sits under a 0700 folder), as on Gradescope.
+    root = tempfile.mkdtemp(prefix="autograder-", dir="/tmp")
+    os.chmod(root, 0o755)
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    root = Path(root)
     with zipfile.ZipFile(tmp_path / "dist" / "autograder.zip") as archive:
         names = archive.namelist()
         assert "setup.sh" in names and "run_autograder" in names
@@ -65,7 +73,7 @@ def test_zip_installs_and_grades_end_to_end(tmp_path):
         archive.extractall(root / "source")
     for name in ("setup.sh", "run_autograder"):
         os.chmod(root / "source" / name, 0o755)     # zipfile does not restore modes
-    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=sys.executable)
+    env = subprocess_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=gradescope_python())
     setup = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True,
                            text=True, timeout=900)
     assert setup.returncode == 0, setup.stdout + setup.stderr
@@ -80,3 +88,7 @@ def test_zip_installs_and_grades_end_to_end(tmp_path):
     assert isinstance(results["execution_time"], float)
     assert {t["visibility"] for t in results["tests"]} == {"visible", "after_due_date"}
     assert "Total:" in graded.stdout            # instructors see the text report
+    assert results["score"] == grade(EXAMPLE, hidden=True).score
+    if os.geteuid() == 0:                        # the worker ran as the sandbox user
+        assert (root / "results").stat().st_mode & 0o777 == 0o700
+        assert (root / "source" / "reference").stat().st_mode & 0o777 == 0o700

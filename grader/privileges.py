@@ -1,0 +1,232 @@
+"""Who the worker runs as, what it may touch, and clearing up after it.
+
+As root (Gradescope, CI) the worker runs as a dedicated unprivileged user,
+and every process of that user is killed when a worker ends. As an ordinary
+user (a student's laptop) it runs as that user; this process becomes a
+child subreaper so that processes which escape with setsid are still ours
+to kill.
+"""
+
+import ctypes
+import os
+import pwd
+import signal
+import stat
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader import bundle
+
+SANDBOX_USER = "grader-sandbox"
+FALLBACK_USER = "nobody"
+PR_SET_CHILD_SUBREAPER = 36
+
+
+class SandboxUnavailable(Exception):
+    """Running as root, but no unprivileged user can run the worker."""
+
+
+def _processes():
+    """(pid, ppid, session, uid) of every process, from /proc."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            uid = os.stat(f"/proc/{entry}").st_uid
+        except (OSError, IndexError):
+            continue
+        yield int(entry), int(fields[1]), int(fields[3]), uid
+
+
+def _kill_until_gone(select, rounds=50):
+    """SIGKILL every process ``select`` picks, again until none is left."""
+    for _ in range(rounds):
+        targets = [pid for pid, ppid, session, uid in _processes()
+                   if pid != os.getpid() and select(pid, ppid, session, uid)]
+        if not targets:
+            return
+        for pid in targets:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+
+
+class SandboxUser:
+    """Runs the worker as ``uid`` in a private scratch folder."""
+
+    def __init__(self, name, uid, gid):
+        self.name, self.uid, self.gid = name, uid, gid
+        self.scratch = None
+
+    def prepare(self, command, options):
+        self.kill_leftovers()
+        self.scratch = tempfile.mkdtemp(prefix="grader-worker-")
+        os.chown(self.scratch, self.uid, self.gid)
+        os.chmod(self.scratch, 0o700)
+        options = dict(options, user=self.uid, group=self.gid, extra_groups=[], cwd=self.scratch,
+                       env=dict(options["env"], HOME=self.scratch, TMPDIR=self.scratch), umask=0o077)
+        return command, options
+
+    def kill_leftovers(self):
+        _kill_until_gone(lambda pid, ppid, session, uid: uid == self.uid)
+        if self.scratch:
+            _remove_tree(self.scratch)
+            self.scratch = None
+
+
+class SameUser:
+    """No switch (not root): kill the worker's session and anything reparented to us.
+
+    As a child subreaper this process inherits whatever a worker abandons,
+    even after setsid; any child of ours that is not a live worker is such a
+    leftover.
+    """
+
+    live_workers = set()
+
+    def __init__(self):
+        self.session = None
+        _become_subreaper()
+
+    def prepare(self, command, options):
+        return command, options
+
+    def started(self, pid):
+        self.session = pid          # start_new_session: the worker leads its own session
+        SameUser.live_workers.add(pid)
+
+    def kill_leftovers(self):
+        me, session = os.getpid(), self.session
+        SameUser.live_workers.discard(session)
+        killed = []
+
+        def leftover(pid, ppid, sid, uid):
+            chosen = sid == session or (ppid == me and pid not in SameUser.live_workers)
+            if chosen and ppid == me:
+                killed.append(pid)
+            return chosen
+        _kill_until_gone(leftover)
+        for pid in set(killed):
+            try:
+                os.waitpid(pid, os.WNOHANG)       # reap what was reparented to us
+            except ChildProcessError:
+                pass
+
+
+def _become_subreaper():
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _remove_tree(path):
+    for folder, dirs, files in os.walk(path, topdown=False):
+        for name in files + dirs:
+            try:
+                full = os.path.join(folder, name)
+                os.rmdir(full) if name in dirs and not os.path.islink(full) else os.unlink(full)
+            except OSError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+def launcher():
+    """The launcher for this process: a SandboxUser when root, else SameUser."""
+    if os.geteuid() != 0 or os.environ.get("GRADER_SANDBOX") == "off":
+        # "off" is for developing the grader as root; never for grading students.
+        return SameUser()
+    name = os.environ.get("GRADER_SANDBOX_USER", SANDBOX_USER)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        entry = pwd.getpwnam(FALLBACK_USER)
+    user = SandboxUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
+    blocked = [str(p) for p in worker_needs() if not _reachable(p)]
+    if blocked:
+        raise SandboxUnavailable(
+            f"the sandbox user {user.name} cannot read {', '.join(blocked[:3])}; install the grader where "
+            "every user can read it (setup.sh does: /autograder/venv over the system python3)")
+    return user
+
+
+def worker_needs():
+    """What the worker must be able to read: the interpreter, its libraries, the grader, numpy."""
+    import numpy
+    import grader
+    return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib",
+            Path(grader.__file__).resolve().parent, Path(numpy.__file__).resolve().parent]
+
+
+def _reachable(path):
+    """Whether 'others' can traverse to ``path`` and read it."""
+    path = Path(path)
+    for folder in list(path.parents)[::-1] + [path]:
+        try:
+            mode = os.stat(folder).st_mode
+        except OSError:
+            return False
+        needed = stat.S_IXOTH if stat.S_ISDIR(mode) else stat.S_IROTH
+        if folder != path and not mode & stat.S_IXOTH:
+            return False
+        if folder == path and not mode & needed:
+            return False
+    return True
+
+
+def lock_down(root):
+    """Gradescope mode as root: secrets closed, installation read-only, submission readable.
+
+    Whatever modes the zip arrived with, the worker's user can then neither
+    read the reference nor write into results/, the grader or site-packages.
+    """
+    root = Path(root)
+    (root / "results").mkdir(mode=0o700, exist_ok=True)
+    secret = [bundle.reference_file().parent] if bundle.reference_file() else []
+    secret += [root / "source" / "reference", root / "results"]
+    for folder in secret:
+        if folder.exists():
+            _chmod_tree(folder, dirs=0o700, files=0o600)
+    for tree in (root / "source", Path(sys.prefix), Path(__file__).resolve().parent):
+        if tree.exists():
+            _strip_write(tree)
+    for folder in (root, root / "submission"):
+        if folder.is_dir():
+            os.chmod(folder, os.stat(folder).st_mode & ~0o022 | 0o755)
+    submission = root / "submission"
+    if submission.is_dir():
+        _chmod_tree(submission, dirs=0o755, files=0o644)
+
+
+def _chmod_tree(top, dirs, files):
+    for folder, subdirs, names in os.walk(top):
+        os.chown(folder, 0, 0, follow_symlinks=False)
+        os.chmod(folder, dirs)
+        for name in names:
+            full = os.path.join(folder, name)
+            if not os.path.islink(full):
+                os.chown(full, 0, 0)
+                os.chmod(full, files)
+
+
+def _strip_write(top):
+    """Remove group/other write permission everywhere below ``top`` (no links followed)."""
+    for folder, subdirs, names in os.walk(top):
+        for path in [folder] + [os.path.join(folder, n) for n in names]:
+            try:
+                info = os.lstat(path)
+                if not stat.S_ISLNK(info.st_mode) and info.st_mode & 0o022:
+                    os.chmod(path, info.st_mode & ~0o022)
+            except OSError:
+                pass
