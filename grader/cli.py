@@ -56,8 +56,9 @@ def local(args):
         return _fail(str(missing))
     except OSError as exc:
         return _fail(f"cannot read the submission {args.path}: {exc.strerror or exc}")
+    from grader.privileges import launcher
     try:
-        run = grade(path, seed=args.seed, hidden=args.all)
+        run = grade(path, seed=args.seed, hidden=args.all, launcher=launcher(required=False))
     except ReferenceMissing as missing:
         return _fail(str(missing))
     if args.format == "json":
