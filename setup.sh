@@ -15,6 +15,8 @@ if ! "$PYTHON" -m venv "$ROOT/venv" 2>/dev/null; then
     "$PYTHON" -m venv "$ROOT/venv"
 fi
 "$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$SOURCE"
+# pip builds in-tree; its copies of the reference must not outlive the install.
+rm -rf "$SOURCE/build" "$SOURCE"/*.egg-info
 
 # Student code runs as this unprivileged user (see README, Security).
 if [ "$(id -u)" = 0 ] && ! id grader-sandbox >/dev/null 2>&1; then

@@ -206,6 +206,10 @@ def lock_down(root):
     for folder in secret:
         if folder.exists():
             _chmod_tree(folder, dirs=0o700, files=0o600)
+    # The worker runs from the venv and needs nothing in source/, which may
+    # hold copies of the reference (pip builds in-tree: source/build/lib/...).
+    if (root / "source").is_dir():
+        os.chmod(root / "source", 0o700)
     for tree in (root / "source", Path(sys.prefix), Path(__file__).resolve().parent):
         if tree.exists():
             _strip_write(tree)

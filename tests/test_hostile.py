@@ -1,0 +1,478 @@
+"""Hostile submissions against the installed autograder, run as Gradescope runs it.
+
+The zip is built and installed once (setup.sh over /usr/bin/python3, as
+root, like Gradescope's image); then each attack in tests/hostile/ becomes
+ROOT/submission/word2vec.py and ROOT/run_autograder grades it as root. Every
+attack must leave a genuine results.json whose score is what its code earns
+honestly, within the time budget, with nothing of the sandbox user still
+running and the installation unchanged.
+
+A submission is the reference solution, then tests/hostile/_prelude.py (the
+attacks' shared helpers), then optionally _wrong_answers.py (constant wrong
+outputs: the honest baseline of the cheating attacks), then the attack. Later
+definitions replace earlier ones, so an attack overrides only the functions it
+names. Attacks leave evidence in MARKERS: BREACH-* when a step that must be
+impossible worked (the test fails and shows it), tried-* when it was refused.
+"""
+
+import hashlib
+import json
+import os
+import pwd
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, REFERENCE_PATH
+
+HOSTILE = Path(__file__).resolve().parent / "hostile"
+MARKERS = Path("/tmp/w2v-hostile-markers")      # hard-wired in the attacks too
+FORGERY = "HOSTILE" + "-" + "FORGERY"
+SYSTEM_PYTHON = "/usr/bin/python3"              # Gradescope's image grades with its system python3
+SANDBOX_USERS = ("grader-sandbox", "nobody")
+FUNCTIONS = ("sigmoid", "naive_softmax", "neg_sampling", "skipgram")
+RUN_TIMEOUT = 120        # seconds: the subprocess limit, far above the budget
+RUN_BUDGET = 60          # seconds: what the grader's own limits must keep a hostile run under
+SETTLE = 1.0             # seconds: nothing may change in results/ or the markers after the run
+MAX_RESULTS_BYTES = 1_000_000
+MAX_STDOUT_BYTES = 2_000_000
+
+needs_root = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="the hostile-submission suite installs the autograder as Gradescope does, which needs root "
+           "(it runs setup.sh, creates the grader-sandbox user and grades as root); CI runs as root")
+
+FULL, ZERO = "full marks", "zero"
+
+
+def expect(default=FULL, **functions):
+    """Per-function outcome: FULL (every test of that function passes) or ZERO (no point)."""
+    return {name: functions.get(name, default) for name in FUNCTIONS}
+
+
+@dataclass(frozen=True)
+class Attack:
+    file: str                # in tests/hostile/; None: no attack, only the base
+    expected: dict           # function tag -> FULL or ZERO: what the code earns honestly
+    on_wrong: bool = False   # built on _wrong_answers.py (cheating attempts) instead of correct code
+    why: str = ""
+
+    @property
+    def name(self):
+        return (self.file or "control_wrong_answers.py").removesuffix(".py")
+
+
+# The expected outcome of each attack, as data. FULL/ZERO is what the code
+# earns honestly: the reference's functions score full marks, a function the
+# attack breaks (exits, hangs, crashes, returns junk) scores zero, and wrong
+# answers score zero whatever they patch or forge.
+ATTACKS = [
+    Attack(None, expect(ZERO), on_wrong=True,
+           why="the honest baseline of every on_wrong attack: constant wrong outputs earn nothing"),
+    Attack("forge_results_at_import.py", expect(FULL),
+           why="results/ is not writable by the sandbox user, and the grader writes results.json last"),
+    Attack("exit_sys_at_import.py", expect(ZERO), why="the import fails: every test scores 0"),
+    Attack("exit_os_at_import.py", expect(ZERO), why="the import fails: every test scores 0"),
+    Attack("exit_sys_in_call.py", expect(neg_sampling=ZERO), why="only negSampling exits"),
+    Attack("exit_os_in_call.py", expect(naive_softmax=ZERO), why="only naiveSoftmax exits"),
+    Attack("atexit_forge.py", expect(FULL), why="correct code; the atexit hook and its child are powerless"),
+    Attack("signal_forge.py", expect(FULL), why="correct code; the worker is ended by SIGKILL"),
+    Attack("monkeypatch_numpy.py", expect(ZERO), on_wrong=True,
+           why="patches live in the worker; the verdict is computed in the trusted process"),
+    Attack("monkeypatch_unittest.py", expect(ZERO), on_wrong=True,
+           why="patches live in the worker; the verdict is computed in the trusted process"),
+    Attack("subclass_always_equal.py", expect(ZERO),
+           why="only plain float64 bytes cross the boundary, so the zeros are judged as zeros"),
+    Attack("pickle_reduce.py", expect(sigmoid=ZERO), why="sigmoid returns an object; nothing is unpickled"),
+    Attack("reference_search.py", expect(ZERO), on_wrong=True,
+           why="the reference is unreadable to the sandbox user, so the wrong answers stay"),
+    Attack("kill_parent_and_everyone.py", expect(FULL),
+           why="correct code; the grader runs as root, out of the sandbox user's reach"),
+    Attack("infinite_loop.py", expect(naive_softmax=ZERO), why="naiveSoftmax hangs once, then is skipped"),
+    Attack("infinite_loop_sigterm_ignored.py", expect(neg_sampling=ZERO),
+           why="negSampling hangs once; SIGKILL cannot be ignored"),
+    Attack("sleep_at_import.py", expect(ZERO), why="the import limit (10 s) fails the import"),
+    Attack("memory_hog.py", expect(sigmoid=ZERO), why="RLIMIT_AS makes the 4 GiB allocation fail"),
+    Attack("spawn_daemon.py", expect(FULL), why="correct code; every process of the sandbox user is killed"),
+    Attack("flood_output.py", expect(FULL), why="correct code; output is drained and only an excerpt kept"),
+    Attack("close_fds_in_call.py", expect(skipgram=ZERO), why="skipgram cuts its own reply pipe"),
+    Attack("segfault.py", expect(naive_softmax=ZERO), why="only naiveSoftmax crashes"),
+    Attack("results_writer_thread.py", expect(FULL), why="correct code; results/ is not writable"),
+    Attack("symlink_results.py", expect(FULL),
+           why="correct code; the link cannot be planted, and results.json is replaced, never followed"),
+    Attack("write_grader_tree.py", expect(FULL), why="correct code; the installation is read-only to it"),
+    Attack("partly_hostile_skipgram.py", expect(skipgram=ZERO), why="only skipgram is hostile"),
+]
+
+
+def test_every_attack_file_is_in_the_table():
+    files = {p.name for p in HOSTILE.glob("*.py") if not p.name.startswith("_")}
+    listed = {a.file for a in ATTACKS if a.file}
+    assert files == listed, f"not in ATTACKS: {sorted(files - listed)}; missing files: {sorted(listed - files)}"
+    for path in HOSTILE.glob("*.py"):
+        first = path.read_text().splitlines()[0]
+        assert first.startswith('"""') and first.endswith('"""'), f"{path.name}: start with a one-line docstring"
+
+
+def submission_source(attack):
+    parts = [REFERENCE_PATH, HOSTILE / "_prelude.py"]
+    if attack.on_wrong:
+        parts.append(HOSTILE / "_wrong_answers.py")
+    if attack.file:
+        parts.append(HOSTILE / attack.file)
+    return "\n\n".join(p.read_text(encoding="utf-8") for p in parts)
+
+
+# -- processes ---------------------------------------------------------------------
+
+def _processes():
+    """pid -> (uid, command line) for every live process /proc shows.
+
+    Zombies are dead (killed, waiting only for init to reap them): they run
+    no code and hold no memory, so they are not leftovers.
+    """
+    found = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            uid = os.stat(f"/proc/{entry}").st_uid
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                state = handle.read().rsplit(b")", 1)[1].split()[0]
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except (OSError, IndexError):
+            continue
+        if state not in (b"Z", b"X"):
+            found[int(entry)] = (uid, command or f"(no command line; state {state.decode()})")
+    return found
+
+
+def _ancestors():
+    pids, pid = set(), os.getpid()
+    while pid > 1:
+        pids.add(pid)
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                pid = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            break
+    return pids
+
+
+def leftovers(installed):
+    """Processes the attack may have left: the sandbox users', or anything naming the installation."""
+    mine = _ancestors()
+    return {pid: (uid, command) for pid, (uid, command) in _processes().items()
+            if pid not in mine and pid not in installed.preexisting
+            and (uid in installed.sandbox_uids or str(installed.root) in command
+                 or "w2v-hostile" in command)}
+
+
+def kill_leftovers(installed):
+    """The suite's own clean-up, whatever the grader did: never leave an attack running."""
+    for _ in range(50):
+        found = leftovers(installed)
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        time.sleep(0.02)
+
+
+# -- the installation ----------------------------------------------------------------
+
+def snapshot(root):
+    """relative path -> (kind, content digest or link target, owner) for the installed tree."""
+    entries = {}
+    tops = [root / "source", root / "venv", root / "run_autograder"]
+    for top in tops:
+        paths = [top] if not top.is_dir() else []
+        for folder, dirs, files in os.walk(top):
+            paths.extend(Path(folder) / name for name in dirs + files)
+        for path in paths:
+            try:
+                info = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISLNK(info.st_mode):
+                value = ("link", os.readlink(path))
+            elif stat.S_ISDIR(info.st_mode):
+                value = ("dir", "")
+            elif stat.S_ISREG(info.st_mode):
+                value = ("file", hashlib.sha256(path.read_bytes()).hexdigest())
+            else:
+                value = ("other", "")
+            entries[str(path.relative_to(root))] = (value, info.st_uid)
+    return entries
+
+
+def installation_changes(before, after):
+    """What changed, except bytecode root itself compiled (new files under __pycache__ owned by root)."""
+    changes = []
+    for path, (value, _) in before.items():
+        if path not in after:
+            changes.append(f"removed {path}")
+        elif after[path][0] != value:
+            changes.append(f"changed {path}")
+    for path, (value, uid) in after.items():
+        if path not in before and not ("__pycache__" in Path(path).parts and uid == 0):
+            changes.append(f"added {path} (owner uid {uid})")
+    return changes
+
+
+def _environment(**extra):
+    """This environment without anything that would steer the grader or Python (GRADER_*, PYTHON*)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GRADER_", "PYTHON", "VIRTUAL_ENV", "PYTEST"))}
+    env.update(extra)
+    return env
+
+
+@dataclass
+class Installed:
+    root: Path
+    env: dict
+    sandbox_uids: set
+    preexisting: set
+    baseline_tests: list        # (number, name, max_score, tags) of the reference's results
+    before: dict                # snapshot of the installation
+
+
+def _system_python_makes_venvs():
+    if not os.access(SYSTEM_PYTHON, os.X_OK):
+        return False
+    probe = tempfile.mkdtemp(prefix="venv-probe-")
+    try:
+        return subprocess.run([SYSTEM_PYTHON, "-m", "venv", probe + "/v"], capture_output=True,
+                              timeout=120).returncode == 0
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+
+
+def _reset_markers():
+    shutil.rmtree(MARKERS, ignore_errors=True)
+    MARKERS.mkdir()
+    os.chmod(MARKERS, 0o1777)
+
+
+def run_autograder(installed, source):
+    """Fresh submission/ and results/, then ROOT/run_autograder as root from ROOT; (completed, seconds)."""
+    root = installed.root
+    for name in ("submission", "results"):
+        shutil.rmtree(root / name, ignore_errors=True)
+        (root / name).mkdir()
+    (root / "submission" / "word2vec.py").write_text(source, encoding="utf-8")
+    _reset_markers()
+    started = time.monotonic()
+    process = subprocess.Popen([str(root / "run_autograder")], cwd=root, env=installed.env,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        kill_leftovers(installed)
+        pytest.fail(f"run_autograder did not finish within {RUN_TIMEOUT} s (subprocess limit); "
+                    f"stdout ends: {stdout[-2000:]!r}")
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), \
+        time.monotonic() - started
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory):
+    if not _system_python_makes_venvs():
+        pytest.skip(f"{SYSTEM_PYTHON} cannot create a virtual environment here (setup.sh needs it)")
+    dist = tmp_path_factory.mktemp("hostile-dist")
+    done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", str(dist)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Every user must be able to traverse to the installation, as to /autograder:
+    # pytest's tmp_path sits under a 0700 folder.
+    root = Path(tempfile.mkdtemp(prefix="autograder-hostile-", dir="/tmp"))
+    os.chmod(root, 0o755)
+    try:
+        with zipfile.ZipFile(dist / "autograder.zip") as archive:
+            archive.extractall(root / "source")
+        for name in ("setup.sh", "run_autograder"):
+            os.chmod(root / "source" / name, 0o755)          # zipfile does not restore modes
+        setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
+                               env=_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=SYSTEM_PYTHON),
+                               timeout=900)
+        assert setup.returncode == 0, f"setup.sh failed:\n{setup.stdout}\n{setup.stderr}"
+        shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
+        os.chmod(root / "run_autograder", 0o755)
+
+        uids = set()
+        for name in SANDBOX_USERS:
+            try:
+                uids.add(pwd.getpwnam(name).pw_uid)
+            except KeyError:
+                pass
+        assert uids, f"none of the sandbox users {SANDBOX_USERS} exists after setup.sh"
+        preexisting = {pid for pid, (uid, _) in _processes().items() if uid in uids}
+        installed = Installed(root, {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                     "HOME": "/root", "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root)},
+                              uids, preexisting, [], {})
+
+        # The reference, graded once: the tests every hostile run must list, and
+        # root's own bytecode compiled before the installation is fingerprinted.
+        graded, seconds = run_autograder(installed, REFERENCE_PATH.read_text(encoding="utf-8"))
+        results = json.loads((root / "results" / "results.json").read_text())
+        assert results.get("score") == 100 and results.get("tests"), \
+            f"the installed grader does not give the reference 100 (got {results.get('score')}):\n" \
+            f"{graded.stdout.decode(errors='replace')[-3000:]}\n{graded.stderr.decode(errors='replace')[-3000:]}"
+        installed.baseline_tests = [_identity(t) for t in results["tests"]]
+        installed.before = snapshot(root)
+        yield installed
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(MARKERS, ignore_errors=True)
+
+
+def _identity(test):
+    return (test.get("number"), test.get("name"), test.get("max_score"), tuple(test.get("tags") or ()))
+
+
+def _scores_by_function(tests):
+    totals = {}
+    for t in tests:
+        tag = (t.get("tags") or ["?"])[0]
+        got, out_of = totals.get(tag, (0.0, 0.0))
+        totals[tag] = (got + float(t.get("score", 0)), out_of + float(t.get("max_score", 0)))
+    return totals
+
+
+def _markers():
+    """name -> content of every marker the attack left."""
+    found = {}
+    for path in sorted(MARKERS.iterdir()) if MARKERS.is_dir() else []:
+        try:
+            found[path.name] = path.read_text(errors="replace")[:20000] if path.is_file() else "(not a file)"
+        except OSError as exc:
+            found[path.name] = f"(unreadable: {exc})"
+    return found
+
+
+def _sizes(prefix):
+    return {p.name: p.stat().st_size for p in MARKERS.glob(prefix + "*")} if MARKERS.is_dir() else {}
+
+
+def _read_results(path, problems):
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        problems.append("results/results.json does not exist")
+        return None, b""
+    if stat.S_ISLNK(info.st_mode):
+        problems.append(f"results/results.json is a symlink to {os.readlink(path)}")
+        return None, b""
+    if not stat.S_ISREG(info.st_mode):
+        problems.append("results/results.json is not a regular file")
+        return None, b""
+    raw = path.read_bytes()
+    if len(raw) > MAX_RESULTS_BYTES:
+        problems.append(f"results.json has {len(raw)} bytes (over {MAX_RESULTS_BYTES})")
+    try:
+        return json.loads(raw), raw
+    except ValueError as exc:
+        problems.append(f"results.json is not JSON: {exc}: {raw[:300]!r}")
+        return None, raw
+
+
+@needs_root
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
+def test_hostile_submission(installed, attack):
+    root = installed.root
+    problems = []
+    try:
+        graded, seconds = run_autograder(installed, submission_source(attack))
+        left = leftovers(installed)                        # right away: the run is over
+        heartbeats = _sizes("heartbeat")
+        results, raw = _read_results(root / "results" / "results.json", problems)
+        time.sleep(SETTLE)
+        left_later = leftovers(installed)
+        heartbeats_later = _sizes("heartbeat")
+        raw_later = (root / "results" / "results.json").read_bytes() \
+            if (root / "results" / "results.json").is_file() else b""
+        markers = _markers()
+    finally:
+        kill_leftovers(installed)
+
+    if seconds > RUN_BUDGET:
+        problems.append(f"the run took {seconds:.1f} s, over the {RUN_BUDGET} s budget the grader's own "
+                        "limits (import 10 s, call 5 s, run total) should keep it under")
+    if graded.returncode != 0:
+        problems.append(f"run_autograder exited with status {graded.returncode}")
+    if len(graded.stdout) > MAX_STDOUT_BYTES:
+        problems.append(f"run_autograder printed {len(graded.stdout)} bytes: the submission's output reached "
+                        "Gradescope's log unbounded")
+    for name, pids in (("right after the run", left), (f"{SETTLE:g} s later", left_later)):
+        if pids:
+            problems.append(f"processes left {name}: " +
+                            "; ".join(f"pid {p} uid {u}: {c[:120]}" for p, (u, c) in sorted(pids.items())))
+    if heartbeats != heartbeats_later:
+        problems.append(f"marker files still growing after the run: {heartbeats} -> {heartbeats_later}")
+    if raw and raw_later != raw:
+        problems.append("results.json changed after run_autograder had finished")
+    breaches = {name: text for name, text in markers.items() if name.startswith("BREACH")}
+    for name, text in breaches.items():
+        problems.append(f"attack step succeeded: {name}: " + " | ".join(text.splitlines()[:5])[:600])
+    target = MARKERS / "symlink-target"
+    if target.is_file() and target.read_text(errors="replace") != "untouched\n":
+        problems.append(f"the file behind the planted symlink was written: {target.read_text()[:200]!r}")
+    changes = installation_changes(installed.before, snapshot(root))
+    if changes:
+        problems.append(f"the installation changed: {changes[:10]}")
+
+    if results is not None:
+        tests = results.get("tests") or []
+        if not tests:
+            problems.append(f"results.json has no tests: {raw[:300]!r}")
+        if FORGERY.encode() in raw:
+            problems.append("results.json carries the attack's forged text")
+        if [_identity(t) for t in tests] != installed.baseline_tests and tests:
+            problems.append("the tests differ from the reference's run (forged or missing tests)")
+        got = _scores_by_function(tests)
+        total_expected = 0.0
+        for function, outcome in attack.expected.items():
+            score, out_of = got.get(function, (0.0, 0.0))
+            wanted = out_of if outcome == FULL else 0.0
+            total_expected += wanted
+            if abs(score - wanted) > 1e-9:
+                problems.append(f"{function}: {score:g}/{out_of:g}, expected {outcome} ({wanted:g})")
+        if not isinstance(results.get("score"), (int, float)) or abs(results["score"] - total_expected) > 1e-6:
+            problems.append(f"score {results.get('score')!r}, expected the honest {total_expected:g}")
+        elif tests and abs(results["score"] - sum(float(t.get("score", 0)) for t in tests)) > 1e-6:
+            problems.append("the top-level score is not the sum of the tests")
+
+    evidence = [f"attack {attack.name} ({attack.why}); run took {seconds:.1f} s"]
+    evidence += [f"  - {p}" for p in problems]
+    evidence.append("  markers:" + ("" if markers else " (none)"))
+    for name, text in markers.items():
+        lines = text.splitlines() or [""]
+        evidence.append(f"    {name} ({len(lines)} line{'s' * (len(lines) != 1)}): {lines[0][:200]}")
+    print("\n".join(evidence))          # what the attack tried, also on a pass (pytest -rP)
+    if problems:
+        if results is not None:
+            evidence.append(f"  summary: {str(results.get('output', ''))[:800]}")
+            for t in results.get("tests") or []:
+                if t.get("score") != t.get("max_score"):
+                    evidence.append(f"    {t.get('number')} {t.get('score')}/{t.get('max_score')}: "
+                                    f"{str(t.get('output', '')).strip()[:200]}")
+        evidence.append(f"  stdout ends: {graded.stdout[-1500:].decode(errors='replace')}")
+        evidence.append(f"  stderr ends: {graded.stderr[-1500:].decode(errors='replace')}")
+        pytest.fail("\n".join(evidence), pytrace=False)
