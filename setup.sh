@@ -15,6 +15,9 @@ if ! "$PYTHON" -m venv "$ROOT/venv" 2>/dev/null; then
     "$PYTHON" -m venv "$ROOT/venv"
 fi
 "$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$SOURCE"
+# grader.yml decides the worker's numpy (default numpy<2) and extra packages.
+"$ROOT/venv/bin/python" -m grader requirements --config "$SOURCE/grader.yml" > "$ROOT/worker-requirements.txt"
+"$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/worker-requirements.txt"
 # pip builds in-tree; its copies of the reference must not outlive the install.
 rm -rf "$SOURCE/build" "$SOURCE"/*.egg-info
 

@@ -7,7 +7,7 @@ cause when the error has a recognisable pattern.
 
 import numpy as np
 
-from grader import config
+from grader.config import Tolerances
 from grader.feedback import array, number, say
 
 
@@ -15,12 +15,15 @@ class Failed(Exception):
     """A test's verdict: not passed, with the feedback to show."""
 
 
-def close(got, expected):
-    return np.abs(got - expected) <= config.ATOL + config.RTOL * np.abs(expected)
+DEFAULT = Tolerances()
 
 
-def matches(got, expected):
-    return got.shape == expected.shape and bool(np.all(close(got, expected)))
+def close(got, expected, tol=DEFAULT):
+    return np.abs(got - expected) <= tol.atol + tol.rtol * np.abs(expected)
+
+
+def matches(got, expected, tol=DEFAULT):
+    return got.shape == expected.shape and bool(np.all(close(got, expected, tol)))
 
 
 def named_factor(c, factors):
@@ -44,7 +47,7 @@ def generic_hint(got, expected, factors):
     return None
 
 
-def compare(name, got, expected, case, note=None, hints=(), factors=None):
+def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DEFAULT):
     """Fail unless ``got`` equals ``expected`` within the configured tolerances.
 
     ``hints`` are callables (got, expected) -> text or None, tried before the
@@ -61,11 +64,11 @@ def compare(name, got, expected, case, note=None, hints=(), factors=None):
         raise Failed(say("not_finite", name=name, case=case, where=where,
                          hint=next((h(got, expected) for h in hints if h(got, expected)), None)
                          or say("hint_overflow")))
-    ok = close(got, expected)
+    ok = close(got, expected, tol)
     if ok.all():
         return
     error = np.abs(got - expected)
-    rel = error / np.maximum(np.abs(expected), config.ATOL)
+    rel = error / np.maximum(np.abs(expected), tol.atol)
     rows = None
     shown_expected, shown_got = expected, got
     if got.ndim == 2:

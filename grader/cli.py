@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {local,gradescope,build}``.
+"""Command line: ``python -m grader {local,gradescope,build,check,requirements}``.
 
 Exit codes of ``local``: 0 when every test passed, 1 when any failed,
 2 for a usage error or an unreadable submission.
@@ -20,8 +20,9 @@ def _parser():
     local = verbs.add_parser("local", help="grade a word2vec.py on this machine and print a report")
     local.add_argument("path", nargs="?", default="word2vec.py",
                        help="the submission, or a folder holding it (default: ./word2vec.py)")
-    local.add_argument("--seed", type=int, default=config.DEFAULT_SEED,
-                       help=f"seed of the random cases (default {config.DEFAULT_SEED})")
+    local.add_argument("--seed", type=int, default=None,
+                       help=f"seed of the random cases (default: grader.yml's, else {config.DEFAULT_SEED})")
+    local.add_argument("--config", help="grader.yml to use (default: ./grader.yml, then the grader's own)")
     local.add_argument("--all", action="store_true", help="add the hidden suite (needs the reference)")
     local.add_argument("--format", choices=("text", "json"), default="text",
                        help="text report, or Gradescope's results.json object on stdout")
@@ -29,9 +30,18 @@ def _parser():
     gradescope = verbs.add_parser("gradescope", help="grade ROOT/submission into ROOT/results/results.json")
     gradescope.add_argument("--root", default="/autograder", help="the autograder folder (default /autograder)")
     gradescope.add_argument("--seed", type=int, default=None)
+    gradescope.add_argument("--config", help="grader.yml to use")
+
+    check = verbs.add_parser("check", help="self-check: reference full marks, template 0, every mutant caught")
+    check.add_argument("--seeds", type=int, default=3, help="how many seeds the reference is graded under")
+    check.add_argument("--config", help="grader.yml to use")
+
+    requirements = verbs.add_parser("requirements", help="print what setup.sh installs for the worker")
+    requirements.add_argument("--config", help="grader.yml to use")
 
     build = verbs.add_parser("build", help="write dist/autograder.zip for Gradescope")
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
+    build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")
     return parser
 
 
@@ -58,9 +68,10 @@ def local(args):
         return _fail(f"cannot read the submission {args.path}: {exc.strerror or exc}")
     from grader.privileges import launcher
     try:
-        run = grade(path, seed=args.seed, hidden=args.all, launcher=launcher(required=False))
-    except ReferenceMissing as missing:
-        return _fail(str(missing))
+        settings = config.load(args.config, seed=args.seed, hidden=args.all)
+        run = grade(path, settings=settings, launcher=launcher(required=False))
+    except (ReferenceMissing, config.ConfigError) as error:
+        return _fail(str(error))
     if args.format == "json":
         print(report.as_json_text(run))
     else:
@@ -69,17 +80,40 @@ def local(args):
 
 
 def main(argv=None):
+    from grader.privileges import SandboxUnavailable
     args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except SandboxUnavailable as error:
+        return _fail(str(error))
+
+
+def _dispatch(args):
     if args.verb == "local":
         return local(args)
     if args.verb == "gradescope":
         from grader import gradescope
-        return gradescope.run(args.root, seed=args.seed)
+        return gradescope.run(args.root, seed=args.seed, config_path=args.config)
+    if args.verb == "check":
+        from grader.selfcheck import run_check
+        try:
+            return run_check(config.load(args.config), seeds=args.seeds)
+        except config.ConfigError as error:
+            return _fail(str(error))
+    if args.verb == "requirements":
+        try:
+            worker = config.load(args.config).worker
+        except config.ConfigError as error:
+            return _fail(str(error))
+        print("\n".join([worker.numpy, *worker.packages]))
+        return 0
     if args.verb == "build":
         from grader.build import BuildError, build_autograder_zip
         try:
-            print(f"wrote {build_autograder_zip(args.out)}")
-        except BuildError as exc:
+            if args.config:
+                config.load(args.config)          # refuse a broken config before packing it
+            print(f"wrote {build_autograder_zip(args.out, args.config)}")
+        except (BuildError, config.ConfigError) as exc:
             return _fail(str(exc))
         return 0
     return _fail(f"unknown command {args.verb}")

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from grader import config
 from grader.feedback import number
 
 
@@ -21,7 +20,7 @@ class Direction:
     outside: np.ndarray   # (V, d)
 
 
-def directions(rng, V, d):
+def directions(rng, V, d, tol):
     def unit(n):
         u = rng.normal(size=n)
         return u / np.linalg.norm(u)
@@ -31,16 +30,16 @@ def directions(rng, V, d):
         outside = np.zeros((V, d))
         outside[row] = unit(d)
         out.append(Direction(f"row {row} of outsideVectors", "gradOutsideVecs", np.zeros(d), outside))
-    for i in range(config.FD_JOINT_DIRECTIONS):
+    for i in range(tol.fd_joint_directions):
         joint = unit(d + V * d)
         out.append(Direction(f"a random direction in all inputs ({i + 1})", "both gradients",
                              joint[:d], joint[d:].reshape(V, d)))
     return out
 
 
-def points(center, outside, direction):
+def points(center, outside, direction, tol):
     """The two inputs a central difference needs: x + h u and x - h u."""
-    h = config.FD_STEP
+    h = tol.fd_step
     return [(center + h * direction.center, outside + h * direction.outside),
             (center - h * direction.center, outside - h * direction.outside)]
 
@@ -53,9 +52,9 @@ class Disagreement:
     analytical: str
 
 
-def judge(dirs, losses, grad_center, grad_outside):
+def judge(dirs, losses, grad_center, grad_outside, tol):
     """Compare slopes. Returns (disagreements, loss_is_constant)."""
-    h = config.FD_STEP
+    h = tol.fd_step
     found = []
     slopes = []
     for i, direction in enumerate(dirs):
@@ -63,6 +62,6 @@ def judge(dirs, losses, grad_center, grad_outside):
         analytical = float(grad_center @ direction.center + np.sum(grad_outside * direction.outside))
         slopes.append(abs(numerical))
         scale = max(1.0, abs(numerical), abs(analytical))
-        if not abs(numerical - analytical) <= config.FD_TOL * scale:
+        if not abs(numerical - analytical) <= tol.fd_tol * scale:
             found.append(Disagreement(direction.gradient, direction.label, number(numerical), number(analytical)))
-    return found, max(slopes, default=0.0) < config.FD_CONSTANT_LOSS
+    return found, max(slopes, default=0.0) < tol.fd_constant_loss

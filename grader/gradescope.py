@@ -47,7 +47,7 @@ def clear_results(folder):
             entry.unlink()
 
 
-def run(root, seed=None, launcher=None):
+def run(root, seed=None, launcher=None, config_path=None):
     """Grade ROOT/submission and write ROOT/results/results.json. Always writes it."""
     from grader.grading import grade
     from grader.privileges import lock_down
@@ -63,7 +63,9 @@ def run(root, seed=None, launcher=None):
             write_results(results_path, not_found_json(str(missing)))
             print(missing)
             return 0
-        graded = grade(submission, seed=seed, hidden=True, launcher=launcher)
+        from grader import config
+        settings = config.load(config_path, seed=seed, hidden=True)
+        graded = grade(submission, settings=settings, launcher=launcher)
         results = report.results_json(graded)
         print(report.text(graded))
         if getattr(graded, "printed", ""):

@@ -5,9 +5,8 @@ import time
 import traceback
 from pathlib import Path
 
-from grader import catalogue
+from grader import catalogue, config
 from grader.checks import Failed
-from grader.config import Settings
 from grader.feedback import say
 from grader.oracle import Oracle, load_reference
 from grader.results import GradingRun, TestResult
@@ -48,14 +47,52 @@ def import_failure_text(status, path):
     return text
 
 
-def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None):
+def rubric(tests, settings):
+    """(points, visibility) per test: the catalogue's, with grader.yml's overrides applied.
+
+    Points given for a function scale its tests in proportion; points given
+    for a test number set that test. Visibility may name a test, a function
+    or a suite ("public", "hidden").
+    """
+    numbers = {t.__number__ for t in catalogue.TESTS}
+    points = {t.__number__: float(t.__weight__) for t in tests}
+    for key, value in settings.points:
+        if key in config.FUNCTION_TAGS:
+            members = [t.__number__ for t in catalogue.TESTS if t.__tags__[0] == key]
+            total = sum(float(t.__weight__) for t in catalogue.TESTS if t.__tags__[0] == key)
+            for number in members:
+                if number in points:
+                    points[number] = round(points[number] * value / total, 2)
+        elif key not in numbers:
+            raise config.ConfigError(f"{settings.source}: 'points.{key}' names no test or function; tests are "
+                                     f"{', '.join(sorted(numbers))}, functions {', '.join(config.FUNCTION_TAGS)}")
+    for key, value in settings.points:
+        if key in points:
+            points[key] = value
+    visibility = {t.__number__: t.__visibility__ for t in tests}
+    suites = {"public": catalogue.PUBLIC, "hidden": catalogue.HIDDEN}
+    for scope in ("suite", "function", "test"):
+        for key, value in settings.visibility:
+            if key not in numbers and key not in config.FUNCTION_TAGS and key not in suites:
+                raise config.ConfigError(f"{settings.source}: 'visibility.{key}' names no test, function or "
+                                         "suite (public, hidden)")
+            for t in tests:
+                hit = {"suite": suites.get(key) == t.__visibility__, "function": key == t.__tags__[0],
+                       "test": key == t.__number__}[scope]
+                if hit:
+                    visibility[t.__number__] = value
+    return points, visibility
+
+
+def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None, config_path=None):
     """Grade ``submission`` (a path to word2vec.py) and return a GradingRun."""
-    settings = settings or Settings(**({} if seed is None else {"seed": seed}), hidden=hidden)
+    settings = settings or config.load(config_path, seed=seed, hidden=hidden)
     started = time.monotonic()
     run = GradingRun(submission=str(submission), seed=settings.seed, hidden=settings.hidden)
     tests = selected_tests(settings.hidden)
+    points, visibility = rubric(tests, settings)
     run.tests = [TestResult(t.__number__, t.__doc__.strip().splitlines()[0], tuple(t.__tags__),
-                            float(t.__weight__), t.__visibility__) for t in tests]
+                            points[t.__number__], visibility[t.__number__]) for t in tests]
     oracle = Oracle(load_reference(reference))
     with Sandbox(submission, settings.limits, launcher) as sandbox:
         status = sandbox.check_import()

@@ -47,7 +47,8 @@ def sigmoid_values(session, name):
             raise Failed(str(problem)) from None
         got, note = fit_shape(got, expected.shape)
         compare(f"sigmoid of {case.label}", got, expected, case.label, note=note,
-                hints=[lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None])
+                hints=[lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None],
+                tol=session.settings.tolerances)
         if note:
             notes.append(note)
     return notes[0] if notes else None
@@ -108,7 +109,7 @@ def loss_values(session, name, outputs=(0, 1, 2)):
         for k in outputs:
             value, note = fit_shape(got[k], expected[k].shape)
             compare(LOSS_OUTPUTS[k], value, expected[k], case.describe(), note=note,
-                    hints=_loss_hints(case, k, function), factors=_factors(case, function))
+                    hints=_loss_hints(case, k, function), factors=_factors(case, function), tol=session.settings.tolerances)
             if note:
                 notes.append(f"{LOSS_OUTPUTS[k]}: {note}")
     return "; ".join(dict.fromkeys(notes)) or None
@@ -141,7 +142,8 @@ def gradient_check(session, name):
             if got.shape != want:
                 raise Failed(say("wrong_shape", name=label, case=case.describe(), got=got.shape,
                                  expected=want, hint=None) + "\n  The gradient check needs the right shape.")
-        dirs = finite_differences.directions(session.fd_rng(name, index), V, d)
+        tol = session.settings.tolerances
+        dirs = finite_differences.directions(session.fd_rng(name, index), V, d, tol)
         losses = []
         for call in session.losses_at(name, index, dirs):
             _problem(function, call)
@@ -152,11 +154,12 @@ def gradient_check(session, name):
             if value is None:
                 raise Failed(f"{function}'s loss is not a single number; the gradient check needs one.")
             losses.append(value)
-        found, constant = finite_differences.judge(dirs, losses, grad_center, grad_outside)
+        found, constant = finite_differences.judge(dirs, losses, grad_center, grad_outside, tol)
         if constant:
             raise Failed(say("constant_loss", function=function, case=case.describe()))
         if found:
-            raise Failed(say("gradient_disagrees", function=function, case=case.describe(), mismatches=found[:6]))
+            raise Failed(say("gradient_disagrees", function=function, case=case.describe(), mismatches=found[:6],
+                                 step=tol.fd_step))
 
 
 # -- skip-gram -----------------------------------------------------------------
@@ -198,7 +201,8 @@ def skipgram_values(session, name, outputs=(0, 1, 2)):
             value, note = fit_shape(got[k], expected[k].shape)
             compare(SKIPGRAM_OUTPUTS[k], value, expected[k], case.describe(), note=note,
                     hints=_skipgram_hints(case, k),
-                    factors={"the number of outside words": len(case.outsideWords)})
+                    factors={"the number of outside words": len(case.outsideWords)},
+                    tol=session.settings.tolerances)
             if note:
                 notes.append(f"{SKIPGRAM_OUTPUTS[k]}: {note}")
     return "; ".join(dict.fromkeys(notes)) or None

@@ -159,7 +159,7 @@ def launcher(required=True):
     user = SandboxUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
     blocked = [str(p) for p in worker_needs() if not _reachable(p)]
     if blocked and not required:
-        print(f"note: running the submission as root: the sandbox user {user.name} cannot read "
+        print(f"note: grading without the user switch: the sandbox user {user.name} cannot read "
               f"{blocked[0]}", file=sys.stderr)
         return SameUser()
     if blocked:

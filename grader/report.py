@@ -15,6 +15,10 @@ def _environment():
     return env
 
 
+def render(template, **values):
+    return _environment().get_template(template).render(**values)
+
+
 def text(run):
     return _environment().get_template("report.txt.j2").render(run=run)
 

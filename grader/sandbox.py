@@ -94,8 +94,8 @@ class Worker:
             "utils_parent": str(template_folder()),
             "request_fd": request_read,
             "reply_fd": reply_write,
-            "limits": {"memory_bytes": limits.memory_bytes, "cpu_seconds": limits.cpu_seconds,
-                       "processes": limits.processes, "file_bytes": limits.file_bytes,
+            "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": limits.cpu_seconds,
+                       "processes": limits.processes, "file_bytes": limits.file_mb * 2**20,
                        "open_files": limits.open_files},
         }
         command = [sys.executable, "-I", "-m", "grader.worker", json.dumps(config)]
@@ -134,9 +134,9 @@ class Worker:
         while True:
             if len(self._buffer) >= wire.HEADER.size:
                 (length,) = wire.HEADER.unpack(self._buffer[:wire.HEADER.size])
-                if length > self.limits.reply_bytes:
+                if length > self.limits.reply_mb * 2**20:
                     raise WorkerLost("protocol", f"the worker sent a reply of {length} bytes, "
-                                                 f"over the {self.limits.reply_bytes}-byte limit")
+                                                 f"over the {self.limits.reply_mb} MiB limit")
                 end = wire.HEADER.size + length
                 if len(self._buffer) >= end:
                     body = bytes(self._buffer[wire.HEADER.size:end])

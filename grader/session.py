@@ -19,8 +19,8 @@ SKIPGRAM = "skipgram"
 
 def case_sets(settings):
     """Case-set name -> (function name, zero-argument generator of cases)."""
-    s = settings.sizes
-    K = s.public_K[0]
+    s = settings.cases
+    K = 10
     return {
         "sigmoid.values": (SIGMOID, lambda rng: cases.sigmoid_values(rng)),
         "sigmoid.extremes": (SIGMOID, lambda rng: cases.sigmoid_extremes(rng)),
@@ -37,7 +37,7 @@ def case_sets(settings):
             rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)],
             "public")),
         "neg.fd": (NEG, lambda rng: cases.neg_cases(rng, [s.fd_shape + (None, True)], "gradient check")),
-        "neg.hidden": (NEG, lambda rng: cases.neg_hidden(rng, 5, s.neg_score_scale)),
+        "neg.hidden": (NEG, lambda rng: cases.neg_hidden(rng, s.hidden_neg_sampling, s.neg_score_scale)),
         "skipgram.public": (SKIPGRAM, lambda rng: cases.skipgram_public(rng, s.skipgram_vocab, s.skipgram_dim)),
         "skipgram.repeats": (SKIPGRAM, lambda rng: cases.skipgram_repeats(rng, s.skipgram_vocab, s.skipgram_dim)),
         "skipgram.hidden": (SKIPGRAM, lambda rng: cases.skipgram_hidden(
@@ -110,7 +110,8 @@ class Session:
         case = self.cases(name)[index]
         batch = []
         for direction in dirs:
-            for center, outside in finite_differences.points(case.centerWordVec, case.outsideVectors, direction):
+            for center, outside in finite_differences.points(case.centerWordVec, case.outsideVectors, direction,
+                                                             self.settings.tolerances):
                 call = encode_call(function, case)
                 call["args"][0] = wire.encode_array(center)
                 call["args"][2] = wire.encode_array(outside)
