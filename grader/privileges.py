@@ -21,6 +21,10 @@ from grader import bundle
 
 SANDBOX_USER = "grader-sandbox"
 FALLBACK_USER = "nobody"
+# Parallel batch jobs each need a uid of their own, since cleanup kills every
+# process of the uid. Slot k > 0 runs as SLOT_UID_BASE + k: a uid with no
+# account, no files and no groups, which is all a worker needs.
+SLOT_UID_BASE = 64000
 PR_SET_CHILD_SUBREAPER = 36
 
 
@@ -142,11 +146,12 @@ def _remove_tree(path):
         pass
 
 
-def launcher(required=True):
+def launcher(required=True, slot=0):
     """The launcher for this process: a SandboxUser when root, else SameUser.
 
     ``required=False`` (a student grading their own file) falls back to the
     current user when root cannot hand the interpreter to the sandbox user.
+    ``slot`` gives each of several parallel graders its own uid.
     """
     if os.geteuid() != 0 or os.environ.get("GRADER_SANDBOX") == "off":
         # "off" is for developing the grader as root; never for grading students.
@@ -157,6 +162,9 @@ def launcher(required=True):
     except KeyError:
         entry = pwd.getpwnam(FALLBACK_USER)
     user = SandboxUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
+    if slot:
+        uid = SLOT_UID_BASE + slot
+        user = SandboxUser(f"uid {uid}", uid, uid)
     blocked = [str(p) for p in worker_needs() if not _reachable(p)]
     if blocked and not required:
         print(f"note: grading without the user switch: the sandbox user {user.name} cannot read "
