@@ -1,6 +1,6 @@
 """Trusted side of the process boundary: start, talk to and kill the worker.
 
-The worker is a fresh ``python -I -m grader.worker`` process (exec'd, never
+The worker is a fresh ``python -I`` process running ``grader.worker`` (exec'd, never
 forked from this one, which may hold the reference). This module sends it
 requests, waits with a deadline, and hands back the raw replies; it never
 imports the submission and never unpickles anything.
@@ -21,6 +21,10 @@ from grader import wire
 from grader.config import Limits
 
 from grader.bundle import template_folder
+# -I keeps the environment and the current folder out of the worker's path,
+# so it is told exactly where this grader lives (installed or not).
+BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.worker.serve import main; sys.exit(main(sys.argv[2:]))"
+GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
 # Large enough for any (V, d) the catalogue uses, small enough to refuse floods.
 MAX_ARRAY_ELEMENTS = 2_000_000
 
@@ -98,7 +102,7 @@ class Worker:
                        "processes": limits.processes, "file_bytes": limits.file_mb * 2**20,
                        "open_files": limits.open_files},
         }
-        command = [sys.executable, "-I", "-m", "grader.worker", json.dumps(config)]
+        command = [sys.executable, "-I", "-c", BOOT, GRADER_PARENT, json.dumps(config)]
         popen_options = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, pass_fds=(request_read, reply_write),
                              start_new_session=True, env=worker_environment(),

@@ -118,3 +118,21 @@ def test_reference_file_is_unchanged_by_grading():
     before = REFERENCE_PATH.read_bytes()
     grade(REFERENCE_PATH, hidden=True)
     assert REFERENCE_PATH.read_bytes() == before
+
+
+def test_source_is_graded_not_a_planted_or_stale_pyc(tmp_path, write_submission, reference_source):
+    """A .pyc beside the file (planted, or left by an earlier grading) must never be run."""
+    import py_compile
+    import sys
+
+    wrong = reference_source.replace("        loss += wordLoss", "        loss = wordLoss")
+    path = write_submission(tmp_path, wrong)
+    cache = tmp_path / "__pycache__" / f"word2vec.{sys.implementation.cache_tag}.pyc"
+    py_compile.compile(str(path), cfile=str(cache),
+                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    stat = path.stat()
+    path.write_text(reference_source)
+    import os
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert grade(path, hidden=True).score == 100
+    assert not any(p.name != cache.name for p in (tmp_path / "__pycache__").iterdir())

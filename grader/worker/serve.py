@@ -1,4 +1,8 @@
-"""Import the submission once, then answer call requests until told to stop."""
+"""Import the submission once, then answer call requests until told to stop.
+
+Started by the trusted side only: ``python -I -c BOOT GRADER_PARENT CONFIG_JSON``
+(see ``grader.sandbox``).
+"""
 
 import importlib.util
 import json
@@ -94,10 +98,14 @@ def describe_exception(exc, submission):
 
 
 def import_submission(path):
-    spec = importlib.util.spec_from_file_location("word2vec", path)
+    """Run the source text itself: a cached or planted .pyc must never stand in for it."""
+    with open(path, "rb") as handle:
+        source = handle.read()
+    spec = importlib.util.spec_from_loader("word2vec", loader=None, origin=path)
     module = importlib.util.module_from_spec(spec)
+    module.__file__ = path
     sys.modules["word2vec"] = module
-    spec.loader.exec_module(module)
+    exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
     return module
 
 
@@ -180,6 +188,7 @@ def main(argv):
     # The course's utils/ comes first so every submission grades against the
     # same helpers; the submission's own folder still serves its other modules.
     sys.path[:0] = [config["utils_parent"], os.path.dirname(submission)]
+    sys.dont_write_bytecode = True      # -I ignores PYTHONDONTWRITEBYTECODE
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)
