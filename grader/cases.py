@@ -126,8 +126,7 @@ def naive_cases(rng, shapes, label):
     return cases
 
 
-def naive_stable(rng, score, spread):
-    V, d = 6, 5
+def naive_stable(rng, score, spread, V=6, d=5):
     v, U = _vectors_with_scores(rng, score + rng.uniform(-spread, spread, V), d)
     return [LossCase(f"every score u_w . v_c near {score:g}", v, int(rng.integers(V)), U)]
 

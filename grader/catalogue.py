@@ -139,13 +139,13 @@ def naive_inputs(session):
 @visibility(HIDDEN)
 @tags("naive_softmax")
 def naive_hidden(session):
-    """naiveSoftmaxLossAndGradient: random sizes up to V = 3000"""
+    """naiveSoftmaxLossAndGradient: random sizes up to V = 3000, every score near -800"""
     return judges.loss_values(session, "naive.hidden")
 
 
 @weight(3)
 @number("2.8")
-@visibility(HIDDEN)
+@visibility(PUBLIC)
 @tags("naive_softmax", "stability")
 def naive_stable(session):
     """naiveSoftmaxLossAndGradient: every score near 800 (numerical stability)"""
@@ -181,7 +181,7 @@ def neg_grad_outside(session):
     return judges.loss_values(session, "neg.distinct", outputs=(2,))
 
 
-@weight(6)
+@weight(5)
 @number("3.4")
 @visibility(PUBLIC)
 @tags("neg_sampling", "repeated_negatives")
@@ -190,7 +190,7 @@ def neg_repeated(session):
     return judges.loss_values(session, "neg.repeated")
 
 
-@weight(3)
+@weight(2)
 @number("3.5")
 @visibility(PUBLIC)
 @tags("neg_sampling")
@@ -199,7 +199,7 @@ def neg_other_K(session):
     return judges.loss_values(session, "neg.other_K")
 
 
-@weight(4)
+@weight(3)
 @number("3.6")
 @visibility(PUBLIC)
 @tags("neg_sampling", "gradient_check")
@@ -228,7 +228,7 @@ def neg_inputs(session):
     judges.loss_inputs_unchanged(session, "neg.distinct")
 
 
-@weight(7)
+@weight(10)
 @number("3.9")
 @visibility(HIDDEN)
 @tags("neg_sampling")

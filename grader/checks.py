@@ -42,8 +42,11 @@ def generic_hint(got, expected, factors):
     if matches(got, -expected):
         return say("hint_sign")
     scale = float(np.vdot(got, expected) / np.vdot(expected, expected))
-    if abs(scale - 1) > 1e-3 and abs(scale) > 1e-12 and matches(got, scale * expected):
-        return say("hint_factor", factor=number(scale), meaning=named_factor(scale, factors))
+    meaning = named_factor(scale, factors)
+    # One number is always some multiple of another: only a named factor says anything.
+    informative = meaning is not None or np.count_nonzero(expected) > 1
+    if abs(scale - 1) > 1e-3 and abs(scale) > 1e-12 and informative and matches(got, scale * expected):
+        return say("hint_factor", factor=number(scale), meaning=meaning)
     return None
 
 

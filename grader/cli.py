@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {local,gradescope,build,check,requirements}``.
+"""Command line: ``python -m grader {local,gradescope,batch,build,check,requirements}``.
 
 Exit codes of ``local``: 0 when every test passed, 1 when any failed,
 2 for a usage error or an unreadable submission.
@@ -24,13 +24,27 @@ def _parser():
                        help=f"seed of the random cases (default: grader.yml's, else {config.DEFAULT_SEED})")
     local.add_argument("--config", help="grader.yml to use (default: ./grader.yml, then the grader's own)")
     local.add_argument("--all", action="store_true", help="add the hidden suite (needs the reference)")
-    local.add_argument("--format", choices=("text", "json"), default="text",
-                       help="text report, or Gradescope's results.json object on stdout")
+    local.add_argument("--format", choices=("text", "json", "html"), default="text",
+                       help="text report, Gradescope's results.json object, or a self-contained HTML page")
+    local.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    local.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (default auto: on a terminal, unless NO_COLOR is set)")
 
     gradescope = verbs.add_parser("gradescope", help="grade ROOT/submission into ROOT/results/results.json")
     gradescope.add_argument("--root", default="/autograder", help="the autograder folder (default /autograder)")
     gradescope.add_argument("--seed", type=int, default=None)
     gradescope.add_argument("--config", help="grader.yml to use")
+
+    batch = verbs.add_parser("batch", help="grade many submissions (or a Gradescope export) into a folder")
+    batch.add_argument("paths", nargs="+", metavar="PATH",
+                       help="a folder of .py files, a folder of submission folders, or a Gradescope "
+                            "'Export Submissions' folder")
+    batch.add_argument("--jobs", type=_positive, default=None,
+                       help="submissions graded at once, each by its own process (default: one per CPU)")
+    batch.add_argument("--out", default="batch-results",
+                       help="where scores.csv, summary.html and reports/ go (default ./batch-results)")
+    batch.add_argument("--seed", type=int, default=None)
+    batch.add_argument("--config", help="grader.yml to use")
 
     check = verbs.add_parser("check", help="self-check: reference full marks, template 0, every mutant caught")
     check.add_argument("--seeds", type=int, default=3, help="how many seeds the reference is graded under")
@@ -39,10 +53,16 @@ def _parser():
     requirements = verbs.add_parser("requirements", help="print what setup.sh installs for the worker")
     requirements.add_argument("--config", help="grader.yml to use")
 
-    build = verbs.add_parser("build", help="write dist/autograder.zip for Gradescope")
+    build = verbs.add_parser("build", help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout)")
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
     build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")
     return parser
+
+
+def _positive(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
+    return int(text)
 
 
 def _fail(message):
@@ -73,9 +93,19 @@ def local(args):
     except (ReferenceMissing, config.ConfigError) as error:
         return _fail(str(error))
     if args.format == "json":
-        print(report.as_json_text(run))
+        rendered = report.as_json_text(run) + "\n"
+    elif args.format == "html":
+        rendered = report.html(run)
     else:
-        print(report.text(run), end="")
+        rendered = report.text(run, color=report.color_wanted(args.color, None if args.output else sys.stdout))
+    if not args.output:
+        sys.stdout.write(rendered)
+    else:
+        try:
+            Path(args.output).write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            return _fail(f"cannot write the report to {args.output}: {exc.strerror or exc}")
+        print(f"Total: {run.score:g}/{run.max_score:g}; report written to {args.output}")
     return 0 if run.all_passed else 1
 
 
@@ -94,6 +124,13 @@ def _dispatch(args):
     if args.verb == "gradescope":
         from grader import gradescope
         return gradescope.run(args.root, seed=args.seed, config_path=args.config)
+    if args.verb == "batch":
+        from grader.batch import BatchUsageError, GradingProcessesFailed, run_batch
+        from grader.oracle import ReferenceMissing
+        try:
+            return run_batch(args.paths, jobs=args.jobs, out=args.out, seed=args.seed, config_path=args.config)
+        except (BatchUsageError, GradingProcessesFailed, ReferenceMissing, config.ConfigError) as error:
+            return _fail(str(error))
     if args.verb == "check":
         from grader.selfcheck import run_check
         try:
@@ -108,11 +145,12 @@ def _dispatch(args):
         print("\n".join([worker.numpy, *worker.packages]))
         return 0
     if args.verb == "build":
-        from grader.build import BuildError, build_autograder_zip
+        from grader.build import BuildError, build_autograder_zip, build_student_zip
         try:
             if args.config:
                 config.load(args.config)          # refuse a broken config before packing it
             print(f"wrote {build_autograder_zip(args.out, args.config)}")
+            print(f"wrote {build_student_zip(args.out, args.config)}")
         except (BuildError, config.ConfigError) as exc:
             return _fail(str(exc))
         return 0

@@ -8,7 +8,8 @@ from pathlib import Path
 from grader import catalogue, config
 from grader.checks import Failed
 from grader.feedback import say
-from grader.oracle import Oracle, load_reference
+from grader import bundle
+from grader.oracle import Oracle, ReferenceMissing, load_reference
 from grader.results import GradingRun, TestResult
 from grader.returned import Problem
 from grader.sandbox import Sandbox
@@ -84,7 +85,25 @@ def rubric(tests, settings):
     return points, visibility
 
 
-def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None, config_path=None):
+def choose_oracle(settings, reference=None):
+    """The reference where it is installed, else the handout's shipped public answers."""
+    if reference is not None or bundle.reference_file() is not None:
+        return Oracle(load_reference(reference))
+    golden = bundle.golden_file()
+    if golden is None:
+        raise ReferenceMissing("this install has neither the reference nor the public answers "
+                               "(grader/golden.npz); reinstall the grader or the handout")
+    if settings.hidden:
+        raise ReferenceMissing("the hidden suite needs the reference solution, which the student "
+                               "handout does not include; run without --all")
+    from grader.golden import GoldenOracle
+    oracle = GoldenOracle(golden)
+    oracle.verify(Session(None, oracle, settings))
+    return oracle
+
+
+def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None, config_path=None,
+          oracle=None):
     """Grade ``submission`` (a path to word2vec.py) and return a GradingRun."""
     settings = settings or config.load(config_path, seed=seed, hidden=hidden)
     started = time.monotonic()
@@ -93,7 +112,7 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
     points, visibility = rubric(tests, settings)
     run.tests = [TestResult(t.__number__, t.__doc__.strip().splitlines()[0], tuple(t.__tags__),
                             points[t.__number__], visibility[t.__number__]) for t in tests]
-    oracle = Oracle(load_reference(reference))
+    session_oracle = oracle or choose_oracle(settings, reference)
     with Sandbox(submission, settings.limits, launcher) as sandbox:
         status = sandbox.check_import()
         if not status.ok:
@@ -101,7 +120,7 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
             for result in run.tests:
                 result.output = "Not run: the submission could not be imported (see the summary)."
         else:
-            _run_tests(run, tests, Session(sandbox, oracle, settings), status.functions)
+            _run_tests(run, tests, Session(sandbox, session_oracle, settings), status.functions)
         run.execution_time = time.monotonic() - started
     if sandbox.output:
         run.printed = "\n".join(sandbox.output)

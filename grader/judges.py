@@ -47,7 +47,8 @@ def sigmoid_values(session, name):
             raise Failed(str(problem)) from None
         got, note = fit_shape(got, expected.shape)
         compare(f"sigmoid of {case.label}", got, expected, case.label, note=note,
-                hints=[lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None],
+                hints=[lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None,
+                       lambda g, e: say("hint_sigmoid_flipped") if matches(g, 1 - e) else None],
                 tol=session.settings.tolerances)
         if note:
             notes.append(note)
@@ -67,9 +68,24 @@ def sigmoid_inputs_unchanged(session, name):
 
 # -- the two loss functions ----------------------------------------------------
 
-def _loss_hints(case, output, function):
+def _right_on_distinct(session):
+    """Whether the student's outputs are right on every distinct-negatives case."""
+    for index, expected in enumerate(session.expected("neg.distinct")):
+        try:
+            got = as_triple(NEG, session.student("neg.distinct")[index], LOSS_OUTPUTS)
+        except Problem:
+            return False
+        if not all(matches(fit_shape(g, e.shape)[0], e, session.settings.tolerances)
+                   for g, e in zip(got, expected[:3])):
+            return False
+    return True
+
+
+def _loss_hints(session, case, output, function):
     """Pattern hints for a wrong loss-function output on one case."""
     hints = []
+    if function == NEG and len(set(case.negatives())) < len(case.negatives()):
+        hints.append(lambda got, expected: say("hint_repeats_only") if _right_on_distinct(session) else None)
     if output == 2:
         o = case.outsideWordIdx
 
@@ -84,7 +100,7 @@ def _loss_hints(case, output, function):
             def repeats_once(got, expected):
                 bad = set(np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1)))
                 return say("hint_repeats", rows=", ".join(str(int(r)) for r in sorted(bad))) if repeated and bad and bad <= repeated else None
-            hints.insert(0, repeats_once)
+            hints.insert(1, repeats_once)
     return hints
 
 
@@ -109,7 +125,7 @@ def loss_values(session, name, outputs=(0, 1, 2)):
         for k in outputs:
             value, note = fit_shape(got[k], expected[k].shape)
             compare(LOSS_OUTPUTS[k], value, expected[k], case.describe(), note=note,
-                    hints=_loss_hints(case, k, function), factors=_factors(case, function), tol=session.settings.tolerances)
+                    hints=_loss_hints(session, case, k, function), factors=_factors(case, function), tol=session.settings.tolerances)
             if note:
                 notes.append(f"{LOSS_OUTPUTS[k]}: {note}")
     return "; ".join(dict.fromkeys(notes)) or None
@@ -223,14 +239,17 @@ def skipgram_calls(session, name):
         center = case.word2Ind[case.currentCenterWord]
         want = [case.word2Ind[w] for w in case.outsideWords]
         where = case.describe()
-        if len(records) != len(want):
-            raise Failed(f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
-                         f"expected once per entry of outsideWords ({len(want)} calls, repeats included).")
         got_indices = [r.get("outsideWordIdx") if isinstance(r, dict) else None for r in records]
+        if len(records) != len(want):
+            hint = ""
+            if len(set(want)) < len(want) and sorted(map(str, got_indices)) == sorted(map(str, set(want))):
+                hint = "\n  Likely cause: " + say("hint_dedup")
+            raise Failed(f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
+                         f"expected once per entry of outsideWords ({len(want)} calls, repeats included).{hint}")
         if sorted(map(str, got_indices)) != sorted(map(str, want)):
             hint = ""
-            if center in got_indices and center not in want:
-                hint = " The center word's index was passed; pass word2Ind[outsideWord]."
+            if set(got_indices) == {center}:
+                hint = "\n  Likely cause: " + say("hint_center_as_outside", row=center)
             raise Failed(f"skipgram passed outsideWordIdx values {got_indices} for {where}; "
                          f"expected {want} (word2Ind of each outside word).{hint}")
         for r in records:

@@ -40,6 +40,13 @@ class Oracle:
     def __init__(self, module):
         self.module = module
 
+    def answers(self, name, function, cases):
+        if function == "sigmoid":
+            return [self.sigmoid(c) for c in cases]
+        if function == "skipgram":
+            return [self.skipgram(c) for c in cases]
+        return [self.loss(function, c) for c in cases]
+
     def sigmoid(self, case):
         return np.asarray(self.module.sigmoid(case.x), dtype=np.float64)
 

@@ -1,0 +1,141 @@
+"""The student handout: no reference inside, installs on its own, public suite catches every mutant."""
+
+import re
+import subprocess
+import sys
+import zipfile
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from grader import config, grade
+from grader.golden import GoldenOracle
+
+from conftest import REFERENCE_PATH, REPO
+
+HIDDEN_SETS = {"sigmoid.hidden", "naive.hidden", "neg.hidden", "skipgram.hidden"}
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory):
+    out = tmp_path_factory.mktemp("dist")
+    done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    folder = tmp_path_factory.mktemp("handout")
+    with zipfile.ZipFile(out / "student.zip") as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def solution_lines():
+    """Lines of the reference that the template does not have: the solution itself."""
+    template = set((REPO / "student_template" / "word2vec.py").read_text().splitlines())
+    return [line.strip() for line in REFERENCE_PATH.read_text().splitlines()
+            if line not in template and len(line.strip()) > 24 and not line.strip().startswith(("#", '"'))]
+
+
+def test_handout_holds_no_reference_solution(handout):
+    lines = solution_lines()
+    assert len(lines) > 15                       # the check has something to look for
+    for path in handout.rglob("*"):
+        if path.is_file() and path.suffix != ".npz":
+            text = path.read_text(errors="replace")
+            leaked = [line for line in lines if line in text]
+            assert not leaked, f"{path.relative_to(handout)} contains reference lines: {leaked[:3]}"
+            assert "MUTANTS" not in text and "ALTERNATIVES = (" not in text, path
+    names = {p.name for p in handout.rglob("*")}
+    assert not {"mutants.py", "alternatives.py"} & names
+    assert not any(part == "reference" for p in handout.rglob("*") for part in p.relative_to(handout).parts)
+
+
+def test_handout_answers_are_public_cases_only(handout):
+    oracle = GoldenOracle(handout / "grader" / "golden.npz")
+    assert oracle.meta["sets"] and not set(oracle.meta["sets"]) & HIDDEN_SETS
+
+
+def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
+    python = venv / "bin" / "python"
+    install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", "requirements.txt"], cwd=handout,
+                             capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-2000:]
+
+    def local(*args):
+        return subprocess.run([python, "-m", "grader", "local", *map(str, args)], cwd=handout,
+                              capture_output=True, text=True, timeout=300)
+    template = local()
+    assert template.returncode == 1 and "Total: 0/80" in template.stdout
+    finished = handout / "finished"
+    finished.mkdir()
+    (finished / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    done = local(finished / "word2vec.py")
+    assert done.returncode == 0 and "Total: 80/80" in done.stdout, done.stdout[-2000:] + done.stderr
+    hidden = local("--all")
+    assert hidden.returncode == 2 and "does not include" in hidden.stderr and "Traceback" not in hidden.stderr
+
+
+# The hint each mutant's public report must give, where one applies.
+HINTS = {
+    "sigmoid_sign_flipped": "which is sigmoid(-x)",
+    "sigmoid_exp_over_one_plus_exp": "exp(x) overflows",
+    "sigmoid_modifies_input": "changed its input x in place",
+    "ns_loss_sign_flipped": "opposite sign",
+    "ns_y_not_subtracted": "y must be subtracted",
+    "ns_grad_outside_transposed": "transposed",
+    "ns_no_max_shift": "Shift the scores by their maximum",
+    "ns_modifies_outside_vectors": "changed its input outsideVectors in place",
+    "ns_loss_shape_1": "got (1,), expected ()",
+    "ns_grad_center_column": "expected (",
+    "neg_repeated_negatives_fancy_index": "np.add.at",
+    "neg_negatives_deduplicated": "np.add.at",
+    "neg_K_ignored": "K",
+    "neg_loss_divided_by_K_plus_1": "K + 1",
+    "sg_grad_outside_overwritten": "added (+=), not assigned",
+    "sg_loss_overwritten": "added (+=), not assigned",
+    "sg_grad_center_row_zero": "non-zero only in the center word's row",
+    "sg_grad_center_every_row": "non-zero only in the center word's row",
+    "sg_outside_words_deduplicated": "Every entry of outsideWords counts",
+    "sg_center_index_as_outside": "every call got the center word",
+    "sg_outside_vector_as_center": "expected row",
+}
+
+
+@pytest.fixture(scope="module")
+def public_oracle(tmp_path_factory):
+    from grader import golden
+    path = tmp_path_factory.mktemp("golden") / "golden.npz"
+    golden.build(path, config.load(REPO / "grader.yml"), REFERENCE_PATH)
+    return GoldenOracle(path)
+
+
+def test_public_suite_alone_catches_every_mutant_with_its_hint(public_oracle, reference_source, tmp_path):
+    from reference.mutants import MUTANTS, mutate
+
+    assert set(HINTS) <= {m.name for m in MUTANTS}
+    settings = replace(config.load(REPO / "grader.yml"), hidden=False)
+    missed = []
+    for mutant in MUTANTS:
+        path = tmp_path / mutant.name / "word2vec.py"
+        path.parent.mkdir()
+        path.write_text(mutate(reference_source, mutant))
+        run = grade(path, settings=settings, oracle=public_oracle)
+        failed = [t for t in run.tests if not t.passed]
+        if {t.function for t in failed} != {mutant.function}:
+            missed.append(f"{mutant.name}: lost under {sorted({t.function for t in failed})}")
+        elif mutant.name in HINTS and not any(HINTS[mutant.name] in t.output for t in failed):
+            missed.append(f"{mutant.name}: no hint containing {HINTS[mutant.name]!r}; first failure:\n"
+                          + failed[0].output)
+    assert not missed, "\n".join(missed)
+
+
+def test_shipped_answers_refuse_other_seeds(public_oracle):
+    from grader.oracle import ReferenceMissing
+    from grader.session import Session
+    other = replace(config.load(REPO / "grader.yml"), seed=5)
+    with pytest.raises(ReferenceMissing, match="seed 224"):
+        public_oracle.verify(Session(None, public_oracle, other))
+    assert np.isfinite(next(iter(public_oracle.arrays.values()))).all()
+    assert re.match(r"[0-9a-f]{64}", next(iter(public_oracle.meta["sets"].values()))["fingerprint"])
