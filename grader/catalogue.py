@@ -152,6 +152,15 @@ def naive_stable(session):
     return judges.loss_values(session, "naive.stable")
 
 
+@weight(0)
+@number("2.9")
+@visibility(HIDDEN)
+@tags("naive_softmax", "efficiency")
+def naive_efficiency(session):
+    """naiveSoftmaxLossAndGradient: time on a large vocabulary, against the reference"""
+    return judges.efficiency(session, "naive.efficiency")
+
+
 # -- 3. negative sampling (35 points) --------------------------------------------
 
 @weight(4)
@@ -235,6 +244,15 @@ def neg_inputs(session):
 def neg_hidden(session):
     """negSamplingLossAndGradient: random sizes, K and samples, and larger scores"""
     return judges.loss_values(session, "neg.hidden")
+
+
+@weight(0)
+@number("3.10")
+@visibility(HIDDEN)
+@tags("neg_sampling", "efficiency")
+def neg_efficiency(session):
+    """negSamplingLossAndGradient: time on a large vocabulary, against the reference"""
+    return judges.efficiency(session, "neg.efficiency")
 
 
 # -- 4. skip-gram (25 points) ----------------------------------------------------

@@ -34,6 +34,10 @@ class Tolerances:
     # agrees with a zero gradient but earns nothing.
     fd_constant_loss: float = 1e-10
     fd_joint_directions: int = 2
+    # Efficiency: slower than this many times the reference on a large
+    # vocabulary fails the (by default 0-point) efficiency tests.
+    efficiency_ratio: float = 10.0
+    efficiency_repeats: int = 20
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Cases:
     skipgram_vocab: tuple = (5, 8)    # public vocabulary sizes
     skipgram_hidden_vocab: tuple = (12, 20)
     skipgram_dim: int = 4
+    efficiency_shape: tuple = (20000, 50)   # (V, d) of the timing case
 
 
 @dataclass(frozen=True)

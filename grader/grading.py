@@ -67,6 +67,9 @@ def rubric(tests, settings):
         elif key not in numbers:
             raise config.ConfigError(f"{settings.source}: 'points.{key}' names no test or function; tests are "
                                      f"{', '.join(sorted(numbers))}, functions {', '.join(config.FUNCTION_TAGS)}")
+    for number in points:
+        if "efficiency" in dict((t.__number__, t.__tags__) for t in tests)[number]:
+            points[number] = round(settings.efficiency_points / 2, 2)
     for key, value in settings.points:
         if key in points:
             points[key] = value

@@ -8,7 +8,8 @@ import numpy as np
 from grader import finite_differences, wire
 from grader.checks import Failed, compare, exact_shape, matches, unchanged
 from grader.feedback import say
-from grader.returned import Problem, as_array, as_triple, fit_shape, inputs_after, raise_for_error
+from grader.returned import (Problem, as_array, as_triple, describe_kind, fit_shape, inputs_after,
+                             raise_for_error)
 from grader.session import NEG, SKIPGRAM, as_scalar
 from grader.standins import standin_values
 
@@ -176,6 +177,26 @@ def gradient_check(session, name):
         if found:
             raise Failed(say("gradient_disagrees", function=function, case=case.describe(), mismatches=found[:6],
                                  step=tol.fd_step))
+
+
+def efficiency(session, name):
+    """The student's time per call against the reference's, on a large vocabulary."""
+    function = session.function_of(name)
+    tol = session.settings.tolerances
+    case = session.cases(name)[0]
+    call, student = session.seconds_per_call(name, tol.efficiency_repeats)
+    _problem(function, call)
+    if call.value is None or call.value.get("kind") != "number":     # only_loss: the loss alone
+        raise Failed(f"Not timed: {function} did not return a loss on the timing case "
+                     f"(it returned {describe_kind(call.value or {})}).")
+    reference = min(session.oracle.seconds_per_call(function, case, tol.efficiency_repeats) for _ in range(3))
+    ratio = student / max(reference, 1e-9)
+    V, d = case.shape
+    text = say("efficiency", function=function, V=V, d=d, student=f"{student * 1e3:.3g}",
+               reference=f"{reference * 1e3:.3g}", ratio=f"{ratio:.3g}", limit=f"{tol.efficiency_ratio:g}")
+    if ratio > tol.efficiency_ratio:
+        raise Failed(text + "\n  Likely cause: " + say("hint_slow"))
+    return text
 
 
 # -- skip-gram -----------------------------------------------------------------

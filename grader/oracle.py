@@ -59,6 +59,18 @@ class Oracle:
         return (np.asarray(loss, dtype=np.float64), np.asarray(grad_center, dtype=np.float64),
                 np.asarray(grad_outside, dtype=np.float64), dataset.draws)
 
+    def seconds_per_call(self, function, case, repeat):
+        """The reference's time per call on the same inputs, in this process."""
+        import time
+        dataset_calls = [ScriptedDataset(case.stream) for _ in range(repeat)]
+        kwargs = {} if case.K is None else {"K": case.K}
+        center, outside = case.centerWordVec.copy(), case.outsideVectors.copy()
+        fn = getattr(self.module, function)
+        started = time.perf_counter()
+        for dataset in dataset_calls:
+            fn(center, case.outsideWordIdx, outside, dataset, **kwargs)
+        return (time.perf_counter() - started) / repeat
+
     def skipgram(self, case):
         """(loss, gradCenterVecs, gradOutsideVectors, calls) with the recording stand-in."""
         dataset = ScriptedDataset(())

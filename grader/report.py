@@ -1,17 +1,84 @@
-"""Reports of a grading run, rendered from the jinja2 templates."""
+"""Reports of a grading run, rendered from the jinja2 templates.
+
+Four forms of one GradingRun: the terminal text (in colour on a terminal),
+Gradescope's results.json with markdown outputs, a self-contained HTML page,
+and the summary Gradescope shows above the tests. Templates named ``*.html.j2``
+are autoescaped: test outputs carry text the submission chose (exception
+messages), so nothing of it may reach the page as markup.
+"""
 
 import functools
 import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
+
+# The label feedback.j2 puts before a failure's likely cause, alone on its line.
+HINT_LABEL = "Likely cause:"
+
+ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
+
+# What a person calls each graded function, keyed by its tag.
+FUNCTION_TITLES = {"sigmoid": "Sigmoid", "naive_softmax": "Naive softmax",
+                   "neg_sampling": "Negative sampling", "skipgram": "Skip-gram"}
+
+
+def _hint_in(line):
+    """The hint a "Likely cause:" line gives, or None for any other line."""
+    indent, label, rest = line.partition(HINT_LABEL)
+    return rest.strip() if label and not indent.strip() else None
+
+
+@jinja2.pass_context
+def _paint(context, text, *styles):
+    """ANSI-styled text when the template was rendered with color=True, else the text itself."""
+    if not context.get("color"):
+        return text
+    return f"\033[{';'.join(ANSI[s] for s in styles)}m{text}\033[0m"
+
+
+@jinja2.pass_context
+def _paint_detail(context, message):
+    """A failure message: its first line as is, the details dim, the likely-cause label bold."""
+    if not context.get("color"):
+        return message
+    first, *details = message.split("\n")
+    lines = [first]
+    for line in details:
+        if _hint_in(line) is not None:
+            indent, label, rest = line.partition(HINT_LABEL)
+            lines.append(f"{indent}{_paint(context, label, 'bold', 'yellow')}{rest}")
+        elif line.strip():
+            lines.append(_paint(context, line, "dim"))
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _markdown_text(text):
+    """Text safe to put in a markdown paragraph: punctuation that could mark up is escaped."""
+    return re.sub(r"([\\`*_{}\[\]<>|~!#&])", r"\\\1", str(text))
+
+
+def _fenced(text):
+    """A fenced code block that no run of backticks inside the text can close early."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
 
 
 @functools.lru_cache(maxsize=None)
 def _environment():
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"),
-                             undefined=jinja2.StrictUndefined, autoescape=False,
+                             undefined=jinja2.StrictUndefined,
+                             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
+                                                                 default_for_string=False),
                              trim_blocks=False, keep_trailing_newline=True)
     env.globals["points"] = lambda x: f"{x:g}"
+    env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced)
     return env
 
 
@@ -19,18 +86,78 @@ def render(template, **values):
     return _environment().get_template(template).render(**values)
 
 
-def text(run):
-    return _environment().get_template("report.txt.j2").render(run=run)
+def split_hint(message):
+    """(the message without its "Likely cause:" lines, the hint those lines give)."""
+    kept, hints = [], []
+    for line in message.splitlines():
+        hint = _hint_in(line)
+        if hint is None:
+            kept.append(line)
+        else:
+            hints.append(hint)
+    return "\n".join(kept).rstrip(), " ".join(hints)
+
+
+@dataclass
+class FunctionPart:
+    """One graded function's share of a run: its tests and their points."""
+
+    tag: str
+    title: str
+    code_name: str
+    tests: list
+    score: float
+    max_score: float
+
+    @property
+    def passed(self):
+        return sum(t.passed for t in self.tests)
+
+
+def functions(run):
+    """The run's tests grouped by function, in the catalogue's order."""
+    from grader.grading import FUNCTION_NAMES
+    parts = {}
+    for t in run.tests:
+        parts.setdefault(t.function, []).append(t)
+    return [FunctionPart(tag, FUNCTION_TITLES.get(tag, tag), FUNCTION_NAMES.get(tag, tag), tests,
+                         round(sum(t.score for t in tests), 6), round(sum(t.max_score for t in tests), 6))
+            for tag, tests in parts.items()]
+
+
+def color_wanted(choice, stream):
+    """--color auto honours NO_COLOR (any non-empty value), TERM=dumb and whether stream is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def text(run, color=False):
+    return render("report.txt.j2", run=run, color=color)
+
+
+def html(run):
+    return render("report.html.j2", run=run, functions=functions(run), split_hint=split_hint,
+                  passed=sum(t.passed for t in run.tests))
 
 
 def summary(run):
-    """The top-level output Gradescope shows above the tests."""
-    return _environment().get_template("summary.txt.j2").render(
-        run=run, passed=sum(t.passed for t in run.tests)).strip()
+    """The top-level output Gradescope shows above the tests, in markdown."""
+    return render("summary.md.j2", run=run, functions=functions(run), passed=sum(t.passed for t in run.tests),
+                  submission_name=Path(run.submission).name).strip()
+
+
+def markdown_output(result):
+    """One test's output for Gradescope, in markdown."""
+    body, hint = split_hint(result.output)
+    return render("test.md.j2", t=result, body=body, hint=hint).strip()
 
 
 def results_json(run):
-    return run.results_json(output=summary(run))
+    """Gradescope's results.json object; the one entry for gradescope.py and --format json."""
+    return run.results_json(output=summary(run), output_format="md", test_output=markdown_output)
 
 
 def as_json_text(run):

@@ -32,9 +32,11 @@ class TestResult:
     def function(self):
         return self.tags[0]
 
-    def to_json(self):
+    def to_json(self, output=None, output_format="text"):
+        """Gradescope's entry for this test; ``output`` replaces the plain feedback (e.g. markdown)."""
         return {"number": self.number, "name": self.name, "score": self.score,
-                "max_score": self.max_score, "status": self.status, "output": self.output,
+                "max_score": self.max_score, "status": self.status,
+                "output": self.output if output is None else output, "output_format": output_format,
                 "tags": list(self.tags), "visibility": self.visibility}
 
 
@@ -67,10 +69,12 @@ class GradingRun:
             totals[t.function] = (got + t.score, out_of + t.max_score)
         return totals
 
-    def results_json(self, output=""):
+    def results_json(self, output="", output_format="text", test_output=None):
+        """results.json; ``test_output(test)`` renders each test's output in ``output_format``."""
         return {"score": self.score, "execution_time": round(float(self.execution_time), 3),
-                "output": output, "output_format": "text", "test_output_format": "text",
-                "tests": [t.to_json() for t in self.tests]}
+                "output": output, "output_format": output_format, "test_output_format": output_format,
+                "tests": [t.to_json(test_output(t) if test_output else None, output_format)
+                          for t in self.tests]}
 
 
 def grader_failure_json(message):

@@ -5,6 +5,8 @@ sent to the worker in one request, and answered by the reference once, so
 the loss, gradient and shape tests of a function share the same calls.
 """
 
+import time
+
 import numpy as np
 
 from grader import cases, finite_differences, wire
@@ -38,6 +40,8 @@ def case_sets(settings):
             rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)],
             "public")),
         "neg.fd": (NEG, lambda rng: cases.neg_cases(rng, [s.fd_shape + (None, True)], "gradient check")),
+        "naive.efficiency": (NAIVE, lambda rng: cases.naive_cases(rng, [s.efficiency_shape], "large")),
+        "neg.efficiency": (NEG, lambda rng: cases.neg_cases(rng, [s.efficiency_shape + (None, False)], "large")),
         "neg.hidden": (NEG, lambda rng: cases.neg_hidden(rng, s.hidden_neg_sampling, s.neg_score_scale)),
         "skipgram.public": (SKIPGRAM, lambda rng: cases.skipgram_public(rng, s.skipgram_vocab, s.skipgram_dim)),
         "skipgram.repeats": (SKIPGRAM, lambda rng: cases.skipgram_repeats(rng, s.skipgram_vocab, s.skipgram_dim)),
@@ -112,6 +116,25 @@ class Session:
                 call["args"][2] = wire.encode_array(outside)
                 batch.append(call)
         return self._request(function, batch, only_loss=True, trusted_sigmoid=(function == NEG))
+
+    def seconds_per_call(self, name, repeat):
+        """The student's time per call on the set's first case, measured from this side.
+
+        Two requests, 1 call and repeat + 1 calls on the same inputs: their
+        difference leaves out transfer and start-up, and needs no clock the
+        submission could touch.
+        """
+        function = self.function_of(name)
+        call = encode_call(function, self.cases(name)[0])
+        elapsed = []
+        for count in (1, repeat + 1):
+            started = time.perf_counter()
+            reply = self._request(function, [call], only_loss=True, trusted_sigmoid=(function == NEG),
+                                  repeat=count)
+            elapsed.append(time.perf_counter() - started)
+            if reply[0].error is not None:
+                return reply[0], None
+        return reply[0], max(elapsed[1] - elapsed[0], 0.0) / repeat
 
     def fd_rng(self, name, index):
         return cases.rng_for(self.settings.seed, f"{name}#{index}.directions")

@@ -21,6 +21,9 @@ class ScriptedDataset:
         self._stream = [int(i) for i in stream]
         self.draws = 0
 
+    def rewind(self):
+        self.draws = 0
+
     def sampleTokenIdx(self):
         if self.draws >= len(self._stream):
             raise DatasetExhausted(

@@ -27,7 +27,9 @@ def test_alternative_redefines_a_graded_function(reference_source, alternative):
 
 
 def _assert_full_marks(run, label, describe_tests):
-    lost = [t for t in run.tests if t.score < t.max_score or not t.passed]
+    # Full marks: every test worth points passes. The 0-point efficiency
+    # report may fairly call a correct Python loop slow.
+    lost = [t for t in run.tests if t.score < t.max_score or (t.max_score > 0 and not t.passed)]
     report = (f"{label}: score {run.score}/{run.max_score}; tests that lost points:\n"
               + describe_tests(lost))
     assert run.tests and run.max_score > 0, report

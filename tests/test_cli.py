@@ -56,4 +56,7 @@ def test_json_is_reproducible_from_the_seed():
                      for _ in range(2))
     for results in (first, second):
         results.pop("execution_time")
+        for test in results["tests"]:
+            if "efficiency" in test["tags"]:     # measured times differ from run to run
+                test.pop("output")
     assert first == second

@@ -52,5 +52,8 @@ def test_bundled_example_loses_points_only_where_its_mistakes_are():
 def test_same_seed_same_cases_other_seed_other_cases():
     example = REPO / "examples" / "word2vec.py"
     first, again, other = (grade(example, seed=s, hidden=True) for s in (7, 7, 8))
-    assert [t.output for t in first.tests] == [t.output for t in again.tests]
-    assert [t.output for t in first.tests] != [t.output for t in other.tests]
+
+    def outputs(run):        # measured times are the one thing a seed cannot fix
+        return [t.output for t in run.tests if "efficiency" not in t.tags]
+    assert outputs(first) == outputs(again)
+    assert outputs(first) != outputs(other)

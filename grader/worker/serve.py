@@ -157,6 +157,9 @@ class Caller:
             try:
                 if patched:
                     self.module.sigmoid = standins.trusted_sigmoid
+                for _ in range(max(1, int(request.get("repeat", 1))) - 1):
+                    fn(*args, **kwargs)          # timing runs: only the last call is reported
+                    dataset.rewind()
                 returned = fn(*args, **kwargs)
                 if request.get("only_loss") and isinstance(returned, (tuple, list)) and returned:
                     returned = returned[0]
