@@ -37,7 +37,7 @@ class Tolerances:
     # Efficiency: slower than this many times the reference on a large
     # vocabulary fails the (by default 0-point) efficiency tests.
     efficiency_ratio: float = 10.0
-    efficiency_repeats: int = 20
+    efficiency_repeats: int = 10
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class Cases:
     skipgram_vocab: tuple = (5, 8)    # public vocabulary sizes
     skipgram_hidden_vocab: tuple = (12, 20)
     skipgram_dim: int = 4
-    efficiency_shape: tuple = (20000, 50)   # (V, d) of the timing case
+    efficiency_shape: tuple = (5000, 50)    # (V, d) of the timing case
 
 
 @dataclass(frozen=True)

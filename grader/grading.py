@@ -11,7 +11,7 @@ from grader.feedback import say
 from grader import bundle
 from grader.oracle import Oracle, ReferenceMissing, load_reference
 from grader.results import GradingRun, TestResult
-from grader.returned import Problem
+from grader.returned import Problem, printable
 from grader.sandbox import Sandbox
 from grader.session import Session
 
@@ -35,9 +35,10 @@ def import_failure_text(status, path):
     if error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
         text = f"{name} has a {error['type']} at line {error.get('line')}: {error.get('message')}"
         if error.get("text"):
-            text += f"\n    {error['text'].strip()}"
+            text += printable(f"\n    {error['text'].strip()}")
         return text
-    text = f"{name} raised {error.get('type', 'an exception')} while being imported: {error.get('message', '')}"
+    text = printable(f"{name} raised {error.get('type', 'an exception')} while being imported: "
+                     f"{error.get('message', '')}")
     frames = error.get("frames") or []
     if frames:
         text += f"\n  at line {frames[-1].get('line')}: {str(frames[-1].get('code', '')).strip()}"

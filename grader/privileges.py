@@ -33,24 +33,31 @@ class SandboxUnavailable(Exception):
 
 
 def _processes():
-    """(pid, ppid, session, uid) of every process, from /proc."""
+    """(pid, ppid, session, uids) of every process, from /proc.
+
+    The uids come from the Uid: line of /proc/PID/status (real, effective,
+    saved, filesystem): the owner of /proc/PID reads as root for a process
+    that is not dumpable, which a submission can arrange.
+    """
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", "rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
-            uid = os.stat(f"/proc/{entry}").st_uid
-        except (OSError, IndexError):
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                uid_line = next(line for line in handle if line.startswith(b"Uid:"))
+            uids = {int(u) for u in uid_line.split()[1:]}
+        except (OSError, IndexError, StopIteration, ValueError):
             continue
-        yield int(entry), int(fields[1]), int(fields[3]), uid
+        yield int(entry), int(fields[1]), int(fields[3]), uids
 
 
 def _kill_until_gone(select, rounds=50):
     """SIGKILL every process ``select`` picks, again until none is left."""
     for _ in range(rounds):
-        targets = [pid for pid, ppid, session, uid in _processes()
-                   if pid != os.getpid() and select(pid, ppid, session, uid)]
+        targets = [pid for pid, ppid, session, uids in _processes()
+                   if pid != os.getpid() and select(pid, ppid, session, uids)]
         if not targets:
             return
         for pid in targets:
@@ -78,7 +85,7 @@ class SandboxUser:
         return command, options
 
     def kill_leftovers(self):
-        _kill_until_gone(lambda pid, ppid, session, uid: uid == self.uid)
+        _kill_until_gone(lambda pid, ppid, session, uids: self.uid in uids)
         if self.scratch:
             _remove_tree(self.scratch)
             self.scratch = None

@@ -50,15 +50,22 @@ class Call:
         return cls(error={"type": "WorkerLost", "kind": lost.kind, "message": lost.detail})
 
 
+def printable(text):
+    """Student-chosen text without control characters (no terminal escapes), newlines kept."""
+    return "".join(c if c.isprintable() or c == "\n" else "?" for c in str(text))
+
+
 def exception_text(function, error):
     """A one-paragraph account of an exception, a hang or a crash."""
     if error.get("type") == "WorkerLost":
         return f"{function}: {error.get('message')}"
-    text = f"{function} raised {error.get('type', 'an exception')}: {error.get('message', '')}".rstrip(": ")
+    text = printable(f"{function} raised {error.get('type', 'an exception')}: {error.get('message', '')}")
+    text = text.rstrip(": ")
     frames = [f for f in error.get("frames") or [] if isinstance(f, dict)]
     if frames:
         last = frames[-1]
-        text += f"\n  at line {last.get('line')} in {last.get('function')}: {str(last.get('code', '')).strip()}"
+        text += printable(f"\n  at line {last.get('line')} in {last.get('function')}: "
+                          f"{str(last.get('code', '')).strip()}")
     if error.get("type") == "SystemExit":
         text += "\n  (the submission called exit() or sys.exit(); remove it from the graded functions)"
     return text
@@ -80,7 +87,7 @@ def describe_kind(value):
     if kind == "number":
         shape = tuple(value.get("shape") or ())
         return f"an array of shape {shape}" if shape else f"a {value.get('type')}"
-    return f"a {value.get('type', 'value of unknown type')}"
+    return printable(f"a {value.get('type', 'value of unknown type')}")
 
 
 def as_array(value, name):

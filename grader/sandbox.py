@@ -297,3 +297,5 @@ class Sandbox:
                 pass
             self._retire(self._worker)
             self._worker = None
+        if self.launcher is not None:
+            self.launcher.kill_leftovers()      # a last sweep before anyone writes results

@@ -126,15 +126,19 @@ class Session:
         """
         function = self.function_of(name)
         call = encode_call(function, self.cases(name)[0])
-        elapsed = []
-        for count in (1, repeat + 1):
-            started = time.perf_counter()
-            reply = self._request(function, [call], only_loss=True, trusted_sigmoid=(function == NEG),
-                                  repeat=count)
-            elapsed.append(time.perf_counter() - started)
-            if reply[0].error is not None:
-                return reply[0], None
-        return reply[0], max(elapsed[1] - elapsed[0], 0.0) / repeat
+        best = None
+        for _ in range(3):            # the quickest of three pairs: load only ever adds time
+            elapsed = []
+            for count in (1, repeat + 1):
+                started = time.perf_counter()
+                reply = self._request(function, [call], only_loss=True, trusted_sigmoid=(function == NEG),
+                                      repeat=count)
+                elapsed.append(time.perf_counter() - started)
+                if reply[0].error is not None:
+                    return reply[0], None
+            pair = max(elapsed[1] - elapsed[0], 0.0) / repeat
+            best = pair if best is None else min(best, pair)
+        return reply[0], best
 
     def fd_rng(self, name, index):
         return cases.rng_for(self.settings.seed, f"{name}#{index}.directions")

@@ -136,3 +136,13 @@ def test_source_is_graded_not_a_planted_or_stale_pyc(tmp_path, write_submission,
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert grade(path, hidden=True).score == 100
     assert not any(p.name != cache.name for p in (tmp_path / "__pycache__").iterdir())
+
+
+def test_terminal_escapes_in_messages_are_neutralised(tmp_path, write_submission, reference_source):
+    source = replace_function(reference_source, "sigmoid", '''
+        def sigmoid(x):
+            raise ValueError("\\x1b[2J\\x1b[31mall tests passed")
+        ''')
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    output = {t.number: t.output for t in run.tests}["1.1"]
+    assert "\x1b" not in output and "?[2J" in output
