@@ -130,6 +130,14 @@ class SameUser:
                 pass
 
 
+def _has_account(uid):
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return False
+
+
 def _become_subreaper():
     if not sys.platform.startswith("linux"):
         return
@@ -171,6 +179,8 @@ def launcher(required=True, slot=0):
     user = SandboxUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
     if slot:
         uid = SLOT_UID_BASE + slot
+        while _has_account(uid):          # cleanup kills by uid: never share one with a real account
+            uid += 1000
         user = SandboxUser(f"uid {uid}", uid, uid)
     blocked = [str(p) for p in worker_needs() if not _reachable(p)]
     if blocked and not required:
