@@ -71,10 +71,7 @@ def _fail(message):
 
 
 def local(args):
-    from grader import report
     from grader.gradescope import SubmissionNotFound, find_submission
-    from grader.grading import grade
-    from grader.oracle import ReferenceMissing
 
     path = Path(args.path)
     try:
@@ -87,9 +84,19 @@ def local(args):
     except OSError as exc:
         return _fail(f"cannot read the submission {args.path}: {exc.strerror or exc}")
     from grader.privileges import launcher
+    from grader.sandbox import Sandbox
     try:
         settings = config.load(args.config, seed=args.seed, hidden=args.all)
-        run = grade(path, settings=settings, launcher=launcher(required=False))
+    except config.ConfigError as error:
+        return _fail(str(error))
+    # Start the worker first: it boots while this process loads numpy, the
+    # templates and the reference.
+    sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
+    from grader import report
+    from grader.grading import grade
+    from grader.oracle import ReferenceMissing
+    try:
+        run = grade(path, settings=settings, sandbox=sandbox)
     except (ReferenceMissing, config.ConfigError) as error:
         return _fail(str(error))
     if args.format == "json":

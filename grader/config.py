@@ -72,7 +72,7 @@ class Cases:
     skipgram_vocab: tuple = (5, 8)    # public vocabulary sizes
     skipgram_hidden_vocab: tuple = (12, 20)
     skipgram_dim: int = 4
-    efficiency_shape: tuple = (5000, 50)    # (V, d) of the timing case
+    efficiency_shape: tuple = (2000, 50)    # (V, d) of the timing case
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,10 @@ def clear_results(folder):
 
 def run(root, seed=None, launcher=None, config_path=None):
     """Grade ROOT/submission and write ROOT/results/results.json. Always writes it."""
-    from grader.grading import grade
+    from grader import config
+    from grader.privileges import launcher as default_launcher
     from grader.privileges import lock_down
+    from grader.sandbox import Sandbox
 
     root = Path(root)
     results_path = root / "results" / "results.json"
@@ -63,9 +65,12 @@ def run(root, seed=None, launcher=None, config_path=None):
             write_results(results_path, not_found_json(str(missing)))
             print(missing)
             return 0
-        from grader import config
         settings = config.load(config_path, seed=seed, hidden=True)
-        graded = grade(submission, settings=settings, launcher=launcher)
+        # Locked down first, then the worker starts and boots while the
+        # reference loads here.
+        sandbox = Sandbox(submission, settings.limits, launcher or default_launcher()).start()
+        from grader.grading import grade
+        graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)
         print(report.text(graded))
         if getattr(graded, "printed", ""):

@@ -107,8 +107,13 @@ def choose_oracle(settings, reference=None):
 
 
 def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None, config_path=None,
-          oracle=None):
-    """Grade ``submission`` (a path to word2vec.py) and return a GradingRun."""
+          oracle=None, sandbox=None):
+    """Grade ``submission`` (a path to word2vec.py) and return a GradingRun.
+
+    ``sandbox``: one already started for this submission (see Sandbox.start),
+    so the worker boots while this process loads the reference; it is
+    closed here.
+    """
     settings = settings or config.load(config_path, seed=seed, hidden=hidden)
     started = time.monotonic()
     run = GradingRun(submission=str(submission), seed=settings.seed, hidden=settings.hidden)
@@ -116,8 +121,14 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
     points, visibility = rubric(tests, settings)
     run.tests = [TestResult(t.__number__, t.__doc__.strip().splitlines()[0], tuple(t.__tags__),
                             points[t.__number__], visibility[t.__number__]) for t in tests]
-    session_oracle = oracle or choose_oracle(settings, reference)
-    with Sandbox(submission, settings.limits, launcher) as sandbox:
+    # The worker is exec'd before the reference is loaded, never after.
+    sandbox = sandbox or Sandbox(submission, settings.limits, launcher).start()
+    try:
+        session_oracle = oracle or choose_oracle(settings, reference)
+    except BaseException:
+        sandbox.close()
+        raise
+    with sandbox:
         status = sandbox.check_import()
         if not status.ok:
             run.summary = import_failure_text(status, submission)

@@ -214,6 +214,7 @@ class Sandbox:
             launcher = default_launcher()
         self.launcher = launcher
         self._worker = None
+        self._booting = None         # spawned by start(), not yet greeted
         self._next_id = 0
         self.import_status = None
         self.hung = {}               # function name -> WorkerLost
@@ -226,8 +227,14 @@ class Sandbox:
     def __exit__(self, *exc):
         self.close()
 
+    def start(self):
+        """Spawn the first worker now and return at once, so it boots while the caller works."""
+        if self._worker is None and self._booting is None:
+            self._booting = Worker(self.submission, self.limits, self.launcher)
+        return self
+
     def _start(self):
-        worker = Worker(self.submission, self.limits, self.launcher)
+        worker, self._booting = self._booting or Worker(self.submission, self.limits, self.launcher), None
         try:
             hello = worker.receive(self.limits.import_seconds)
         except WorkerLost as lost:

@@ -3,13 +3,14 @@
 Frames are a 4-byte big-endian length followed by UTF-8 JSON. Arrays travel
 as raw little-endian float64 bytes in base64; nothing is ever pickled, and
 the trusted side rebuilds every array itself with ``np.frombuffer``.
+
+numpy is imported inside the functions that need it, so the trusted side
+can start a worker before it pays for numpy itself.
 """
 
 import base64
 import json
 import struct
-
-import numpy as np
 
 HEADER = struct.Struct(">I")
 MAX_ITEMS = 64          # elements of a returned list/tuple described
@@ -35,6 +36,7 @@ def unpack_body(body):
 # -- values the trusted side sends (inputs) ----------------------------------
 
 def encode_array(array):
+    import numpy as np
     array = np.asarray(array, dtype="<f8")    # keeps 0-d arrays 0-d
     return {"ndarray": base64.b64encode(array.tobytes(order="C")).decode("ascii"),
             "shape": list(array.shape)}
@@ -42,6 +44,7 @@ def encode_array(array):
 
 def decode_array(obj, max_elements=None):
     """Rebuild a float64 array from ``encode_array``'s output, checking sizes."""
+    import numpy as np
     if not isinstance(obj, dict) or not isinstance(obj.get("ndarray"), str):
         raise WireError("expected an encoded array")
     shape = obj.get("shape")
@@ -62,6 +65,7 @@ def decode_array(obj, max_elements=None):
 
 def encode_input(value):
     """Inputs keep their Python kind, so a float arrives as a float."""
+    import numpy as np
     if isinstance(value, np.ndarray):
         return encode_array(value)
     if isinstance(value, np.floating):
@@ -76,6 +80,7 @@ def encode_input(value):
 
 
 def decode_input(obj):
+    import numpy as np
     if "ndarray" in obj:
         return decode_array(obj).copy()
     if "npfloat" in obj:
@@ -98,6 +103,7 @@ def describe(value, depth=0):
     numbers; everything else is reported by type name so the trusted side can
     say what came back.
     """
+    import numpy as np
     type_name = type(value).__module__ + "." + type(value).__qualname__
     type_name = type_name.replace("builtins.", "")
     if value is None:
