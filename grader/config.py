@@ -37,7 +37,7 @@ class Tolerances:
     # Efficiency: slower than this many times the reference on a large
     # vocabulary fails the (by default 0-point) efficiency tests.
     efficiency_ratio: float = 10.0
-    efficiency_repeats: int = 10
+    efficiency_repeats: int = 5
 
 
 @dataclass(frozen=True)

@@ -196,10 +196,10 @@ def launcher(required=True, slot=0):
 
 def worker_needs():
     """What the worker must be able to read: the interpreter, its libraries, the grader, numpy."""
-    import numpy
-    import grader
-    return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib",
-            Path(grader.__file__).resolve().parent, Path(numpy.__file__).resolve().parent]
+    import importlib.util
+    # Located, not imported: this runs before the worker is spawned.
+    numpy = Path(importlib.util.find_spec("numpy").origin).resolve().parent
+    return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib", Path(__file__).resolve().parent, numpy]
 
 
 def _reachable(path):

@@ -296,13 +296,10 @@ class Sandbox:
             raise lost
 
     def close(self):
-        if self._worker is not None:
-            try:
-                self._worker.send({"op": "stop"})
-                self._worker.process.wait(timeout=1.0)
-            except (WorkerLost, subprocess.TimeoutExpired):
-                pass
-            self._retire(self._worker)
-            self._worker = None
-        if self.launcher is not None:
+        """Kill the worker (its output is unbuffered, so nothing it printed is lost) and sweep."""
+        for worker in (self._worker, self._booting):
+            if worker is not None:
+                self._retire(worker)            # kill() ends with a sweep of leftovers
+        if self._worker is None and self._booting is None and self.launcher is not None:
             self.launcher.kill_leftovers()      # a last sweep before anyone writes results
+        self._worker = self._booting = None
