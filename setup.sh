@@ -3,6 +3,7 @@
 # The grader goes into its own virtual environment: Gradescope's harness
 # needs the system python3 and its packages left as they are.
 set -euo pipefail
+umask 022
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="${AUTOGRADER_SOURCE:-$ROOT/source}"
 PYTHON="${AUTOGRADER_PYTHON:-python3}"
@@ -20,6 +21,11 @@ fi
 "$ROOT/venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$ROOT/worker-requirements.txt"
 # pip builds in-tree; its copies of the reference must not outlive the install.
 rm -rf "$SOURCE/build" "$SOURCE"/*.egg-info
+# Compiled templates, cached in the venv (root-only) so each run skips compiling them.
+"$ROOT/venv/bin/python" -c "from grader import report; report.warm_cache()"
+# Once, at image build: nothing in the venv is writable by the sandbox user.
+# (run_autograder re-checks source/ and the grader itself on every run.)
+chmod -R go-w "$ROOT/venv"
 
 # Student code runs as this unprivileged user (see README, Security).
 if [ "$(id -u)" = 0 ] && ! id grader-sandbox >/dev/null 2>&1; then

@@ -1,16 +1,41 @@
 """Renders the student-facing messages kept in ``templates/feedback.j2``."""
 
 import functools
+import os
+import sys
+from pathlib import Path
 
 import jinja2
 import numpy as np
+
+
+def bytecode_cache():
+    """An on-disk cache of compiled templates, where only this user can write it; else None.
+
+    The cache holds code this process will run, so a folder anyone else could
+    write (the sandbox user above all) is never used. In a virtual
+    environment it sits inside it (setup.sh fills it when the image is
+    built); otherwise under ~/.cache.
+    """
+    folders = [Path.home() / ".cache" / "word2vec-grader"]
+    if sys.prefix != sys.base_prefix:
+        folders.insert(0, Path(sys.prefix) / ".grader-template-cache")
+    for folder in folders:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            info = folder.stat()
+        except OSError:
+            continue
+        if info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+            return jinja2.FileSystemBytecodeCache(str(folder))
+    return None
 
 
 @functools.lru_cache(maxsize=None)
 def _macros():
     env = jinja2.Environment(loader=jinja2.PackageLoader("grader", "templates"),
                              undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=False)
+                             keep_trailing_newline=False, bytecode_cache=bytecode_cache())
     return env.get_template("feedback.j2").make_module()
 
 

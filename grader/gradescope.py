@@ -6,7 +6,6 @@ import sys
 import traceback
 from pathlib import Path
 
-from grader import report
 from grader.results import grader_failure_json, write_results
 
 
@@ -69,6 +68,7 @@ def run(root, seed=None, launcher=None, config_path=None):
         # Locked down first, then the worker starts and boots while the
         # reference loads here.
         sandbox = Sandbox(submission, settings.limits, launcher or default_launcher()).start()
+        from grader import report
         from grader.grading import grade
         graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)

@@ -7,10 +7,10 @@ child subreaper so that processes which escape with setsid are still ours
 to kill.
 """
 
-import ctypes
 import os
 import pwd
 import signal
+import site
 import stat
 import sys
 import tempfile
@@ -141,6 +141,7 @@ def _has_account(uid):
 def _become_subreaper():
     if not sys.platform.startswith("linux"):
         return
+    import ctypes
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
@@ -235,9 +236,15 @@ def lock_down(root):
     # hold copies of the reference (pip builds in-tree: source/build/lib/...).
     if (root / "source").is_dir():
         os.chmod(root / "source", 0o700)
-    for tree in (root / "source", Path(sys.prefix), Path(__file__).resolve().parent):
+    # source/ came out of the zip with whatever modes it had, so it is walked
+    # every run; the venv is made read-only once by setup.sh, and here only
+    # the folders on the worker's import path are re-checked.
+    for tree in (root / "source", Path(__file__).resolve().parent):
         if tree.exists():
             _strip_write(tree)
+    for folder in {Path(sys.prefix), *map(Path, site.getsitepackages())}:
+        if folder.is_dir():
+            _strip_write(folder, recursive=False)
     for folder in (root, root / "submission"):
         if folder.is_dir():
             os.chmod(folder, os.stat(folder).st_mode & ~0o022 | 0o755)
@@ -257,9 +264,10 @@ def _chmod_tree(top, dirs, files):
                 os.chmod(full, files)
 
 
-def _strip_write(top):
-    """Remove group/other write permission everywhere below ``top`` (no links followed)."""
-    for folder, subdirs, names in os.walk(top):
+def _strip_write(top, recursive=True):
+    """Remove group/other write permission from ``top`` and below it (no links followed)."""
+    walk = os.walk(top) if recursive else [(str(top), [], os.listdir(top))]
+    for folder, subdirs, names in walk:
         for path in [folder] + [os.path.join(folder, n) for n in names]:
             try:
                 info = os.lstat(path)

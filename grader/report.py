@@ -16,6 +16,8 @@ from pathlib import Path
 
 import jinja2
 
+from grader.feedback import bytecode_cache
+
 # The label feedback.j2 puts before a failure's likely cause, alone on its line.
 HINT_LABEL = "Likely cause:"
 
@@ -76,7 +78,8 @@ def _environment():
                              undefined=jinja2.StrictUndefined,
                              autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
                                                                  default_for_string=False),
-                             trim_blocks=False, keep_trailing_newline=True)
+                             trim_blocks=False, keep_trailing_newline=True,
+                             bytecode_cache=bytecode_cache())
     env.globals["points"] = lambda x: f"{x:g}"
     env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced)
     return env
@@ -162,3 +165,9 @@ def results_json(run):
 
 def as_json_text(run):
     return json.dumps(results_json(run), indent=2)
+
+
+def warm_cache():
+    """Compile every template once into the bytecode cache (setup.sh runs this)."""
+    for name in _environment().list_templates(extensions=["j2"]):
+        _environment().get_template(name)
