@@ -109,6 +109,7 @@ def naive_grad_outside(session):
 @number("2.4")
 @visibility(PUBLIC)
 @tags("naive_softmax", "gradient_check")
+@requires("2.1")
 def naive_gradient_check(session):
     """naiveSoftmaxLossAndGradient: gradients agree with finite differences of your loss"""
     judges.gradient_check(session, "naive.fd")
@@ -212,6 +213,7 @@ def neg_other_K(session):
 @number("3.6")
 @visibility(PUBLIC)
 @tags("neg_sampling", "gradient_check")
+@requires("3.1")
 def neg_gradient_check(session):
     """negSamplingLossAndGradient: gradients agree with finite differences of your loss"""
     judges.gradient_check(session, "neg.fd")

@@ -100,6 +100,7 @@ def exact_shape(name, got, expected_shape, case):
 
 def unchanged(function, argument, before, after, case):
     if after is None:
-        return
+        raise Failed(f"{function}: the grading process did not report {argument} after the call for {case}; "
+                     "nothing can be credited without it.")
     if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
         raise Failed(say("modified_input", function=function, argument=argument, case=case))

@@ -33,7 +33,8 @@ def import_failure_text(status, path):
         return text
     error = status.error or {}
     if error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
-        text = f"{name} has a {error['type']} at line {error.get('line')}: {error.get('message')}"
+        where = f" at line {error['line']}" if error.get("line") is not None else ""
+        text = printable(f"{name} has a {error['type']}{where}: {error.get('message')}")
         if error.get("text"):
             text += printable(f"\n    {error['text'].strip()}")
         return text

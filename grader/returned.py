@@ -37,17 +37,61 @@ class Call:
 
     @classmethod
     def from_reply(cls, item):
+        """A call report with every field checked for type; anything else is a protocol error.
+
+        Downstream code may then rely on the types: a worker whose replies were
+        tampered with fails its call, never the grader.
+        """
+        malformed = cls(error={"type": "ProtocolError", "message": "the grading process sent a malformed reply"})
         if not isinstance(item, dict):
-            return cls(error={"type": "ProtocolError", "message": "malformed reply"})
-        return cls(value=item.get("value"), error=item.get("error"),
-                   warnings=[str(w)[:200] for w in item.get("warnings") or [] if isinstance(w, str)][:5],
-                   draws=item.get("draws") if isinstance(item.get("draws"), int) else None,
-                   inputs_after=item.get("inputs_after") if isinstance(item.get("inputs_after"), list) else None,
-                   calls=item.get("calls") if isinstance(item.get("calls"), list) else None)
+            return malformed
+        value, error = item.get("value"), item.get("error")
+        draws, inputs, calls = item.get("draws"), item.get("inputs_after"), item.get("calls")
+        if error is not None:
+            error = clean_error(error)
+            if error is None:
+                return malformed
+        if value is not None and not well_formed_value(value):
+            return malformed
+        if (draws is not None and (not isinstance(draws, int) or isinstance(draws, bool))) \
+                or (inputs is not None and not (isinstance(inputs, list)
+                                                and all(i is None or isinstance(i, dict) for i in inputs))) \
+                or (calls is not None and not (isinstance(calls, list) and all(isinstance(c, dict) for c in calls))):
+            return malformed
+        warnings = item.get("warnings") if isinstance(item.get("warnings"), list) else []
+        return cls(value=value, error=error, draws=draws, inputs_after=inputs, calls=calls,
+                   warnings=[printable(w[:200]) for w in warnings if isinstance(w, str)][:5])
 
     @classmethod
     def lost(cls, lost: WorkerLost):
         return cls(error={"type": "WorkerLost", "kind": lost.kind, "message": lost.detail})
+
+
+def clean_error(error):
+    """An exception report with only strings and ints in it, or None if it is not one."""
+    if not isinstance(error, dict):
+        return None
+    out = {k: printable(str(error.get(k, ""))[:500]) for k in ("type", "message", "kind", "text") if k in error}
+    if isinstance(error.get("line"), int) and not isinstance(error.get("line"), bool):
+        out["line"] = error["line"]
+    frames = error.get("frames")
+    out["frames"] = [{"line": f.get("line") if isinstance(f.get("line"), int) else None,
+                      "function": printable(str(f.get("function", ""))[:80]),
+                      "code": printable(str(f.get("code", ""))[:200])}
+                     for f in (frames if isinstance(frames, list) else []) if isinstance(f, dict)][:5]
+    return out
+
+
+def well_formed_value(value, depth=0):
+    """The shape of describe()'s output: kinds, and items matching their declared length."""
+    if not isinstance(value, dict) or not isinstance(value.get("kind"), str) or depth > 3:
+        return False
+    if value["kind"] == "sequence":
+        items, length = value.get("items"), value.get("length")
+        return (isinstance(items, list) and isinstance(length, int) and not isinstance(length, bool)
+                and len(items) == min(length, wire.MAX_ITEMS)
+                and all(well_formed_value(v, depth + 1) for v in items))
+    return all(isinstance(value.get(k, ""), str) for k in ("type", "repr", "dtype"))
 
 
 def printable(text):
@@ -83,9 +127,9 @@ def describe_kind(value):
     if kind == "none":
         return "None (is the function still the unfilled template?)"
     if kind == "sequence":
-        return f"a {value.get('type')} of length {value.get('length')}"
+        return printable(f"a {value.get('type')} of length {value.get('length')}")
     if kind == "number":
-        shape = tuple(value.get("shape") or ())
+        shape = tuple(value.get("shape") or ()) if isinstance(value.get("shape"), list) else ()
         return f"an array of shape {shape}" if shape else f"a {value.get('type')}"
     return printable(f"a {value.get('type', 'value of unknown type')}")
 

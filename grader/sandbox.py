@@ -245,12 +245,14 @@ class Sandbox:
             self.import_status = ImportStatus(ok=False, lost=lost)
             return None
         if not isinstance(hello, dict) or not hello.get("ready"):
-            error = hello.get("error") if isinstance(hello, dict) else None
+            from grader.returned import clean_error
+            error = clean_error(hello.get("error")) if isinstance(hello, dict) else None
             self._retire(worker)
-            self.import_status = ImportStatus(ok=False, error=error if isinstance(error, dict) else
+            self.import_status = ImportStatus(ok=False, error=error or
                                               {"type": "ProtocolError", "message": "bad greeting"})
             return None
         functions = hello.get("functions") if isinstance(hello.get("functions"), dict) else {}
+        functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
         self.import_status = ImportStatus(ok=True, functions=functions)
         return worker
 

@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from grader import cases, finite_differences, wire
-from grader.returned import Call
+from grader.returned import Call, clean_error
 from grader.sandbox import WorkerLost
 
 SIGMOID = "sigmoid"
@@ -150,7 +150,8 @@ class Session:
         except WorkerLost as lost:
             return [Call.lost(lost)] * len(batch)
         if "failed" in reply:
-            return [Call(error=reply["failed"])] * len(batch)
+            error = clean_error(reply["failed"]) or {"type": "ProtocolError", "message": "malformed reply"}
+            return [Call(error=error)] * len(batch)
         results = reply.get("results")
         if not isinstance(results, list) or len(results) != len(batch):
             return [Call.lost(WorkerLost("protocol", "the worker sent the wrong number of results"))] * len(batch)

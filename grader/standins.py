@@ -27,9 +27,9 @@ class ScriptedDataset:
     def sampleTokenIdx(self):
         if self.draws >= len(self._stream):
             raise DatasetExhausted(
-                f"dataset.sampleTokenIdx() was called {self.draws + 1} times; the grader "
-                f"scripted {len(self._stream)} draws, more than K negative samples need. "
-                "Draw negative samples only through getNegativeSamples(outsideWordIdx, dataset, K).")
+                f"dataset.sampleTokenIdx() was called {self.draws + 1} times, more than drawing K "
+                f"negative samples with getNegativeSamples(outsideWordIdx, dataset, K) ever needs here "
+                f"({len(self._stream)}). Is K ignored (a hard-coded 10?), or are samples drawn twice?")
         token = self._stream[self.draws]
         self.draws += 1
         return token

@@ -10,11 +10,13 @@ can start a worker before it pays for numpy itself.
 
 import base64
 import json
+import math
 import struct
 
 HEADER = struct.Struct(">I")
 MAX_ITEMS = 64          # elements of a returned list/tuple described
 MAX_REPR = 200          # characters of repr() kept for unknown objects
+MAX_DIMENSIONS = 8      # no graded value has more axes
 
 
 class WireError(Exception):
@@ -29,17 +31,19 @@ def pack_frame(message):
 def unpack_body(body):
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise WireError(f"frame is not JSON: {exc}") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WireError(f"frame is not JSON: {type(exc).__name__}") from None
 
 
 # -- values the trusted side sends (inputs) ----------------------------------
 
-def encode_array(array):
+def encode_array(array, dtype="<f8"):
     import numpy as np
-    array = np.asarray(array, dtype="<f8")    # keeps 0-d arrays 0-d
-    return {"ndarray": base64.b64encode(array.tobytes(order="C")).decode("ascii"),
-            "shape": list(array.shape)}
+    array = np.asarray(array, dtype=dtype)    # keeps 0-d arrays 0-d
+    out = {"ndarray": base64.b64encode(array.tobytes(order="C")).decode("ascii"), "shape": list(array.shape)}
+    if dtype != "<f8":
+        out["dtype"] = dtype
+    return out
 
 
 def decode_array(obj, max_elements=None):
@@ -48,10 +52,10 @@ def decode_array(obj, max_elements=None):
     if not isinstance(obj, dict) or not isinstance(obj.get("ndarray"), str):
         raise WireError("expected an encoded array")
     shape = obj.get("shape")
-    if not isinstance(shape, list) or not all(
+    if not isinstance(shape, list) or len(shape) > MAX_DIMENSIONS or not all(
             isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape):
-        raise WireError(f"bad array shape {shape!r}")
-    count = int(np.prod(shape, dtype=np.int64)) if shape else 1
+        raise WireError(f"bad array shape {str(shape)[:80]}")
+    count = math.prod(shape)                  # Python ints: no overflow to wrap the checks
     if max_elements is not None and count > max_elements:
         raise WireError(f"array of {count} elements exceeds the limit of {max_elements}")
     try:
@@ -67,7 +71,7 @@ def encode_input(value):
     """Inputs keep their Python kind, so a float arrives as a float."""
     import numpy as np
     if isinstance(value, np.ndarray):
-        return encode_array(value)
+        return encode_array(value, "<i8" if value.dtype.kind in "iu" else "<f8")
     if isinstance(value, np.floating):
         return {"npfloat": float(value)}
     if isinstance(value, (bool, int, float, str)) or value is None:
@@ -81,6 +85,9 @@ def encode_input(value):
 
 def decode_input(obj):
     import numpy as np
+    if "ndarray" in obj and obj.get("dtype") == "<i8":     # integer inputs stay integers
+        raw = base64.b64decode(obj["ndarray"], validate=True)
+        return np.frombuffer(raw, dtype="<i8").astype(np.int64).reshape(obj["shape"])
     if "ndarray" in obj:
         return decode_array(obj).copy()
     if "npfloat" in obj:

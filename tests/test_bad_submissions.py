@@ -38,7 +38,7 @@ def lost_functions(run):
 def test_constant_outputs_score_zero(tmp_path, write_submission):
     run = grade(write_submission(tmp_path, ZEROS), hidden=True)
     assert run.score == 0
-    assert "did not change" in {t.number: t.output for t in run.tests}["2.4"]
+    assert "credited only once test 2.1 passes" in {t.number: t.output for t in run.tests}["2.4"]
 
 
 def test_syntax_error_scores_zero_and_names_the_line(tmp_path, write_submission, reference_source):
@@ -146,3 +146,75 @@ def test_terminal_escapes_in_messages_are_neutralised(tmp_path, write_submission
     run = grade(write_submission(tmp_path, source), hidden=True)
     output = {t.number: t.output for t in run.tests}["1.1"]
     assert "\x1b" not in output and "?[2J" in output
+
+
+# A submission runs inside the worker and can rewrite what the worker sends
+# back. Whatever it sends, the trusted side must fail those calls, never
+# crash into an internal error.
+TAMPERING = {
+    "deep nesting": "return original(self, {'id': message.get('id'), 'results': eval('[' * 5000 + ']' * 5000)})",
+    "error as text": "return original(self, {'id': message.get('id'), 'results': "
+                     "[{'error': 'boom'} for _ in message.get('results') or []]})",
+    "failed as text": "return original(self, {'id': message.get('id'), 'failed': 'boom'})",
+    "frames as a number": "return original(self, {'id': message.get('id'), 'results': "
+                          "[{'error': {'type': 'X', 'frames': 5}} for _ in message.get('results') or []]})",
+    "items shorter than length": "return original(self, {'id': message.get('id'), 'results': "
+                                 "[{'value': {'kind': 'sequence', 'length': 3, 'items': [{'kind': 'none'}]}} "
+                                 "for _ in message.get('results') or []]})",
+    "huge shape": "return original(self, {'id': message.get('id'), 'results': [{'value': {'kind': 'number', "
+                  "'ndarray': '', 'shape': [2**62, 4]}} for _ in message.get('results') or []]})",
+    "unhashable index": "return original(self, {'id': message.get('id'), 'results': [dict(r, calls=[{"
+                        "'outsideWordIdx': [1]}]) for r in message.get('results') or []]})",
+}
+
+
+def test_tampered_replies_fail_calls_not_the_grader(tmp_path, write_submission, reference_source):
+    for label, body in TAMPERING.items():
+        patch = ("\nimport grader.worker.serve as _serve\n_original_send = _serve.Channel.send\n"
+                 "def _send(self, message, original=_original_send):\n"
+                 "    if 'results' in message or 'failed' in message:\n"
+                 f"        {body}\n"
+                 "    return original(self, message)\n"
+                 "_serve.Channel.send = _send\n")
+        folder = tmp_path / label.replace(" ", "_")
+        folder.mkdir()
+        run = grade(write_submission(folder, reference_source + patch), hidden=True)
+        assert not run.internal_error, label
+        if label == "unhashable index":      # only the recorded calls are forged
+            assert not {t.number: t.passed for t in run.tests}["4.1"], label
+        else:
+            assert run.score == 0, label
+
+
+def test_integer_inputs_reach_sigmoid_as_integers(tmp_path, write_submission, reference_source):
+    source = replace_function(reference_source, "sigmoid", '''
+        def sigmoid(x):
+            s = np.zeros_like(x)            # an int array for int input: a real student bug
+            s[...] = 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
+            return s[()] if np.ndim(s) == 0 else s
+        ''')
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert "integer array" in {t.number: t.output for t in run.tests}["1.1"]
+
+
+def test_made_up_loss_with_matching_gradients_earns_no_gradient_check(tmp_path, write_submission,
+                                                                       reference_source):
+    fake = '''
+        def {name}(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
+            loss = 0.5 * float(centerWordVec @ centerWordVec)
+            return loss, centerWordVec.copy(), np.zeros_like(outsideVectors)
+        '''
+    source = replace_function(reference_source, "naiveSoftmaxLossAndGradient",
+                              fake.format(name="naiveSoftmaxLossAndGradient"))
+    source = replace_function(source, "negSamplingLossAndGradient", fake.format(name="negSamplingLossAndGradient"))
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    scores = run.by_function()
+    assert scores["naive_softmax"][0] == 0 and scores["neg_sampling"][0] == 0
+
+
+def test_outside_word_not_rejected_gets_the_rejection_hint(tmp_path, write_submission, reference_source):
+    source = reference_source.replace("        while newidx == outsideWordIdx:\n            newidx = dataset.sampleTokenIdx()\n", "")
+    assert source != reference_source
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert {t.function for t in run.tests if not t.passed} == {"neg_sampling"}
+    assert "not rejected" in {t.number: t.output for t in run.tests}["3.1"]
