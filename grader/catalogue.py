@@ -13,7 +13,6 @@ from grader import judges
 
 PUBLIC = "visible"
 HIDDEN = "after_due_date"
-FUNCTION_TAGS = ("sigmoid", "naive_softmax", "neg_sampling", "skipgram")
 
 
 class requires:
