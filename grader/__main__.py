@@ -1,7 +1,13 @@
 import os
 import sys
 
-from grader.cli import main
+# One BLAS thread, set before numpy loads. The grader's arrays are small, and
+# OpenBLAS's idle threads spin in sched_yield: on a 2-core machine they took
+# CPU from the worker and, in a batch, from the other grading process.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
+
+from grader.cli import main  # noqa: E402  (after the BLAS settings)
 
 status = main()
 # Every worker is dead and every result written by now; skip the interpreter's
