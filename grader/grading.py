@@ -108,12 +108,13 @@ def choose_oracle(settings, reference=None):
 
 
 def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None, config_path=None,
-          oracle=None, sandbox=None):
+          oracle=None, sandbox=None, spawner=None):
     """Grade ``submission`` (a path to word2vec.py) and return a GradingRun.
 
     ``sandbox``: one already started for this submission (see Sandbox.start),
     so the worker boots while this process loads the reference; it is
-    closed here.
+    closed here. ``spawner``: a fork server that outlives this call, for
+    grading many submissions (see grader.spawners).
     """
     settings = settings or config.load(config_path, seed=seed, hidden=hidden)
     started = time.monotonic()
@@ -123,7 +124,7 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
     run.tests = [TestResult(t.__number__, t.__doc__.strip().splitlines()[0], tuple(t.__tags__),
                             points[t.__number__], visibility[t.__number__]) for t in tests]
     # The worker is exec'd before the reference is loaded, never after.
-    sandbox = sandbox or Sandbox(submission, settings.limits, launcher).start()
+    sandbox = sandbox or Sandbox(submission, settings.limits, launcher, spawner).start()
     try:
         session_oracle = oracle or choose_oracle(settings, reference)
     except BaseException:

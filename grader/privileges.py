@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from grader import bundle
+from grader.spawners import Spared
 
 SANDBOX_USER = "grader-sandbox"
 FALLBACK_USER = "nobody"
@@ -75,14 +76,14 @@ class SandboxUser:
         self.name, self.uid, self.gid = name, uid, gid
         self.scratch = None
 
-    def prepare(self, command, options):
+    def prepare(self, spec):
+        """The worker's spec (see grader.spawners) with this user, no groups and a scratch folder."""
         self.kill_leftovers()
         self.scratch = tempfile.mkdtemp(prefix="grader-worker-")
         os.chown(self.scratch, self.uid, self.gid)
         os.chmod(self.scratch, 0o700)
-        options = dict(options, user=self.uid, group=self.gid, extra_groups=[], cwd=self.scratch,
-                       env=dict(options["env"], HOME=self.scratch, TMPDIR=self.scratch), umask=0o077)
-        return command, options
+        return dict(spec, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
+                    env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch))
 
     def kill_leftovers(self):
         _kill_until_gone(lambda pid, ppid, session, uids: self.uid in uids)
@@ -95,30 +96,29 @@ class SameUser:
     """No switch (not root): kill the worker's session and anything reparented to us.
 
     As a child subreaper this process inherits whatever a worker abandons,
-    even after setsid; any child of ours that is not a live worker is such a
-    leftover.
+    even after setsid; any child of ours that is not a live worker or a fork
+    server (``Spared``) is such a leftover.
     """
 
-    live_workers = set()
-
     def __init__(self):
-        self.session = None
+        self.worker = None
         _become_subreaper()
 
-    def prepare(self, command, options):
-        return command, options
+    def prepare(self, spec):
+        return spec
 
-    def started(self, pid):
-        self.session = pid          # start_new_session: the worker leads its own session
-        SameUser.live_workers.add(pid)
+    def started(self, process):
+        self.worker = process       # the worker leads its own session: its pid is the session id
 
     def kill_leftovers(self):
-        me, session = os.getpid(), self.session
-        SameUser.live_workers.discard(session)
+        me = os.getpid()
+        session = self.worker.pid if self.worker is not None else None
+        if self.worker is not None and session is not None:
+            Spared.pids.discard(session)
         killed = []
 
         def leftover(pid, ppid, sid, uid):
-            chosen = sid == session or (ppid == me and pid not in SameUser.live_workers)
+            chosen = (session is not None and sid == session) or (ppid == me and pid not in Spared.pids)
             if chosen and ppid == me:
                 killed.append(pid)
             return chosen

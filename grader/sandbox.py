@@ -1,30 +1,26 @@
 """Trusted side of the process boundary: start, talk to and kill the worker.
 
-The worker is a fresh ``python -I`` process running ``grader.worker`` (exec'd, never
-forked from this one, which may hold the reference). This module sends it
-requests, waits with a deadline, and hands back the raw replies; it never
-imports the submission and never unpickles anything.
+The worker runs ``grader.worker.serve`` in a process of its own, forked by
+the fork server or exec'd (``grader.spawners``), never forked from this
+process, which may hold the reference. This module sends it requests,
+waits with a deadline, and hands back the raw replies; it never imports
+the submission and never unpickles anything.
 """
 
-import json
 import os
 import select
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import wire
-from grader.config import Limits
-
 from grader.bundle import template_folder
-# -I keeps the environment and the current folder out of the worker's path,
-# so it is told exactly where this grader lives (installed or not).
-BOOT = "import sys; sys.path.insert(0, sys.argv[1]); from grader.worker.serve import main; sys.exit(main(sys.argv[2:]))"
-GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
+from grader.config import Limits
+from grader.spawners import default_spawner, worker_environment
+
 # Large enough for any (V, d) the catalogue uses, small enough to refuse floods.
 MAX_ARRAY_ELEMENTS = 2_000_000
 
@@ -76,49 +72,42 @@ class OutputDrain(threading.Thread):
         return text
 
 
-def worker_environment():
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONHASHSEED": "0", "HOME": "/tmp",
-           "PYTHONUNBUFFERED": "1"}       # what was printed survives a crash
-    # One BLAS thread: the memory limit holds and timings stay comparable.
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        env[name] = "1"
-    return env
-
-
 class Worker:
     """One live sandboxed process and its two pipes."""
 
-    def __init__(self, submission, limits: Limits, launcher=None):
+    def __init__(self, submission, limits: Limits, launcher, spawner):
         self.limits = limits
+        self.launcher = launcher
         request_read, self._request_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
-        config = {
-            "submission": str(submission),
-            "utils_parent": str(template_folder()),
-            "request_fd": request_read,
-            "reply_fd": reply_write,
-            "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": limits.cpu_seconds,
-                       "processes": limits.processes, "file_bytes": limits.file_mb * 2**20,
-                       "open_files": limits.open_files},
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        spec = {
+            "config": {
+                "submission": str(submission),
+                "utils_parent": str(template_folder()),
+                "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": limits.cpu_seconds,
+                           "processes": limits.processes, "file_bytes": limits.file_mb * 2**20,
+                           "open_files": limits.open_files},
+            },
+            "env": worker_environment(),
+            "cwd": str(Path(submission).parent),
         }
-        command = [sys.executable, "-I", "-c", BOOT, GRADER_PARENT, json.dumps(config)]
-        popen_options = dict(stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, pass_fds=(request_read, reply_write),
-                             start_new_session=True, env=worker_environment(),
-                             cwd=str(Path(submission).parent))
         if launcher is not None:
-            command, popen_options = launcher.prepare(command, popen_options)
+            spec = launcher.prepare(spec)
         try:
-            self.process = subprocess.Popen(command, **popen_options)
+            self.process = spawner.spawn(spec, (request_read, reply_write, out_write, err_write))
+        except BaseException:
+            for fd in (self._request_write, self._reply_read, out_read, err_read):
+                os.close(fd)
+            raise
         finally:
-            os.close(request_read)
-            os.close(reply_write)
-        self.launcher = launcher
+            for fd in (request_read, reply_write, out_write, err_write):
+                os.close(fd)
         if hasattr(launcher, "started"):
-            launcher.started(self.process.pid)
-        self.stdout = OutputDrain(self.process.stdout, limits.output_bytes)
-        self.stderr = OutputDrain(self.process.stderr, limits.output_bytes)
+            launcher.started(self.process)
+        self.stdout = OutputDrain(open(out_read, "rb"), limits.output_bytes)
+        self.stderr = OutputDrain(open(err_read, "rb"), limits.output_bytes)
         self.stdout.start()
         self.stderr.start()
         self._buffer = bytearray()
@@ -165,6 +154,8 @@ class Worker:
             code = self.process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return "the grading process stopped answering"
+        if code is None:
+            return f"the grading process could not be started: {self.process.failed}"
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             reason = {"SIGKILL": " (killed: memory or CPU limit?)", "SIGSEGV": " (segmentation fault)",
@@ -179,10 +170,12 @@ class Worker:
                 os.close(fd)
             except OSError:
                 pass
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        pid = self.process.pid           # None when it never started
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
@@ -206,13 +199,16 @@ class Sandbox:
     limit once, not once per test.
     """
 
-    def __init__(self, submission, limits: Limits, launcher=None):
+    def __init__(self, submission, limits: Limits, launcher=None, spawner=None):
+        """``spawner``: a fork server shared by many sandboxes (a batch); by default one of its own."""
         self.submission = Path(submission).resolve()
         self.limits = limits
         if launcher is None:
             from grader.privileges import launcher as default_launcher
             launcher = default_launcher()
         self.launcher = launcher
+        self._own_spawner = spawner is None
+        self.spawner = spawner or default_spawner()
         self._worker = None
         self._booting = None         # spawned by start(), not yet greeted
         self._next_id = 0
@@ -230,11 +226,12 @@ class Sandbox:
     def start(self):
         """Spawn the first worker now and return at once, so it boots while the caller works."""
         if self._worker is None and self._booting is None:
-            self._booting = Worker(self.submission, self.limits, self.launcher)
+            self._booting = Worker(self.submission, self.limits, self.launcher, self.spawner.start())
         return self
 
     def _start(self):
-        worker, self._booting = self._booting or Worker(self.submission, self.limits, self.launcher), None
+        worker, self._booting = self._booting or Worker(self.submission, self.limits, self.launcher,
+                                                        self.spawner.start()), None
         try:
             hello = worker.receive(self.limits.import_seconds)
         except WorkerLost as lost:
@@ -302,6 +299,10 @@ class Sandbox:
         for worker in (self._worker, self._booting):
             if worker is not None:
                 self._retire(worker)            # kill() ends with a sweep of leftovers
+        if self._own_spawner:
+            self.spawner.shutdown()             # it exits during the sweep
         if self._worker is None and self._booting is None and self.launcher is not None:
             self.launcher.kill_leftovers()      # a last sweep before anyone writes results
         self._worker = self._booting = None
+        if self._own_spawner:
+            self.spawner.close()

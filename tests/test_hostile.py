@@ -111,6 +111,8 @@ ATTACKS = [
            why="correct code; the link cannot be planted, and results.json is replaced, never followed"),
     Attack("write_grader_tree.py", expect(FULL), why="correct code; the installation is read-only to it"),
     Attack("partly_hostile_skipgram.py", expect(skipgram=ZERO), why="only skipgram is hostile"),
+    Attack("fork_server_probe.py", expect(FULL),
+           why="correct code; the forked worker holds no socket, no group and no way back to root"),
 ]
 
 

@@ -1,9 +1,10 @@
 """Grading many submissions at once: one grading process per sandbox slot.
 
-Each grading process is started fresh ("spawn"), takes one slot number
-k = 0..jobs-1 for its whole life, and grades with ``launcher(slot=k)``: the
-cleanup after a worker kills every process of the slot's uid, so two
-processes must never share one. The processes are our own rather than a
+Each grading process is a fork of this trusted process on Linux (a fresh
+interpreter elsewhere), takes one slot number k = 0..jobs-1 for its whole
+life, and grades with ``launcher(slot=k)``: the cleanup after a worker
+kills every process of the slot's uid, so two processes must never share
+one. The processes are our own rather than a
 ProcessPoolExecutor's so that a process that dies is pinned to the
 submission it was grading, and its replacement gets the same slot.
 
@@ -18,6 +19,7 @@ import multiprocessing.connection
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 import traceback
@@ -103,7 +105,7 @@ def failed_outcome(kind, detail, log=""):
                    results=grader_failure_json(kind), log=log)
 
 
-def grade_submission(submission, settings, launcher):
+def grade_submission(submission, settings, launcher, spawner=None):
     """Grade one submission; any exception becomes a grader-error Outcome."""
     from grader import report
     from grader.grading import grade
@@ -111,7 +113,7 @@ def grade_submission(submission, settings, launcher):
     log = io.StringIO()
     try:
         with contextlib.redirect_stderr(log), staged(submission, launcher) as path:
-            run = grade(path, settings=settings, launcher=launcher)
+            run = grade(path, settings=settings, launcher=launcher, spawner=spawner)
         run.submission = str(submission.file)   # reports name the original, not the staged copy
         functions = {tag: got for tag, (got, _) in run.by_function().items()}
         if run.internal_error:                   # the score is withheld: 0, like on Gradescope
@@ -187,13 +189,18 @@ def task_seconds(limits):
 def _serve(slot, connection, settings):
     """A grading process: take submissions from ``connection`` until told to stop."""
     from grader.privileges import SandboxUnavailable, launcher
+    from grader.spawners import default_spawner
 
+    spawner = None
     try:
         try:
             sandbox_user = launcher(required=True, slot=slot)
         except SandboxUnavailable as unavailable:
             connection.send(("unavailable", str(unavailable)))
             return
+        # One fork server for every submission this process grades, started
+        # before grading loads the reference (it is exec'd, so holds none of it anyway).
+        spawner = default_spawner().start()
         connection.send(("ready", slot))
         while True:
             try:
@@ -202,9 +209,13 @@ def _serve(slot, connection, settings):
                 return
             if submission is None:
                 return
-            connection.send(("graded", submission.id, grade_submission(submission, settings, sandbox_user)))
+            connection.send(("graded", submission.id,
+                             grade_submission(submission, settings, sandbox_user, spawner)))
     except KeyboardInterrupt:
         return
+    finally:
+        if spawner is not None:
+            spawner.close()
 
 
 class _GradingProcess:
@@ -268,7 +279,12 @@ def grade_all(submissions, settings, jobs, done):
     pending = deque(submissions)
     if not pending:
         return
-    context = multiprocessing.get_context("spawn")
+    # Forked, the grading processes start with numpy, the catalogue and the
+    # reference already loaded instead of importing them again, as each one
+    # of the fork server's children does. Everything forked here is trusted;
+    # student code only ever runs in the workers, which are never forked
+    # from this process. macOS's system libraries are not fork-safe.
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
     limit = task_seconds(settings.limits)
     processes = [_GradingProcess(context, slot, settings) for slot in range(min(jobs, len(pending)))]
     failed_starts = {p.slot: 0 for p in processes}

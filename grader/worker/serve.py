@@ -1,7 +1,8 @@
 """Import the submission once, then answer call requests until told to stop.
 
-Started by the trusted side only: ``python -I -c BOOT GRADER_PARENT CONFIG_JSON``
-(see ``grader.sandbox``).
+Started by the trusted side only, with ``main([CONFIG_JSON])``: in a child of
+the fork server (``grader.worker.zygote``), or exec'd as ``python -I -c
+WORKER_BOOT GRADER_PARENT CONFIG_JSON`` (see ``grader.spawners``).
 """
 
 import importlib.util
@@ -17,8 +18,12 @@ FUNCTIONS = ("sigmoid", "naiveSoftmaxLossAndGradient", "negSamplingLossAndGradie
 MESSAGE_CHARS = 500
 
 
+PR_SET_NO_NEW_PRIVS = 38
+
+
 def apply_limits(limits):
     """Hard limits, set before any student code runs, so it cannot raise them."""
+    _no_new_privileges()
     for name, value in (("RLIMIT_AS", limits.get("memory_bytes")),
                         ("RLIMIT_CPU", limits.get("cpu_seconds")),
                         ("RLIMIT_NPROC", limits.get("processes")),
@@ -39,6 +44,17 @@ def apply_limits(limits):
                     resource.setrlimit(which, (min(value, hard if hard != resource.RLIM_INFINITY else value),) * 2)
                 except (ValueError, OSError):
                     pass
+
+
+def _no_new_privileges():
+    """A setuid program the submission runs gains nothing by it (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 class Channel:
@@ -191,6 +207,15 @@ class Caller:
         return out
 
 
+def unbuffered_output():
+    """Every print reaches the pipe at once, so what was printed survives a kill or os._exit."""
+    import io
+    for name in ("stdout", "stderr"):
+        raw = io.FileIO(getattr(sys, name).fileno(), "w", closefd=False)
+        setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
+                                            write_through=True))
+
+
 def main(argv):
     config = json.loads(argv[0])
     apply_limits(config.get("limits", {}))
@@ -200,6 +225,7 @@ def main(argv):
     # same helpers; the submission's own folder still serves its other modules.
     sys.path[:0] = [config["utils_parent"], os.path.dirname(submission)]
     sys.dont_write_bytecode = True      # -I ignores PYTHONDONTWRITEBYTECODE
+    unbuffered_output()                 # and PYTHONUNBUFFERED
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)

@@ -1,0 +1,96 @@
+"""The two ways a worker starts (forked by the fork server, or exec'd) grade alike and recover alike."""
+import os
+import signal
+import sys
+
+import pytest
+
+from grader import grade
+from grader.privileges import launcher
+from grader.spawners import ExecSpawner, ForkServer, default_spawner
+
+from conftest import REFERENCE_PATH, REPO
+
+EXAMPLE = REPO / "examples" / "word2vec.py"
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server runs on Linux only")
+
+# Printed by the submission at import: what its process holds and is.
+PROBE = '''
+import os as _os, stat as _stat
+_kinds = []
+for _fd in sorted(int(n) for n in _os.listdir("/proc/self/fd")):
+    try:
+        _mode = _os.fstat(_fd).st_mode
+    except OSError:
+        continue          # the descriptor listdir itself used
+    _kinds.append(f"{_fd}:{'socket' if _stat.S_ISSOCK(_mode) else 'pipe' if _stat.S_ISFIFO(_mode) else 'other'}")
+print("PROBE descriptors", " ".join(_kinds))
+print("PROBE session-leader", _os.getsid(0) == _os.getpid())
+print("PROBE no-new-privileges", [l.split()[1] for l in open("/proc/self/status") if l.startswith("NoNewPrivs")][0])
+'''
+
+
+def graded(path, spawner, hidden=False):
+    try:
+        return grade(path, hidden=hidden, launcher=launcher(required=False), spawner=spawner)
+    finally:
+        spawner.close()
+
+
+@linux_only
+def test_default_is_the_fork_server_unless_turned_off(monkeypatch):
+    assert isinstance(default_spawner(), ForkServer)
+    monkeypatch.setenv("GRADER_FORK_SERVER", "off")
+    assert isinstance(default_spawner(), ExecSpawner)
+
+
+@linux_only
+def test_forked_and_execd_workers_give_the_same_report():
+    forked, execd = (graded(EXAMPLE, spawner.start()) for spawner in (ForkServer(), ExecSpawner()))
+    assert forked.score == execd.score < forked.max_score
+    assert [(t.number, t.score, t.output) for t in forked.tests] == [(t.number, t.score, t.output) for t in execd.tests]
+
+
+@linux_only
+@pytest.mark.parametrize("spawner", [ForkServer, ExecSpawner])
+def test_the_worker_holds_only_its_pipes_leads_its_session_and_cannot_gain_privileges(
+        tmp_path, write_submission, reference_source, spawner):
+    run = graded(write_submission(tmp_path, reference_source + PROBE), spawner().start())
+    assert run.score == run.max_score
+    lines = {line.split(" ", 2)[1]: line.split(" ", 2)[2] for line in run.printed.splitlines()
+             if line.startswith("PROBE ")}
+    assert lines["descriptors"] == "0:other 1:pipe 2:pipe 3:pipe 4:pipe" if spawner is ForkServer else \
+        "socket" not in lines["descriptors"]
+    assert lines["session-leader"] == "True"
+    assert lines["no-new-privileges"] == "1"
+
+
+@linux_only
+def test_a_fork_server_that_died_is_started_again(tmp_path, write_submission, reference_source):
+    server = ForkServer().start()
+    first = server.process.pid
+    os.kill(first, signal.SIGKILL)
+    server.process.wait()
+    run = graded(write_submission(tmp_path, reference_source), server)
+    assert run.score == run.max_score
+    assert not os.path.exists(f"/proc/{first}")
+
+
+@linux_only
+def test_a_worker_that_kills_the_fork_server_costs_only_its_function(tmp_path, write_submission,
+                                                                     reference_source):
+    # Without the user switch the worker may signal its parent, the fork server;
+    # the next worker then needs a new server.
+    source = reference_source.replace("def sigmoid(x):", "def sigmoid(x):\n    import os, signal\n"
+                                      "    os.kill(os.getppid(), signal.SIGKILL)\n    os._exit(3)", 1)
+    run = graded(write_submission(tmp_path, source), ForkServer().start())
+    lost = {t.function for t in run.tests if not t.passed}
+    assert lost == {"sigmoid"}, [(t.number, t.output[:120]) for t in run.tests if not t.passed]
+
+
+@linux_only
+def test_closing_the_fork_server_ends_it(tmp_path, write_submission, reference_source):
+    server = ForkServer().start()
+    pid = server.process.pid
+    graded(write_submission(tmp_path, reference_source), server)
+    assert server.process is None and not os.path.exists(f"/proc/{pid}")
