@@ -15,6 +15,7 @@ spawn request carries the child's four pipe ends as SCM_RIGHTS.
 import fcntl
 import json
 import os
+import select
 import socket
 import struct
 import sys
@@ -92,13 +93,30 @@ def reap(statuses):
 def wait(pid, seconds, statuses):
     """The child's exit code (negative: the signal), or None if it is still running after ``seconds``."""
     deadline = time.monotonic() + max(0.0, min(float(seconds), 30.0))
-    while True:
-        reap(statuses)
-        if pid in statuses:
-            return statuses.pop(pid)
-        if time.monotonic() >= deadline:
-            return None
-        time.sleep(0.002)
+    exited = _exit_notice(pid)
+    try:
+        while True:
+            reap(statuses)
+            if pid in statuses:
+                return statuses.pop(pid)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            if exited is None:
+                time.sleep(min(remaining, 0.002))
+            else:
+                select.select([exited], [], [], remaining)
+    finally:
+        if exited is not None:
+            os.close(exited)
+
+
+def _exit_notice(pid):
+    """A descriptor that becomes readable when ``pid`` exits (Linux 5.3+), or None: then poll."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _only_descriptors(keep):
