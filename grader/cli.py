@@ -85,13 +85,18 @@ def local(args):
         return _fail(f"cannot read the submission {args.path}: {exc.strerror or exc}")
     from grader.privileges import launcher
     from grader.sandbox import Sandbox
+    from grader.spawners import WorkerStartFailed
     try:
         settings = config.load(args.config, seed=args.seed, hidden=args.all)
     except config.ConfigError as error:
         return _fail(str(error))
-    # Start the worker first: it boots while this process loads numpy, the
-    # templates and the reference.
-    sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
+    cannot_start = "the grader could not start the process that runs your file: {}"
+    try:
+        # Start the worker first: it boots while this process loads numpy,
+        # the templates and the reference.
+        sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
+    except WorkerStartFailed as error:
+        return _fail(cannot_start.format(error))
     from grader import report
     from grader.grading import grade
     from grader.oracle import ReferenceMissing
@@ -99,6 +104,8 @@ def local(args):
         run = grade(path, settings=settings, sandbox=sandbox)
     except (ReferenceMissing, config.ConfigError) as error:
         return _fail(str(error))
+    except WorkerStartFailed as error:
+        return _fail(cannot_start.format(error))
     if args.format == "json":
         rendered = report.as_json_text(run) + "\n"
     elif args.format == "html":

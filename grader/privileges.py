@@ -118,7 +118,10 @@ class SameUser:
         killed = []
 
         def leftover(pid, ppid, sid, uid):
-            chosen = (session is not None and sid == session) or (ppid == me and pid not in Spared.pids)
+            # A fork server's child other than the worker is one the worker made
+            # with clone(CLONE_PARENT); the worker is dead by the time of a sweep.
+            chosen = (session is not None and sid == session) or (ppid == me and pid not in Spared.pids) \
+                or ppid in Spared.servers
             if chosen and ppid == me:
                 killed.append(pid)
             return chosen

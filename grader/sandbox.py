@@ -19,7 +19,7 @@ from pathlib import Path
 from grader import wire
 from grader.bundle import template_folder
 from grader.config import Limits
-from grader.spawners import default_spawner, worker_environment
+from grader.spawners import WorkerStartFailed, default_spawner, worker_environment
 
 # Large enough for any (V, d) the catalogue uses, small enough to refuse floods.
 MAX_ARRAY_ELEMENTS = 2_000_000
@@ -120,7 +120,7 @@ class Worker:
                 written = os.write(self._request_write, view)
                 view = view[written:]
         except (BrokenPipeError, OSError):
-            raise WorkerLost("crashed", self._exit_description()) from None
+            raise self._crashed() from None
 
     def receive(self, seconds):
         deadline = time.monotonic() + seconds
@@ -146,8 +146,14 @@ class Worker:
                 continue
             chunk = os.read(self._reply_read, 1 << 20)
             if not chunk:
-                raise WorkerLost("crashed", self._exit_description())
+                raise self._crashed()
             self._buffer += chunk
+
+    def _crashed(self):
+        """WorkerLost for a worker that ended; WorkerStartFailed, raised, for one that never began."""
+        if self.process.pid is None:
+            raise WorkerStartFailed(self.process.failed or "the worker process was never started")
+        return WorkerLost("crashed", self._exit_description())
 
     def _exit_description(self):
         try:
@@ -234,6 +240,9 @@ class Sandbox:
                                                         self.spawner.start()), None
         try:
             hello = worker.receive(self.limits.import_seconds)
+        except WorkerStartFailed:
+            self._retire(worker)
+            raise
         except WorkerLost as lost:
             self._retire(worker)
             if lost.kind == "timeout":

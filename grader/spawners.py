@@ -51,14 +51,20 @@ def worker_environment():
     return env
 
 
+class WorkerStartFailed(Exception):
+    """No worker could be started: the grader's or the machine's failure, never the submission's."""
+
+
 class Spared:
     """Our own children that are not leftovers of a worker: fork servers and live exec'd workers.
 
     Without root, the cleanup after a worker kills every child of this
-    process it does not know (see ``grader.privileges.SameUser``).
+    process it does not know, and every child of a fork server, since the
+    worker it forked is dead by then (see ``grader.privileges.SameUser``).
     """
 
     pids = set()
+    servers = set()
 
 
 class ExecProcess:
@@ -97,7 +103,10 @@ class ExecSpawner:
         if spec.get("umask") is not None:
             options.update(umask=spec["umask"])
         command = [sys.executable, "-I", "-c", WORKER_BOOT, GRADER_PARENT, json.dumps(config)]
-        return ExecProcess(subprocess.Popen(command, **options))
+        try:
+            return ExecProcess(subprocess.Popen(command, **options))
+        except (OSError, subprocess.SubprocessError) as error:
+            raise WorkerStartFailed(f"could not start {sys.executable} for the worker: {error}") from None
 
     def shutdown(self):
         pass
@@ -159,6 +168,7 @@ class ForkServer:
         finally:
             theirs.close()
         Spared.pids.add(self.process.pid)
+        Spared.servers.add(self.process.pid)
         self.socket, self.frames = ours, zygote.Frames(ours)
         return self
 
@@ -168,7 +178,9 @@ class ForkServer:
             self.start()
             handle = ForkedProcess(self)
             try:
-                socket.send_fds(self.socket, [zygote.frame(dict(spec, op="spawn"))], list(fds))
+                data = zygote.frame(dict(spec, op="spawn"))
+                sent = socket.send_fds(self.socket, [data], list(fds))
+                self.socket.sendall(data[sent:])          # the descriptors went with the first byte
             except OSError as error:
                 self._lost(f"the fork server is gone ({error})")
                 if attempt == 2:
@@ -202,7 +214,7 @@ class ForkServer:
             self._lost(f"the fork server is gone ({error})")
             return None
         answer = self._answer(seconds + ANSWER_SECONDS)
-        status = answer.get("status") if answer else None
+        status = answer.get("status") if answer else None   # also None for a pid it did not fork
         return status if isinstance(status, int) else None
 
     def _answer(self, seconds=ANSWER_SECONDS):
@@ -242,6 +254,7 @@ class ForkServer:
                 self.process.kill()
                 self.process.wait()
             Spared.pids.discard(self.process.pid)
+            Spared.servers.discard(self.process.pid)
             self.process = None
 
 

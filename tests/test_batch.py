@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -439,3 +440,55 @@ def test_hints_that_differ_only_in_numbers_count_once_per_submission():
     outcomes = [outcome(row.format(1), row.format(1), "add, do not assign"), outcome(row.format(3)),
                 outcome(row.format(3)), all_passed]
     assert outputs.common_hints(outcomes) == [(row.format(3), 3, 2), ("add, do not assign", 1, 1)]
+
+
+def _descendants(pid):
+    """Every live process below ``pid``, from /proc's parent links."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if fields[0] not in ("Z", "X"):
+                children.setdefault(int(fields[1]), []).append(int(entry))
+    found, frontier = set(), [pid]
+    while frontier:
+        for child in children.get(frontier.pop(), []):
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
+    return found
+
+
+def test_grading_processes_and_their_fork_servers_end_when_the_batch_is_killed(tmp_path):
+    files = tmp_path / "files"
+    files.mkdir()
+    for i in range(60):
+        shutil.copy(REFERENCE, files / f"s{i:02d}.py")
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    parent = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(files), "--jobs", "2",
+                               "--out", str(tmp_path / "out")], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=path),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        below = set()
+        for _ in range(600):             # until both grading processes have a fork server and a worker
+            below = _descendants(parent.pid)
+            if len(below) >= 5:
+                break
+            time.sleep(0.02)
+        assert len(below) >= 4, f"the batch never got going: {below}"
+    finally:
+        parent.kill()
+        parent.wait()
+    for _ in range(1500):
+        alive = {pid for pid in below if os.path.exists(f"/proc/{pid}")
+                 and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in "ZX"}
+        if not alive:
+            break
+        time.sleep(0.02)
+    for pid in alive:
+        os.kill(pid, 9)
+    assert not alive, f"still running after the batch was killed: {sorted(alive)}"

@@ -1,13 +1,19 @@
 """The two ways a worker starts (forked by the fork server, or exec'd) grade alike and recover alike."""
 import os
+import platform
 import signal
 import sys
+import textwrap
+import time
 
 import pytest
 
 from grader import grade
+from grader.config import Limits
 from grader.privileges import launcher
-from grader.spawners import ExecSpawner, ForkServer, default_spawner
+from grader.sandbox import Sandbox
+from grader.spawners import ExecSpawner, ForkServer, WorkerStartFailed, default_spawner
+from grader.worker import zygote
 
 from conftest import REFERENCE_PATH, REPO
 
@@ -94,3 +100,90 @@ def test_closing_the_fork_server_ends_it(tmp_path, write_submission, reference_s
     pid = server.process.pid
     graded(write_submission(tmp_path, reference_source), server)
     assert server.process is None and not os.path.exists(f"/proc/{pid}")
+
+
+class UnreachableFolder:
+    """A launcher whose worker must start in a folder that does not exist: the grader's failure."""
+
+    def prepare(self, spec):
+        return dict(spec, cwd="/nonexistent/grader-test-folder")
+
+    def kill_leftovers(self):
+        pass
+
+
+@linux_only
+@pytest.mark.parametrize("spawner", [ForkServer, ExecSpawner])
+def test_a_worker_that_cannot_be_set_up_is_a_grader_error_not_the_students(tmp_path, write_submission,
+                                                                            reference_source, spawner):
+    path = write_submission(tmp_path, reference_source)
+    server = spawner().start()
+    try:
+        with pytest.raises(WorkerStartFailed, match="grader-test-folder"):
+            grade(path, launcher=UnreachableFolder(), spawner=server)
+    finally:
+        server.close()
+
+
+@linux_only
+def test_a_worker_stopped_under_ptrace_is_not_taken_for_ended_and_the_server_survives(
+        tmp_path, write_submission, reference_source):
+    # PTRACE_TRACEME makes the fork server the tracer: waitpid then reports
+    # the worker's stop, which is not an exit.
+    stop = "\nimport ctypes, os, signal\nctypes.CDLL(None).ptrace(0, 0, None, None)\nos.kill(os.getpid(), signal.SIGSTOP)\n"
+    server = ForkServer().start()
+    sandbox = Sandbox(write_submission(tmp_path, reference_source + stop), Limits(import_seconds=2),
+                      launcher(required=False), server).start()
+    try:
+        pid = sandbox._booting.process.pid
+        for _ in range(500):
+            if _state(pid) == "t":
+                break
+            time.sleep(0.01)
+        assert _state(pid) == "t", f"the worker never stopped (state {_state(pid)})"
+        assert server.wait(pid, 0.1) is None
+        assert server.process.poll() is None, "the fork server died"
+        assert not sandbox.check_import().ok
+    finally:
+        sandbox.close()
+        server.close()
+
+
+@linux_only
+def test_the_fork_server_answers_only_for_its_own_children():
+    server = ForkServer().start()
+    try:
+        server.socket.sendall(zygote.frame({"op": "wait", "pid": os.getpid(), "seconds": 30}))
+        assert server._answer() == {"unknown": True}
+    finally:
+        server.close()
+
+
+@linux_only
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="calls clone by its x86-64 syscall number")
+def test_a_process_cloned_as_the_fork_servers_child_is_killed(tmp_path, write_submission, reference_source):
+    # clone(CLONE_PARENT) makes the escapee the server's child, not the worker's
+    # or the grader's, and setsid takes it out of the worker's session.
+    marker = tmp_path / "escaped"
+    escape = textwrap.dedent(f'''
+        import ctypes as _ctypes, os as _os, time as _time
+        if _ctypes.CDLL(None, use_errno=True).syscall(56, 0x8000 | 17, 0, 0, 0, 0) == 0:
+            _os.setsid()
+            open({str(marker)!r}, "w").write(str(_os.getpid()))
+            _time.sleep(120)
+            _os._exit(0)
+        ''')
+    run = graded(write_submission(tmp_path, reference_source + escape), ForkServer().start())
+    assert run.score == run.max_score
+    pid = int(marker.read_text())
+    assert _state(pid) is None, f"the escaped process {pid} is still running"
+
+
+def _state(pid):
+    """The process's state letter from /proc, or None once it is gone (or a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+    return None if state in ("Z", "X") else state

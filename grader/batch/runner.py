@@ -42,6 +42,10 @@ STAGED_FILE_LIMIT = 20 * 2**20
 # A grading process that fails this many times in a row before it is ready
 # means the machine, not a submission, is at fault.
 STARTUP_ATTEMPTS = 3
+# This process's ends of its grading processes' pipes. A forked grading
+# process closes its copies at once: holding one, it would never see EOF
+# when this process dies, and would wait forever.
+_PARENT_ENDS = []
 
 
 class GradingProcessesFailed(Exception):
@@ -191,6 +195,8 @@ def _serve(slot, connection, settings):
     from grader.privileges import SandboxUnavailable, launcher
     from grader.spawners import default_spawner
 
+    for end in _PARENT_ENDS:
+        end.close()           # forked: the parent's ends of every pipe, so its death reads as EOF here
     spawner = None
     try:
         try:
@@ -224,6 +230,7 @@ class _GradingProcess:
     def __init__(self, context, slot, settings):
         self.slot = slot
         self.connection, theirs = context.Pipe()
+        _PARENT_ENDS.append(self.connection)
         self.process = context.Process(target=_serve, args=(slot, theirs, settings),
                                        name=f"grader-batch-{slot}", daemon=True)
         self.process.start()
@@ -261,6 +268,8 @@ class _GradingProcess:
             self.process.kill()
             self.process.join()
         self.connection.close()
+        if self.connection in _PARENT_ENDS:
+            _PARENT_ENDS.remove(self.connection)
 
     def death(self):
         self.process.join(1.0)          # the pipe closes a moment before the exit is reaped

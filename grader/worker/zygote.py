@@ -1,6 +1,6 @@
 """The fork server: imports numpy once, then forks one worker per request.
 
-Started by the trusted side only (``grader.forkserver``), and exec'd fresh,
+Started by the trusted side only (``grader.spawners``), and exec'd fresh,
 so it holds nothing of the trusted process: no reference, no hidden cases,
 no results. It never imports a submission itself. Each child it forks
 first closes the server's socket and every descriptor but its own pipes,
@@ -76,39 +76,61 @@ def frame(message):
     return HEADER.pack(len(body)) + body
 
 
-def reap(statuses):
-    """Collect every child that has ended, keeping its status for a later ``wait``."""
-    while True:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        statuses[pid] = os.waitstatus_to_exitcode(status)
-        while len(statuses) > KEPT_STATUSES:
-            statuses.pop(next(iter(statuses)))
+class Children:
+    """The workers this server forked: those still running, and the exit codes of those that ended.
 
+    Only its own forks are answered for: a process a worker made this
+    server's child (clone with CLONE_PARENT) is reaped but never reported,
+    and a pid the server did not fork gets no answer but "unknown".
+    """
 
-def wait(pid, seconds, statuses):
-    """The child's exit code (negative: the signal), or None if it is still running after ``seconds``."""
-    deadline = time.monotonic() + max(0.0, min(float(seconds), 30.0))
-    exited = _exit_notice(pid)
-    try:
+    def __init__(self):
+        self.running = set()
+        self.ended = {}
+
+    def add(self, pid):
+        self.ended.pop(pid, None)        # a reused pid: the old status is not this child's
+        self.running.add(pid)
+
+    def reap(self):
         while True:
-            reap(statuses)
-            if pid in statuses:
-                return statuses.pop(pid)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
-            if exited is None:
-                time.sleep(min(remaining, 0.002))
-            else:
-                select.select([exited], [], [], remaining)
-    finally:
-        if exited is not None:
-            os.close(exited)
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if not (os.WIFEXITED(status) or os.WIFSIGNALED(status)):
+                continue                 # stopped or continued under ptrace: not an end
+            if pid in self.running:
+                self.running.discard(pid)
+                self.ended[pid] = os.waitstatus_to_exitcode(status)
+                while len(self.ended) > KEPT_STATUSES:
+                    self.ended.pop(next(iter(self.ended)))
+
+    def wait(self, pid, seconds):
+        """{"status": exit code (negative: the signal)}, with None while it still runs after
+        ``seconds``; {"unknown": True} for a pid this server did not fork."""
+        self.reap()
+        if pid not in self.running and pid not in self.ended:
+            return {"unknown": True}
+        deadline = time.monotonic() + max(0.0, min(float(seconds), 30.0))
+        exited = _exit_notice(pid)
+        try:
+            while True:
+                self.reap()
+                if pid in self.ended:
+                    return {"status": self.ended.pop(pid)}
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return {"status": None}
+                if exited is None:
+                    time.sleep(min(remaining, 0.002))
+                else:
+                    select.select([exited], [], [], remaining)
+        finally:
+            if exited is not None:
+                os.close(exited)
 
 
 def _exit_notice(pid):
@@ -133,14 +155,14 @@ def _only_descriptors(keep):
                 pass
 
 
-def become(spec, fds):
+def become(spec, fds, ready):
     """Turn this freshly forked child into a sandboxed worker; raise rather than half-succeed."""
     # Above any target number first, so no dup2 below overwrites a pipe still needed.
     request, reply, out, err = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in fds)
     null = os.open(os.devnull, os.O_RDONLY)
     for source, target in ((null, 0), (out, 1), (err, 2), (request, REQUEST_FD), (reply, REPLY_FD)):
         os.dup2(source, target)
-    _only_descriptors({0, 1, 2, REQUEST_FD, REPLY_FD})
+    _only_descriptors({0, 1, 2, REQUEST_FD, REPLY_FD, ready})
     os.setsid()
     os.chdir(spec["cwd"])
     os.umask(int(spec.get("umask", 0o077)))
@@ -156,22 +178,48 @@ def become(spec, fds):
 
 
 def fork_worker(sock, spec, fds, worker):
+    """(pid, None) once the child is set up, or (pid, why not): it then exits without running anything.
+
+    The child says which over a pipe of its own before any student code
+    runs, so a failure of ours is never mistaken for the submission's.
+    """
+    ready_read, ready_write = os.pipe()
     pid = os.fork()
-    if pid:
-        return pid
+    if pid == 0:
+        _child(sock, spec, fds, worker, ready_read, ready_write)
+    os.close(ready_write)
+    with open(ready_read, "rb") as ready:
+        said = ready.read(4096)
+    if said == b"ok":
+        return pid, None
+    return pid, said.decode("utf-8", "replace") or "it ended while being set up"
+
+
+def _child(sock, spec, fds, worker, ready_read, ready_write):
     code = SETUP_FAILED
     try:
         sock.close()
-        become(spec, fds)
+        os.close(ready_read)
+        try:
+            become(spec, fds, ready_write)
+        except BaseException as exc:
+            os.write(ready_write, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:4000])
+            raise
+        os.write(ready_write, b"ok")
+        os.close(ready_write)
         config = dict(spec["config"], request_fd=REQUEST_FD, reply_fd=REPLY_FD)
         code = worker.main([json.dumps(config)])
     except BaseException:
         try:
             traceback.print_exc()
-            sys.stderr.flush()
         except BaseException:
             pass
     finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
         os._exit(code if isinstance(code, int) else 1)
 
 
@@ -184,23 +232,31 @@ def serve(sock):
     import ctypes  # noqa: F401  (as every worker does in apply_limits)
     from grader import standins, wire  # noqa: F401  (what every worker imports next)
     from grader.worker import serve as worker
-    statuses, frames = {}, Frames(sock)
+    children, frames = Children(), Frames(sock)
     while True:
         message, fds = frames.next()
         if message is None:
             return 0
-        reap(statuses)
+        try:
+            sock.sendall(frame(answer(message, fds, sock, children, worker)))
+        finally:
+            for fd in fds:           # a child has its copies; the server keeps none
+                os.close(fd)
+
+
+def answer(message, fds, sock, children, worker):
+    """One answer per request, whatever happens, so the conversation stays in step."""
+    try:
+        children.reap()
         if message.get("op") == "spawn" and len(fds) == 4:
-            try:
-                sock.sendall(frame({"pid": fork_worker(sock, message, fds, worker)}))
-            except OSError as error:
-                sock.sendall(frame({"error": f"fork failed: {error}"}))
-        elif message.get("op") == "wait":
-            sock.sendall(frame({"status": wait(int(message["pid"]), message.get("seconds", 0), statuses)}))
-        else:
-            sock.sendall(frame({"error": "unknown request"}))
-        for fd in fds:           # the child has its copies; the server keeps none
-            os.close(fd)
+            pid, problem = fork_worker(sock, message, fds, worker)
+            children.add(pid)
+            return {"error": f"the worker could not be set up: {problem}"} if problem else {"pid": pid}
+        if message.get("op") == "wait":
+            return children.wait(int(message["pid"]), message.get("seconds", 0))
+        return {"error": "unknown request"}
+    except Exception as error:
+        return {"error": f"{type(error).__name__}: {error}"}
 
 
 def main(argv):
