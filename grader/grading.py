@@ -123,7 +123,7 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
     points, visibility = rubric(tests, settings)
     run.tests = [TestResult(t.__number__, t.__doc__.strip().splitlines()[0], tuple(t.__tags__),
                             points[t.__number__], visibility[t.__number__]) for t in tests]
-    # The worker is exec'd before the reference is loaded, never after.
+    # The worker (or its fork server) starts before the reference is loaded, never after.
     sandbox = sandbox or Sandbox(submission, settings.limits, launcher, spawner).start()
     try:
         session_oracle = oracle or choose_oracle(settings, reference)

@@ -113,8 +113,7 @@ class SameUser:
     def kill_leftovers(self):
         me = os.getpid()
         session = self.worker.pid if self.worker is not None else None
-        if self.worker is not None and session is not None:
-            Spared.pids.discard(session)
+        Spared.pids.discard(session)
         killed = []
 
         def leftover(pid, ppid, sid, uid):

@@ -160,8 +160,6 @@ class Worker:
             code = self.process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return "the grading process stopped answering"
-        if code is None:
-            return f"the grading process could not be started: {self.process.failed}"
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             reason = {"SIGKILL": " (killed: memory or CPU limit?)", "SIGSEGV": " (segmentation fault)",

@@ -76,10 +76,6 @@ class ExecProcess:
         self.failed = None
         Spared.pids.add(self.pid)
 
-    @property
-    def returncode(self):
-        return self.popen.returncode
-
     def wait(self, timeout):
         code = self.popen.wait(timeout=timeout)
         Spared.pids.discard(self.pid)
@@ -162,8 +158,10 @@ class ForkServer:
                 [sys.executable, "-I", "-c", ZYGOTE_BOOT, GRADER_PARENT, str(theirs.fileno())],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 pass_fds=(theirs.fileno(),), start_new_session=True, env=worker_environment(), cwd="/")
-        except BaseException:
+        except BaseException as error:
             ours.close()
+            if isinstance(error, (OSError, subprocess.SubprocessError)):
+                raise WorkerStartFailed(f"could not start {sys.executable} for the fork server: {error}") from None
             raise
         finally:
             theirs.close()

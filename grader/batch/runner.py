@@ -4,9 +4,9 @@ Each grading process is a fork of this trusted process on Linux (a fresh
 interpreter elsewhere), takes one slot number k = 0..jobs-1 for its whole
 life, and grades with ``launcher(slot=k)``: the cleanup after a worker
 kills every process of the slot's uid, so two processes must never share
-one. The processes are our own rather than a
-ProcessPoolExecutor's so that a process that dies is pinned to the
-submission it was grading, and its replacement gets the same slot.
+one. The processes are our own rather than a ProcessPoolExecutor's so that
+a process that dies is pinned to the submission it was grading, and its
+replacement gets the same slot.
 
 Nothing here decides a score: ``grader.grading.grade`` does, exactly as on
 Gradescope. This module only turns whatever happens into an ``Outcome``.
