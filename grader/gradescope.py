@@ -57,7 +57,8 @@ def run(root, seed=None, launcher=None, config_path=None):
     results_path = root / "results" / "results.json"
     try:
         if os.geteuid() == 0:
-            lock_down(root)
+            for note in lock_down(root):
+                print(f"note: {note}")          # stdout: the instructor's log, not the student's
         try:
             submission = find_submission(root / "submission")
         except SubmissionNotFound as missing:

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from grader import bundle
-from grader.spawners import Spared
+from grader.spawners import GRADER_PARENT, Spared
+from grader.staging import Staging, reachable, remove_tree, shared_temp_folder
 
 SANDBOX_USER = "grader-sandbox"
 FALLBACK_USER = "nobody"
@@ -70,26 +71,38 @@ def _kill_until_gone(select, rounds=50):
 
 
 class SandboxUser:
-    """Runs the worker as ``uid`` in a private scratch folder."""
+    """Runs the worker as ``uid``, in a private scratch folder, on staged copies of what it reads."""
 
     def __init__(self, name, uid, gid):
         self.name, self.uid, self.gid = name, uid, gid
         self.scratch = None
+        self.staging = None
 
-    def prepare(self, spec):
-        """The worker's spec (see grader.spawners) with this user, no groups and a scratch folder."""
+    def prepare(self, spec, snapshot=None):
+        """The worker's spec (see grader.spawners) with this user, no groups, a scratch folder and
+        the submission staged where this user can read it, whatever the caller's folders are."""
         self.kill_leftovers()
-        self.scratch = tempfile.mkdtemp(prefix="grader-worker-")
+        self.scratch = tempfile.mkdtemp(prefix="grader-worker-", dir=shared_temp_folder())
         os.chown(self.scratch, self.uid, self.gid)
         os.chmod(self.scratch, 0o700)
-        return dict(spec, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
+        self.staging = Staging(self.gid)
+        config = dict(spec["config"], utils_parent=str(self.staging.course(bundle.template_folder())))
+        if snapshot is not None:
+            config["submission"] = str(self.staging.submission(snapshot))
+        spec = dict(spec, config=config, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
                     env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch))
+        if not reachable(Path(GRADER_PARENT) / "grader"):
+            spec["grader_parent"] = str(self.staging.code(Path(GRADER_PARENT) / "grader"))
+        return spec
 
     def kill_leftovers(self):
         _kill_until_gone(lambda pid, ppid, session, uids: self.uid in uids)
         if self.scratch:
-            _remove_tree(self.scratch)
+            remove_tree(self.scratch)
             self.scratch = None
+        if self.staging:
+            self.staging.remove()
+            self.staging = None
 
 
 class SameUser:
@@ -104,8 +117,8 @@ class SameUser:
         self.worker = None
         _become_subreaper()
 
-    def prepare(self, spec):
-        return spec
+    def prepare(self, spec, snapshot=None):
+        return spec          # the worker runs as the caller, who can read what the caller can
 
     def started(self, process):
         self.worker = process       # the worker leads its own session: its pid is the session id
@@ -150,20 +163,6 @@ def _become_subreaper():
         pass
 
 
-def _remove_tree(path):
-    for folder, dirs, files in os.walk(path, topdown=False):
-        for name in files + dirs:
-            try:
-                full = os.path.join(folder, name)
-                os.rmdir(full) if name in dirs and not os.path.islink(full) else os.unlink(full)
-            except OSError:
-                pass
-    try:
-        os.rmdir(path)
-    except OSError:
-        pass
-
-
 def launcher(required=True, slot=0):
     """The launcher for this process: a SandboxUser when root, else SameUser.
 
@@ -185,7 +184,7 @@ def launcher(required=True, slot=0):
         while _has_account(uid):          # cleanup kills by uid: never share one with a real account
             uid += 1000
         user = SandboxUser(f"uid {uid}", uid, uid)
-    blocked = [str(p) for p in worker_needs() if not _reachable(p)]
+    blocked = [str(p) for p in worker_needs() if not reachable(p)]
     if blocked and not required:
         print(f"note: grading without the user switch: the sandbox user {user.name} cannot read "
               f"{blocked[0]}", file=sys.stderr)
@@ -198,39 +197,42 @@ def launcher(required=True, slot=0):
 
 
 def worker_needs():
-    """What the worker must be able to read: the interpreter, its libraries, the grader, numpy."""
+    """What the sandbox user must be able to read in place: the interpreter, its libraries, numpy.
+
+    The submission, the course's utils and the grader's worker code are
+    staged for each worker (grader.staging), so where they lie does not matter.
+    """
     import importlib.util
     # Located, not imported: this runs before the worker is spawned.
     numpy = Path(importlib.util.find_spec("numpy").origin).resolve().parent
-    return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib", Path(__file__).resolve().parent, numpy]
-
-
-def _reachable(path):
-    """Whether 'others' can traverse to ``path`` and read it."""
-    path = Path(path)
-    for folder in list(path.parents)[::-1] + [path]:
-        try:
-            mode = os.stat(folder).st_mode
-        except OSError:
-            return False
-        needed = stat.S_IXOTH if stat.S_ISDIR(mode) else stat.S_IROTH
-        if folder != path and not mode & stat.S_IXOTH:
-            return False
-        if folder == path and not mode & needed:
-            return False
-    return True
+    return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib", numpy]
 
 
 def lock_down(root):
-    """Gradescope mode as root: secrets closed, installation read-only, submission readable.
+    """Gradescope mode as root: secrets closed and the installation read-only, inside ROOT only.
 
     Whatever modes the zip arrived with, the worker's user can then neither
     read the reference nor write into results/, the grader or site-packages.
+    Only what the grader owns is changed: ROOT's source/, results/ and the
+    venv setup.sh built there. A checkout or an editable install elsewhere
+    is the caller's and stays as it is; the returned notes say what that
+    leaves open, for the instructor-visible log.
     """
-    root = Path(root)
+    root = Path(root).resolve()
+
+    def owned(path):
+        path = Path(path).resolve()
+        return path == root or root in path.parents
+
+    notes = []
     (root / "results").mkdir(mode=0o700, exist_ok=True)
-    secret = [bundle.reference_file().parent] if bundle.reference_file() else []
-    secret += [root / "source" / "reference", root / "results"]
+    secret = [root / "source" / "reference", root / "results"]
+    reference = bundle.reference_file()
+    if reference is not None and owned(reference):
+        secret.append(reference.parent)
+    elif reference is not None and reachable(reference):
+        notes.append(f"the reference {reference} lies outside {root}, so it is left as it is, "
+                     "and the sandbox user can read it")
     for folder in secret:
         if folder.exists():
             _chmod_tree(folder, dirs=0o700, files=0o600)
@@ -242,17 +244,14 @@ def lock_down(root):
     # every run; the venv is made read-only once by setup.sh, and here only
     # the folders on the worker's import path are re-checked.
     for tree in (root / "source", Path(__file__).resolve().parent):
-        if tree.exists():
+        if tree.exists() and owned(tree):
             _strip_write(tree)
     for folder in {Path(sys.prefix), *map(Path, site.getsitepackages())}:
-        if folder.is_dir():
+        if folder.is_dir() and owned(folder):
             _strip_write(folder, recursive=False)
-    for folder in (root, root / "submission"):
-        if folder.is_dir():
-            os.chmod(folder, os.stat(folder).st_mode & ~0o022 | 0o755)
-    submission = root / "submission"
-    if submission.is_dir():
-        _chmod_tree(submission, dirs=0o755, files=0o644)
+    # The venv under ROOT must be reachable; the submission is staged per worker.
+    os.chmod(root, os.stat(root).st_mode & ~0o022 | 0o755)
+    return notes
 
 
 def _chmod_tree(top, dirs, files):

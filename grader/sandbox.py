@@ -20,6 +20,7 @@ from grader import wire
 from grader.bundle import template_folder
 from grader.config import Limits
 from grader.spawners import WorkerStartFailed, default_spawner, worker_environment
+from grader.staging import Snapshot
 
 # Large enough for any (V, d) the catalogue uses, small enough to refuse floods.
 MAX_ARRAY_ELEMENTS = 2_000_000
@@ -75,7 +76,7 @@ class OutputDrain(threading.Thread):
 class Worker:
     """One live sandboxed process and its two pipes."""
 
-    def __init__(self, submission, limits: Limits, launcher, spawner):
+    def __init__(self, snapshot, submission, limits: Limits, launcher, spawner):
         self.limits = limits
         self.launcher = launcher
         request_read, self._request_write = os.pipe()
@@ -94,7 +95,7 @@ class Worker:
             "cwd": str(Path(submission).parent),
         }
         if launcher is not None:
-            spec = launcher.prepare(spec)
+            spec = launcher.prepare(spec, snapshot)
         try:
             self.process = spawner.spawn(spec, (request_read, reply_write, out_write, err_write))
         except BaseException:
@@ -206,6 +207,8 @@ class Sandbox:
     def __init__(self, submission, limits: Limits, launcher=None, spawner=None):
         """``spawner``: a fork server shared by many sandboxes (a batch); by default one of its own."""
         self.submission = Path(submission).resolve()
+        # Read once, here: each worker gets a copy it can read, whatever the caller's folders.
+        self.snapshot = Snapshot.read(self.submission)
         self.limits = limits
         if launcher is None:
             from grader.privileges import launcher as default_launcher
@@ -230,12 +233,11 @@ class Sandbox:
     def start(self):
         """Spawn the first worker now and return at once, so it boots while the caller works."""
         if self._worker is None and self._booting is None:
-            self._booting = Worker(self.submission, self.limits, self.launcher, self.spawner.start())
+            self._booting = self._new_worker()
         return self
 
     def _start(self):
-        worker, self._booting = self._booting or Worker(self.submission, self.limits, self.launcher,
-                                                        self.spawner.start()), None
+        worker, self._booting = self._booting or self._new_worker(), None
         try:
             hello = worker.receive(self.limits.import_seconds)
         except WorkerStartFailed:
@@ -259,6 +261,9 @@ class Sandbox:
         functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
         self.import_status = ImportStatus(ok=True, functions=functions)
         return worker
+
+    def _new_worker(self):
+        return Worker(self.snapshot, self.submission, self.limits, self.launcher, self.spawner.start())
 
     def _retire(self, worker):
         worker.kill()

@@ -28,6 +28,10 @@ from pathlib import Path
 from grader.worker import zygote
 
 GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
+# What a worker imports of the grader, relative to the package: all an exec'd
+# worker needs when the grader itself lies where the sandbox user cannot read.
+WORKER_MODULES = ("__init__.py", "wire.py", "standins.py", "worker/__init__.py", "worker/serve.py",
+                  "worker/zygote.py")
 # -I keeps the environment and the current folder out of the path, so each
 # boot is told where this grader lives (installed or not).
 WORKER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.worker.serve import main; "
@@ -98,7 +102,9 @@ class ExecSpawner:
             options.update(user=spec["uid"], group=spec["gid"], extra_groups=[])
         if spec.get("umask") is not None:
             options.update(umask=spec["umask"])
-        command = [sys.executable, "-I", "-c", WORKER_BOOT, GRADER_PARENT, json.dumps(config)]
+        # As the sandbox user, from a readable copy of the grader's worker code if it was staged.
+        parent = spec.get("grader_parent", GRADER_PARENT)
+        command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]
         try:
             return ExecProcess(subprocess.Popen(command, **options))
         except (OSError, subprocess.SubprocessError) as error:

@@ -49,6 +49,35 @@ def describe_tests():
     return _describe_tests
 
 
+@pytest.fixture
+def shared_folder():
+    """A folder the sandbox user may write into (tmp_path is private to root), removed afterwards."""
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="grader-test-shared-", dir="/tmp"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def readable_folder():
+    """A folder every user can read but only root can write (a venv the sandbox user runs from)."""
+    import shutil
+    import tempfile
+    folder = Path(tempfile.mkdtemp(prefix="grader-test-readable-", dir="/tmp"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def assert_switched(stderr):
+    """As root, a grading command's stderr must not say it graded without the user switch."""
+    import os
+    if os.geteuid() == 0 and not NO_SWITCH:
+        assert "without the user switch" not in stderr, stderr
+
+
 @pytest.fixture(scope="session")
 def grade():
     # Imported here, not at module level, so the catalogue checks run even
@@ -57,22 +86,40 @@ def grade():
     return grade
 
 
-# In-process tests grade with this interpreter. As root on a machine whose
-# Python lives where an unprivileged user cannot reach it (pyenv under
-# /root), the sandbox user cannot run it, so these tests grade without the
-# switch; test_gradescope.py and test_hostile.py install the zip over the
-# system python3 and exercise the real switch end to end.
-def _sandbox_user_can_run_this_python():
+# As root, every grading test runs under the user switch, as on Gradescope:
+# with an interpreter the sandbox user cannot read (pyenv under /root), the
+# suite runs itself again in a venv of the system python3 (readable_python).
+# Only where no such interpreter can be had do the tests grade without the
+# switch, and the tests of the switch itself skip, saying why.
+NO_SWITCH = None
+
+
+def pytest_configure(config):
+    global NO_SWITCH
+    import os
+
+    from readable_python import rerun_under_readable_python
+    NO_SWITCH = rerun_under_readable_python(config)
+    if NO_SWITCH:
+        os.environ["GRADER_SANDBOX"] = "off"
+
+
+def pytest_report_header(config):
     import os
     if os.geteuid() != 0:
-        return True
-    from grader.privileges import _reachable, worker_needs
-    return all(_reachable(p) for p in worker_needs())
+        return "not root: workers run as this user (no user switch)"
+    if NO_SWITCH:
+        return f"root, but grading WITHOUT the user switch: {NO_SWITCH}"
+    return f"root: workers run as the sandbox user ({sys.executable})"
 
 
-if not _sandbox_user_can_run_this_python():
+def needs_switch():
+    """Skip (saying why) a test of the user switch where the suite cannot use it."""
     import os
-    os.environ["GRADER_SANDBOX"] = "off"
+    if os.geteuid() != 0:
+        pytest.skip("the user switch needs root")
+    if NO_SWITCH:
+        pytest.skip(f"no interpreter the sandbox user can run: {NO_SWITCH}")
 
 
 def gradescope_python():
@@ -94,3 +141,44 @@ def subprocess_environment(**extra):
     env = {k: v for k, v in os.environ.items() if k != "GRADER_SANDBOX"}
     env.update(extra)
     return env
+
+
+# The suite must leave the checkout exactly as it found it: every tracked
+# file's bytes and mode, and the modes of the folders that hold them. A
+# grader that chmods an instructor's checkout has broken trust.
+_CHECKOUT_BEFORE = None
+
+
+def _checkout_state():
+    import hashlib
+    import os
+    import stat
+    import subprocess
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None                      # not a git checkout: nothing to compare against
+    state = {}
+    for name in filter(None, listed.decode().split("\0")):
+        path = REPO / name
+        for folder in [p for p in path.parents if REPO in p.parents or p == REPO]:
+            state[str(folder)] = stat.S_IMODE(os.stat(folder).st_mode)
+        try:
+            state[name] = (stat.S_IMODE(os.lstat(path).st_mode), hashlib.sha256(path.read_bytes()).hexdigest())
+        except OSError as error:
+            state[name] = str(error)
+    return state
+
+
+def pytest_sessionstart(session):
+    global _CHECKOUT_BEFORE
+    _CHECKOUT_BEFORE = _checkout_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    after = _checkout_state()
+    if _CHECKOUT_BEFORE is None or after is None or after == _CHECKOUT_BEFORE:
+        return
+    changed = sorted(k for k in set(after) | set(_CHECKOUT_BEFORE) if after.get(k) != _CHECKOUT_BEFORE.get(k))
+    print(f"\nFAILED: the suite changed the checkout (bytes or modes): {', '.join(changed[:10])}", file=sys.stderr)
+    session.exitstatus = 1

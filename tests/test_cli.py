@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import REPO
+from conftest import REPO, assert_switched
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 REFERENCE = REPO / "reference" / "word2vec.py"
@@ -19,6 +19,7 @@ def test_reference_passes_with_exit_zero():
     done = grader("local", REFERENCE, "--all")
     assert done.returncode == 0, done.stderr
     assert "Total: 100/100" in done.stdout
+    assert_switched(done.stderr)
 
 
 def test_failures_exit_one_and_say_how_to_reproduce():

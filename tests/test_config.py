@@ -9,7 +9,7 @@ import pytest
 
 from grader import config, grade
 
-from conftest import REPO
+from conftest import REPO, assert_switched
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 
@@ -92,3 +92,4 @@ def test_self_check_passes():
                           capture_output=True, text=True, cwd=REPO, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:]
     assert "MISS" not in done.stdout
+    assert_switched(done.stderr)

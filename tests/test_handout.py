@@ -12,7 +12,7 @@ import pytest
 from grader import config, grade
 from grader.golden import GoldenOracle
 
-from conftest import REFERENCE_PATH, REPO
+from conftest import REFERENCE_PATH, REPO, assert_switched
 
 HIDDEN_SETS = {"sigmoid.hidden", "naive.hidden", "neg.hidden", "skipgram.hidden"}
 
@@ -55,8 +55,8 @@ def test_handout_answers_are_public_cases_only(handout):
     assert oracle.meta["sets"] and not set(oracle.meta["sets"]) & HIDDEN_SETS
 
 
-def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, tmp_path):
-    venv = tmp_path / "venv"
+def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, readable_folder):
+    venv = readable_folder / "venv"        # where the sandbox user can run it, as root
     subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
     python = venv / "bin" / "python"
     install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", "requirements.txt"], cwd=handout,
@@ -73,6 +73,8 @@ def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, tmp_p
     (finished / "word2vec.py").write_text(REFERENCE_PATH.read_text())
     done = local(finished / "word2vec.py")
     assert done.returncode == 0 and "Total: 80/80" in done.stdout, done.stdout[-2000:] + done.stderr
+    for graded in (template, done):
+        assert_switched(graded.stderr)
     hidden = local("--all")
     assert hidden.returncode == 2 and "does not include" in hidden.stderr and "Traceback" not in hidden.stderr
 

@@ -105,7 +105,7 @@ def test_closing_the_fork_server_ends_it(tmp_path, write_submission, reference_s
 class UnreachableFolder:
     """A launcher whose worker must start in a folder that does not exist: the grader's failure."""
 
-    def prepare(self, spec):
+    def prepare(self, spec, snapshot=None):
         return dict(spec, cwd="/nonexistent/grader-test-folder")
 
     def kill_leftovers(self):
@@ -161,10 +161,11 @@ def test_the_fork_server_answers_only_for_its_own_children():
 
 @linux_only
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="calls clone by its x86-64 syscall number")
-def test_a_process_cloned_as_the_fork_servers_child_is_killed(tmp_path, write_submission, reference_source):
+def test_a_process_cloned_as_the_fork_servers_child_is_killed(tmp_path, write_submission, reference_source,
+                                                              shared_folder):
     # clone(CLONE_PARENT) makes the escapee the server's child, not the worker's
     # or the grader's, and setsid takes it out of the worker's session.
-    marker = tmp_path / "escaped"
+    marker = shared_folder / "escaped"
     escape = textwrap.dedent(f'''
         import ctypes as _ctypes, os as _os, time as _time
         if _ctypes.CDLL(None, use_errno=True).syscall(56, 0x8000 | 17, 0, 0, 0, 0) == 0:

@@ -1,0 +1,131 @@
+"""Grading where users run it: root with the user switch, submissions anywhere, the caller's files untouched."""
+
+import hashlib
+import json
+import os
+import shutil
+import stat
+
+import pytest
+
+from grader import cli, staging
+from grader.config import Limits
+from grader.gradescope import run as run_gradescope
+from grader.privileges import SandboxUser, launcher
+from grader.sandbox import Sandbox
+from grader.spawners import ExecSpawner, ForkServer, WorkerStartFailed
+
+from conftest import REPO, needs_switch
+
+EXAMPLE = REPO / "examples" / "word2vec.py"
+# Printed at import, so the report shows who ran the submission and from where.
+WHO = "\nimport os as _os, sys as _sys\nprint('worker uid', _os.getuid(), 'grader at', _sys.modules['grader'].__file__)\n"
+
+
+def _private_submission(tmp_path, source):
+    folder = tmp_path / "private"
+    folder.mkdir()
+    path = folder / "word2vec.py"
+    path.write_text(source, encoding="utf-8")
+    path.chmod(0o600)
+    folder.chmod(0o700)
+    tmp_path.chmod(0o700)
+    return path
+
+
+def _tree_state(top):
+    """Mode and content hash of every file and folder under ``top``."""
+    state = {}
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = [d for d in dirs if d not in ("__pycache__", ".git", ".pytest_cache") and not d.endswith(".egg-info")]
+        state[folder] = stat.S_IMODE(os.stat(folder).st_mode)
+        for name in files:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                state[path] = (stat.S_IMODE(os.lstat(path).st_mode), hashlib.sha256(handle.read()).hexdigest())
+    return state
+
+
+@pytest.mark.parametrize("spawner", [ForkServer, ExecSpawner])
+def test_a_submission_in_a_private_folder_grades_as_the_sandbox_user(tmp_path, grade, reference_source, spawner):
+    needs_switch()
+    path = _private_submission(tmp_path, reference_source + WHO)
+    before = _tree_state(tmp_path)
+    user = launcher()
+    assert isinstance(user, SandboxUser), "as root the worker must switch users"
+    server = spawner().start()
+    try:
+        run = grade(path, launcher=user, spawner=server)
+    finally:
+        server.close()
+    assert run.score == run.max_score, run.summary
+    assert f"worker uid {user.uid} " in run.printed
+    assert _tree_state(tmp_path) == before, "grading changed the caller's folder"
+
+
+def test_the_grader_code_is_staged_when_the_sandbox_user_cannot_read_it(tmp_path, grade, reference_source,
+                                                                        monkeypatch):
+    """An exec'd worker imports the grader's worker modules; a checkout in a private home must not matter."""
+    needs_switch()
+    import grader.privileges
+    real = grader.privileges.reachable
+    package = str(REPO / "grader")
+    monkeypatch.setattr(grader.privileges, "reachable", lambda p: str(p) != package and real(p))
+    server = ExecSpawner().start()
+    run = grade(_private_submission(tmp_path, reference_source + WHO), launcher=launcher(), spawner=server)
+    assert run.score == run.max_score, run.summary
+    assert "grader-staged-" in run.printed, run.printed
+
+
+def test_staged_copies_are_removed_when_the_worker_ends(tmp_path, reference_source):
+    needs_switch()
+    user = launcher()
+    with Sandbox(_private_submission(tmp_path, reference_source), Limits(), user) as sandbox:
+        assert sandbox.check_import().ok
+        staged, scratch = user.staging.top, user.scratch
+        assert staged.is_dir() and os.path.isdir(scratch)
+        assert stat.S_IMODE(staged.stat().st_mode) == 0o750 and staged.stat().st_uid == 0
+    assert not staged.exists() and not os.path.exists(scratch)
+
+
+def test_a_submission_the_grader_cannot_read_is_a_grader_error(tmp_path, monkeypatch, capsys):
+    """Never "your file could not be imported" for the grader's own trouble."""
+    def unreadable(cls, path):
+        raise staging.SubmissionUnreadable(f"the grader could not read the submission {path}: Permission denied")
+    monkeypatch.setattr(staging.Snapshot, "read", classmethod(unreadable))
+    (tmp_path / "submission").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "submission" / "word2vec.py")
+    run_gradescope(tmp_path)
+    results = json.loads((tmp_path / "results" / "results.json").read_text())
+    assert results["score"] == 0 and results["tests"] == []
+    assert "internal error" in results["output"] and "imported" not in results["output"]
+
+    assert cli.main(["local", str(tmp_path / "submission" / "word2vec.py")]) == 2
+    err = capsys.readouterr().err
+    assert "could not read the submission" in err and "imported" not in err and "Traceback" not in err
+
+
+def test_snapshot_reads_the_submission_and_its_helper_modules(tmp_path):
+    (tmp_path / "word2vec (1).py").write_text("import helpers\n")
+    (tmp_path / "helpers.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("not python\n")
+    (tmp_path / "data.py").symlink_to("/etc/passwd")
+    snapshot = staging.Snapshot.read(tmp_path / "word2vec (1).py")
+    assert snapshot.name == "word2vec (1).py"
+    assert set(snapshot.files) == {"word2vec (1).py", "helpers.py"}
+    with pytest.raises(WorkerStartFailed, match="could not read the submission"):
+        staging.Snapshot.read(tmp_path / "missing.py")
+
+
+def test_gradescope_mode_never_changes_a_checkout(tmp_path, capsys):
+    """lock_down() closes only what lies under the autograder root; the checkout is the instructor's."""
+    if os.geteuid() != 0:
+        pytest.skip("lock-down runs only as root")
+    watched = [REPO / "reference", REPO / "grader", REPO / "student_template"]
+    before = {str(top): _tree_state(top) for top in watched}
+    (tmp_path / "submission").mkdir()
+    shutil.copy(EXAMPLE, tmp_path / "submission" / "word2vec.py")
+    run_gradescope(tmp_path)
+    assert {str(top): _tree_state(top) for top in watched} == before
+    assert json.loads((tmp_path / "results" / "results.json").read_text())["tests"]
+    assert "lies outside" in capsys.readouterr().out      # the open reference is reported, not hidden
