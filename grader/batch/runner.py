@@ -116,7 +116,7 @@ def grade_submission(submission, settings, launcher, spawner=None):
 
     log = io.StringIO()
     try:
-        with contextlib.redirect_stderr(log), staged(submission, launcher) as path:
+        with contextlib.redirect_stderr(log), staged(submission) as path:
             run = grade(path, settings=settings, launcher=launcher, spawner=spawner)
         run.submission = str(submission.file)   # reports name the original, not the staged copy
         functions = {tag: got for tag, (got, _) in run.by_function().items()}
@@ -133,12 +133,13 @@ def grade_submission(submission, settings, launcher, spawner=None):
 
 
 @contextlib.contextmanager
-def staged(submission, launcher):
-    """A private copy of the submission that only this slot's sandbox user can read.
+def staged(submission):
+    """A private copy of the submission's own folder.
 
-    The instructor's export may sit where the sandbox user cannot read it,
-    and a folder of .py files would put every other student's file on the
-    worker's sys.path; a copy per submission avoids both.
+    A folder of .py files would put every other student's file beside the
+    submission, where the worker looks for helper modules; a copy per
+    submission avoids that. The sandbox then stages what it needs of the
+    copy where the sandbox user can read it (grader.staging).
     """
     top = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
@@ -150,7 +151,6 @@ def staged(submission, launcher):
             path = folder / submission.file.name
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(submission.file, path)
-        _readable_by(top, launcher)
         yield path
     finally:
         shutil.rmtree(top, ignore_errors=True)
@@ -166,19 +166,6 @@ def _copy_regular_files(source, target):
             if os.path.isfile(original) and not os.path.islink(original) \
                     and os.path.getsize(original) <= STAGED_FILE_LIMIT:
                 shutil.copyfile(original, here / name)
-
-
-def _readable_by(top, launcher):
-    """Give the sandbox user's group read access (no write); as another user, leave it private."""
-    gid = getattr(launcher, "gid", None)
-    if gid is None or os.geteuid() != 0:
-        return
-    for folder, _, names in os.walk(top):
-        os.chown(folder, 0, gid)
-        os.chmod(folder, 0o750)
-        for name in names:
-            os.chown(os.path.join(folder, name), 0, gid)
-            os.chmod(os.path.join(folder, name), 0o640)
 
 
 def task_seconds(limits):
