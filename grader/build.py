@@ -45,7 +45,14 @@ def build_autograder_zip(out_dir, config_file=None):
 
 # -- the student handout ---------------------------------------------------------
 
-HANDOUT_REQUIREMENTS = ("numpy>=1.24,<3", "jinja2>=3.0", "pyyaml>=5.4", "gradescope-utils>=0.5")
+# What the public grader needs besides numpy. numpy (and any extra package)
+# is what grader.yml gives Gradescope's worker, so students test with the
+# numpy their file is graded with.
+HANDOUT_REQUIREMENTS = ("jinja2>=3.0", "pyyaml>=5.4", "gradescope-utils>=0.5")
+
+
+def handout_requirements(worker):
+    return [worker.numpy, *HANDOUT_REQUIREMENTS, *worker.packages]
 
 
 def build_student_zip(out_dir, config_file=None):
@@ -72,7 +79,7 @@ def build_student_zip(out_dir, config_file=None):
                     for p in _files(template)]
         members += [(p, p.relative_to(root).as_posix()) for p in _files(root / "grader")
                     if p.name not in ("selfcheck.py", golden.FILE_NAME)]
-        texts = {"README.md": readme, "requirements.txt": "\n".join(HANDOUT_REQUIREMENTS) + "\n",
+        texts = {"README.md": readme, "requirements.txt": "\n".join(handout_requirements(settings.worker)) + "\n",
                  "grader.yml": Path(config_file or root / "grader.yml").read_text(encoding="utf-8")}
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

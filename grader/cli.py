@@ -97,6 +97,7 @@ def local(args):
         sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
     except WorkerStartFailed as error:
         return _fail(cannot_start.format(error))
+    _warn_if_numpy_differs(settings.worker.numpy)
     from grader import report
     from grader.grading import grade
     from grader.oracle import ReferenceMissing
@@ -121,6 +122,18 @@ def local(args):
             return _fail(f"cannot write the report to {args.output}: {exc.strerror or exc}")
         print(f"Total: {run.score:g}/{run.max_score:g}; report written to {args.output}")
     return 0 if run.all_passed else 1
+
+
+def _warn_if_numpy_differs(wanted):
+    """One line, not an error: a numpy other than the Gradescope worker's may grade differently."""
+    import shlex
+
+    import numpy
+
+    from grader.numpy_requirement import allows
+    if not allows(wanted, numpy.__version__):
+        print(f"warning: this Python has numpy {numpy.__version__}, but Gradescope grades with {wanted}, "
+              f"so results may differ there; to match it: pip install {shlex.quote(wanted)}", file=sys.stderr)
 
 
 def main(argv=None):

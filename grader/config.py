@@ -210,8 +210,17 @@ def _memory_floor(name, value, fail):
                    "while being imported")
 
 
+def _numpy_requirement(name, value, fail):
+    from grader import numpy_requirement
+    try:
+        numpy_requirement.parse(value)
+    except numpy_requirement.UnsupportedForm as error:
+        fail(name, f"must be a numpy requirement like {numpy_requirement.FORMS}, which the grader can "
+                   f"check the installed numpy against; in {value!r}, {error}")
+
+
 # Checks beyond a value's type, by dotted key.
-FIELD_CHECKS = {"limits.memory_mb": _memory_floor}
+FIELD_CHECKS = {"limits.memory_mb": _memory_floor, "worker.numpy": _numpy_requirement}
 
 
 def _mapping(raw, section, fail, check):
