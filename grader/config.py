@@ -113,12 +113,17 @@ TOP_LEVEL = {"seed", "points", "visibility", "efficiency_points"} | set(SECTIONS
 
 
 def find(explicit=None):
-    """The config file to use: --config, $GRADER_CONFIG, ./grader.yml, the checkout's grader.yml."""
+    """The config file to use: --config, $GRADER_CONFIG, ./grader.yml, the checkout's, the package's.
+
+    The student handout's grader carries its grader.yml inside the package,
+    so an installed copy grades with the settings its answers were built for.
+    """
     if explicit:
         return Path(explicit)
     if os.environ.get("GRADER_CONFIG"):
         return Path(os.environ["GRADER_CONFIG"])
-    for candidate in (Path.cwd() / CONFIG_NAME, Path(__file__).resolve().parent.parent / CONFIG_NAME):
+    package = Path(__file__).resolve().parent
+    for candidate in (Path.cwd() / CONFIG_NAME, package.parent / CONFIG_NAME, package / CONFIG_NAME):
         if candidate.is_file():
             return candidate
     return None

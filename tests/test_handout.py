@@ -1,6 +1,9 @@
 """The student handout: no reference inside, installs on its own, public suite catches every mutant."""
 
+import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -55,17 +58,35 @@ def test_handout_answers_are_public_cases_only(handout):
     assert oracle.meta["sets"] and not set(oracle.meta["sets"]) & HIDDEN_SETS
 
 
-def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, tmp_path):
-    venv = tmp_path / "venv"
+def shown_commands(markdown):
+    """Every command of the markdown's bash blocks, as argument lists, comments dropped."""
+    blocks = re.findall(r"```bash\n(.*?)```", markdown, re.S)
+    return [shlex.split(line, comments=True) for block in blocks for line in block.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def installed(handout, tmp_path_factory):
+    """A fresh virtual environment where the handout README's pip commands ran, in the handout."""
+    venv = tmp_path_factory.mktemp("venv")
     subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
     python = venv / "bin" / "python"
-    install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", "requirements.txt"], cwd=handout,
-                             capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, install.stderr[-2000:]
+    installs = [c for c in shown_commands((handout / "README.md").read_text()) if c[0] == "pip"]
+    assert installs == [["pip", "install", "-r", "requirements.txt"]]
+    for command in installs:
+        done = run(python, "-m", *command, cwd=handout, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+    return python
 
+
+def run(python, *args, cwd, timeout=300):
+    """python with args in cwd, as a student would: no PYTHONPATH leading to this checkout's grader."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADER_CONFIG")}
+    return subprocess.run([python, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, handout):
     def local(*args):
-        return subprocess.run([python, "-m", "grader", "local", *map(str, args)], cwd=handout,
-                              capture_output=True, text=True, timeout=300)
+        return run(installed, "-m", "grader", "local", *args, cwd=handout)
     template = local()
     assert template.returncode == 1 and "Total: 0/80" in template.stdout
     finished = handout / "finished"
@@ -75,6 +96,45 @@ def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, tmp_p
     assert done.returncode == 0 and "Total: 80/80" in done.stdout, done.stdout[-2000:] + done.stderr
     hidden = local("--all")
     assert hidden.returncode == 2 and "does not include" in hidden.stderr and "Traceback" not in hidden.stderr
+
+
+def test_handout_installs_the_gradescope_workers_numpy_and_states_the_python_floor(installed, handout):
+    from grader.python_version import minimum_text
+    numpy = config.load(REPO / "grader.yml").worker.numpy
+    requirements = (handout / "requirements.txt").read_text().splitlines()
+    assert [line for line in requirements if line.startswith("numpy")] == [numpy]
+    pyproject = (handout / "pyproject.toml").read_text()
+    assert f'requires-python = ">={minimum_text()}"' in pyproject and f'"{numpy}"' in pyproject
+    version = run(installed, "-c", "import numpy; print(numpy.__version__)", cwd=handout).stdout.strip()
+    from grader.numpy_requirement import allows
+    assert allows(numpy, version), version
+    assert "numpy" not in run(installed, "-m", "grader", "local", cwd=handout).stderr
+
+
+def test_installed_handout_grades_from_any_folder(installed, handout, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "path" / "to").mkdir(parents=True)
+    (elsewhere / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    done = run(installed, "-m", "grader", "local", "path/to/word2vec.py", cwd=elsewhere)
+    assert done.returncode == 0 and "Total: 80/80" in done.stdout, done.stdout[-2000:] + done.stderr
+    template = run(installed, "-m", "grader", "local", handout / "word2vec.py", cwd=elsewhere)
+    assert template.returncode == 1 and "Total: 0/80" in template.stdout, template.stderr
+    where = run(installed, "-c", "import grader; print(grader.__file__)", cwd=elsewhere).stdout
+    assert "site-packages" in where and not (elsewhere / "grader").exists()
+
+
+def test_an_unsupported_python_is_refused_by_pip_with_the_floor(handout, tmp_path):
+    from grader.python_version import minimum_text
+    from test_cli import older_pythons
+    pythons = [p for p in older_pythons() if run(p, "-m", "pip", "--version", cwd=tmp_path).returncode == 0
+               and "(python 3." in run(p, "-m", "pip", "--version", cwd=tmp_path).stdout]
+    if not pythons:
+        pytest.skip("no Python 3 older than the grader's minimum, with pip, on this machine")
+    copy = tmp_path / "handout"
+    shutil.copytree(handout, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "finished"))
+    done = run(pythons[-1], "-m", "pip", "install", "--no-deps", "--target", tmp_path / "target", ".", cwd=copy)
+    assert done.returncode != 0 and "requires a different Python" in done.stderr, done.stderr[-2000:]
+    assert f"not in '>={minimum_text()}'" in done.stderr
 
 
 # The hint each mutant's public report must give, where one applies.
