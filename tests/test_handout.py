@@ -123,6 +123,22 @@ def test_installed_handout_grades_from_any_folder(installed, handout, tmp_path):
     assert "site-packages" in where and not (elsewhere / "grader").exists()
 
 
+@pytest.mark.parametrize("verb", [["check"], ["build"], ["batch", "."], ["gradescope", "--root", "."]])
+def test_handout_refuses_instructor_commands_in_one_line(installed, handout, verb):
+    done = run(installed, "-m", "grader", *verb, cwd=handout)
+    assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("note:")]
+    assert len(lines) == 1 and "is for instructors" in lines[0] and "python -m grader local" in lines[0], lines
+
+
+def test_handout_help_lists_only_what_works_there(installed, handout):
+    done = run(installed, "-m", "grader", "--help", cwd=handout)
+    assert done.returncode == 0 and "{local,requirements}" in done.stdout, done.stdout
+    assert not re.search(r"\b(check|build|batch|gradescope)\b", done.stdout), done.stdout
+    requirements = run(installed, "-m", "grader", "requirements", cwd=handout)
+    assert requirements.returncode == 0 and requirements.stdout.split() == [config.load(REPO / "grader.yml").worker.numpy]
+
+
 def test_an_unsupported_python_is_refused_by_pip_with_the_floor(handout, tmp_path):
     from grader.python_version import minimum_text
     from test_cli import older_pythons
