@@ -64,6 +64,10 @@ def shown_commands(markdown):
     return [shlex.split(line, comments=True) for block in blocks for line in block.splitlines() if line.strip()]
 
 
+def students_section(readme):
+    return readme.split("\n## Students\n", 1)[1].split("\n## ", 1)[0]
+
+
 @pytest.fixture(scope="module")
 def installed(handout, tmp_path_factory):
     """A fresh virtual environment where the handout README's pip commands ran, in the handout."""
@@ -109,6 +113,26 @@ def test_handout_installs_the_gradescope_workers_numpy_and_states_the_python_flo
     from grader.numpy_requirement import allows
     assert allows(numpy, version), version
     assert "numpy" not in run(installed, "-m", "grader", "local", cwd=handout).stderr
+
+
+def test_every_student_command_in_the_readmes_works_in_the_installed_handout(installed, handout, tmp_path):
+    commands = shown_commands((handout / "README.md").read_text())
+    commands += shown_commands(students_section((REPO / "README.md").read_text()))
+    assert len(commands) >= 8 and any("path/to/word2vec.py" in c for c in commands)
+    course = tmp_path / "course"
+    shutil.copytree(handout, course)
+    (course / "word2vec.py").write_text(REFERENCE_PATH.read_text())      # a finished submission
+    (course / "path" / "to").mkdir(parents=True)
+    (course / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    for command in commands:
+        assert command[0] in ("python", "pip"), f"a README shows students {command}; this test runs only python and pip"
+        if command[0] == "pip":
+            continue                              # the installed fixture ran them
+        done = run(installed, *command[1:], cwd=course)
+        said = f"{shlex.join(command)} exited {done.returncode}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+        assert done.returncode == 0 and "Traceback" not in done.stderr, said
+        assert "python -m grader:" not in done.stderr, said
+    assert (course / "report.html").read_text().rstrip().endswith("</html>")
 
 
 def test_installed_handout_grades_from_any_folder(installed, handout, tmp_path):
