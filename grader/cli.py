@@ -26,9 +26,9 @@ def _parser(handout=False):
     local = verbs.add_parser("local", help="grade a word2vec.py on this machine and print a report")
     local.add_argument("path", nargs="?", default="word2vec.py",
                        help="the submission, or a folder holding it (default: ./word2vec.py)")
-    local.add_argument("--seed", type=int, default=None,
-                       help="seed of the random cases (the handout's answers are for grader.yml's seed only)"
-                       if handout else f"seed of the random cases (default: grader.yml's, else {config.DEFAULT_SEED})")
+    seed_default = ("the handout's answers are for grader.yml's seed only" if handout
+                    else f"default: grader.yml's, else {config.DEFAULT_SEED}")
+    local.add_argument("--seed", type=int, default=None, help=f"seed of the random cases ({seed_default})")
     local.add_argument("--config", help="grader.yml to use (default: ./grader.yml, then the grader's own)")
     local.add_argument("--all", action="store_true", help="add the hidden suite (needs the reference)")
     local.add_argument("--format", choices=("text", "json", "html"), default="text",

@@ -85,7 +85,8 @@ def installed(handout, tmp_path_factory):
 def run(python, *args, cwd, timeout=300):
     """python with args in cwd, as a student would: no PYTHONPATH leading to this checkout's grader."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADER_CONFIG")}
-    return subprocess.run([python, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run([python, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
 
 
 def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, handout):
@@ -125,7 +126,7 @@ def test_every_student_command_in_the_readmes_works_in_the_installed_handout(ins
     (course / "path" / "to").mkdir(parents=True)
     (course / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
     for command in commands:
-        assert command[0] in ("python", "pip"), f"a README shows students {command}; this test runs only python and pip"
+        assert command[0] in ("python", "pip"), f"a README shows students {command}; only python and pip run here"
         if command[0] == "pip":
             continue                              # the installed fixture ran them
         done = run(installed, *command[1:], cwd=course)
@@ -160,7 +161,8 @@ def test_handout_help_lists_only_what_works_there(installed, handout):
     assert done.returncode == 0 and "{local,requirements}" in done.stdout, done.stdout
     assert not re.search(r"\b(check|build|batch|gradescope)\b", done.stdout), done.stdout
     requirements = run(installed, "-m", "grader", "requirements", cwd=handout)
-    assert requirements.returncode == 0 and requirements.stdout.split() == [config.load(REPO / "grader.yml").worker.numpy]
+    numpy = config.load(REPO / "grader.yml").worker.numpy
+    assert requirements.returncode == 0 and requirements.stdout.split() == [numpy]
 
 
 def test_an_unsupported_python_is_refused_by_pip_with_the_floor(handout, tmp_path):
