@@ -14,4 +14,5 @@ def __getattr__(name):
     if name == "grade":
         from grader.grading import grade
         return grade
-    raise AttributeError(f"module 'grader' has no attribute {name!r}")
+    # No f-string: an old Python parses this file before the version check runs.
+    raise AttributeError("module 'grader' has no attribute %r" % (name,))

@@ -1,5 +1,6 @@
 """``python -m grader build``: the Gradescope upload, dist/autograder.zip."""
 
+import json
 import zipfile
 from pathlib import Path
 
@@ -45,35 +46,46 @@ def build_autograder_zip(out_dir, config_file=None):
 
 # -- the student handout ---------------------------------------------------------
 
-HANDOUT_REQUIREMENTS = ("numpy>=1.24,<3", "jinja2>=3.0", "pyyaml>=5.4", "gradescope-utils>=0.5")
+# What the public grader needs besides numpy. numpy (and any extra package)
+# is what grader.yml gives Gradescope's worker, so students test with the
+# numpy their file is graded with.
+HANDOUT_REQUIREMENTS = ("jinja2>=3.0", "pyyaml>=5.4", "gradescope-utils>=0.5")
+# Modules the handout leaves out: the self-check needs the reference.
+HANDOUT_OMITS = ("selfcheck.py",)
+
+
+def handout_requirements(worker):
+    return [worker.numpy, *HANDOUT_REQUIREMENTS, *worker.packages]
 
 
 def build_student_zip(out_dir, config_file=None):
-    """dist/student.zip: template, utils, the public grader and its shipped answers; no reference."""
+    """dist/student.zip: template, utils, the public grader and its shipped answers; no reference.
+
+    The grader inside is an installable package (the handout's pyproject.toml,
+    installed by its requirements.txt), carrying the packed grader.yml and
+    the answers, so ``python -m grader local`` runs from any folder.
+    """
     import tempfile
 
     from grader import config, golden
-    from grader.catalogue import PUBLIC, TESTS
-    from grader.report import render
 
     root = repository_root()
-    settings = config.load(config_file or root / "grader.yml")
+    config_file = Path(config_file or root / "grader.yml")
+    settings = config.load(config_file)
     template = root / "student_template"
     out = Path(out_dir) / "student.zip"
     with tempfile.TemporaryDirectory(prefix="grader-handout-") as scratch:
         answers = Path(scratch) / golden.FILE_NAME
         golden.build(answers, settings, root / "reference" / "word2vec.py")
-        public = sum(t.__weight__ for t in TESTS if t.__visibility__ == PUBLIC)
-        readme = render("student_readme.md.j2", public_points=f"{public:g}",
-                        total_points=f"{sum(t.__weight__ for t in TESTS):g}", seed=settings.seed)
-        members = [(template / "word2vec.py", "word2vec.py"), (answers, f"grader/{golden.FILE_NAME}")]
+        members = [(template / "word2vec.py", "word2vec.py"), (answers, f"grader/{golden.FILE_NAME}"),
+                   (config_file, f"grader/{config.CONFIG_NAME}")]
         members += [(p, p.relative_to(template).as_posix()) for p in _files(template / "utils")]
         members += [(p, "grader/_bundled/student_template/" + p.relative_to(template).as_posix())
                     for p in _files(template)]
         members += [(p, p.relative_to(root).as_posix()) for p in _files(root / "grader")
-                    if p.name not in ("selfcheck.py", golden.FILE_NAME)]
-        texts = {"README.md": readme, "requirements.txt": "\n".join(HANDOUT_REQUIREMENTS) + "\n",
-                 "grader.yml": Path(config_file or root / "grader.yml").read_text(encoding="utf-8")}
+                    if p.name not in (*HANDOUT_OMITS, golden.FILE_NAME)]
+        texts = _handout_texts(settings, sorted({_package_of(name) for _, name in members
+                                                 if name.startswith("grader/") and name.endswith(".py")}))
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, name in members:
@@ -81,6 +93,28 @@ def build_student_zip(out_dir, config_file=None):
             for name, text in texts.items():
                 _add(archive, name, text.encode("utf-8"))
     return out
+
+
+def _handout_texts(settings, packages):
+    """README.md, requirements.txt and pyproject.toml of the handout, from their templates."""
+    from grader import __version__
+    from grader.catalogue import PUBLIC, TESTS
+    from grader.python_version import minimum_text
+    from grader.report import render
+
+    requirements = handout_requirements(settings.worker)
+    public = sum(t.__weight__ for t in TESTS if t.__visibility__ == PUBLIC)
+    values = dict(requirements=requirements, numpy=settings.worker.numpy, python_minimum=minimum_text(),
+                  dependencies=[json.dumps(r) for r in requirements],    # TOML reads JSON's strings
+                  packages=packages, version=__version__, seed=settings.seed, public_points=f"{public:g}",
+                  total_points=f"{sum(t.__weight__ for t in TESTS):g}")
+    return {name: render(template, **values) for name, template in (
+        ("README.md", "student_readme.md.j2"), ("requirements.txt", "handout_requirements.txt.j2"),
+        ("pyproject.toml", "handout_pyproject.toml.j2"))}
+
+
+def _package_of(name):
+    return Path(name).parent.as_posix().replace("/", ".")
 
 
 def _files(folder):

@@ -30,6 +30,11 @@ def golden_file():
     return path if path.is_file() else None
 
 
+def is_handout():
+    """The student handout: answers shipped instead of the reference."""
+    return golden_file() is not None and reference_file() is None
+
+
 def template_folder():
     """The starter ``word2vec.py`` and the course's ``utils/`` package."""
     folder = _folder("student_template")

@@ -13,15 +13,22 @@ from grader import config
 USAGE_ERROR = 2
 
 
-def _parser():
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.splitlines()[0])
+# Verbs that need the reference solution or a checkout of the grader. The
+# student handout has neither: there they are refused in one line and left
+# out of the help.
+INSTRUCTOR_VERBS = ("gradescope", "batch", "check", "build")
+
+
+def _parser(handout=False):
+    parser = argparse.ArgumentParser(prog="python -m grader", description="The word2vec assignment's autograder.")
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     local = verbs.add_parser("local", help="grade a word2vec.py on this machine and print a report")
     local.add_argument("path", nargs="?", default="word2vec.py",
                        help="the submission, or a folder holding it (default: ./word2vec.py)")
-    local.add_argument("--seed", type=int, default=None,
-                       help=f"seed of the random cases (default: grader.yml's, else {config.DEFAULT_SEED})")
+    seed_default = ("the handout's answers are for grader.yml's seed only" if handout
+                    else f"default: grader.yml's, else {config.DEFAULT_SEED}")
+    local.add_argument("--seed", type=int, default=None, help=f"seed of the random cases ({seed_default})")
     local.add_argument("--config", help="grader.yml to use (default: ./grader.yml, then the grader's own)")
     local.add_argument("--all", action="store_true", help="add the hidden suite (needs the reference)")
     local.add_argument("--format", choices=("text", "json", "html"), default="text",
@@ -29,6 +36,12 @@ def _parser():
     local.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     local.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                        help="colour the text report (default auto: on a terminal, unless NO_COLOR is set)")
+
+    requirements = verbs.add_parser("requirements", help="print the numpy (and other packages) Gradescope's "
+                                                         "worker gets, as setup.sh installs them")
+    requirements.add_argument("--config", help="grader.yml to use")
+    if handout:
+        return parser
 
     gradescope = verbs.add_parser("gradescope", help="grade ROOT/submission into ROOT/results/results.json")
     gradescope.add_argument("--root", default="/autograder", help="the autograder folder (default /autograder)")
@@ -49,9 +62,6 @@ def _parser():
     check = verbs.add_parser("check", help="self-check: reference full marks, template 0, every mutant caught")
     check.add_argument("--seeds", type=int, default=3, help="how many seeds the reference is graded under")
     check.add_argument("--config", help="grader.yml to use")
-
-    requirements = verbs.add_parser("requirements", help="print what setup.sh installs for the worker")
-    requirements.add_argument("--config", help="grader.yml to use")
 
     build = verbs.add_parser("build", help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout)")
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
@@ -97,6 +107,7 @@ def local(args):
         sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
     except WorkerStartFailed as error:
         return _fail(cannot_start.format(error))
+    _warn_if_numpy_differs(settings.worker.numpy)
     from grader import report
     from grader.grading import grade
     from grader.oracle import ReferenceMissing
@@ -123,9 +134,27 @@ def local(args):
     return 0 if run.all_passed else 1
 
 
+def _warn_if_numpy_differs(wanted):
+    """One line, not an error: a numpy other than the Gradescope worker's may grade differently."""
+    import shlex
+
+    import numpy
+
+    from grader.numpy_requirement import allows
+    if not allows(wanted, numpy.__version__):
+        print(f"warning: this Python has numpy {numpy.__version__}, but Gradescope grades with {wanted}, "
+              f"so results may differ there; to match it: pip install {shlex.quote(wanted)}", file=sys.stderr)
+
+
 def main(argv=None):
+    from grader.bundle import is_handout
     from grader.privileges import SandboxUnavailable
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    handout = is_handout()
+    if handout and argv and argv[0] in INSTRUCTOR_VERBS:
+        return _fail(f"{argv[0]} is for instructors: it needs the reference solution, which this student "
+                     "handout does not include; grade your file with: python -m grader local [path/to/word2vec.py]")
+    args = _parser(handout).parse_args(argv)
     try:
         return _dispatch(args)
     except SandboxUnavailable as error:

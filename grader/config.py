@@ -101,17 +101,29 @@ class ConfigError(Exception):
     """An instructor's grader.yml that cannot be used; the message names key and file."""
 
 
+# The smallest limits.memory_mb grader.yml accepts. Measured as RLIMIT_AS
+# on Python 3.11 with one BLAS thread: importing numpy and the worker took
+# 79 MiB (numpy 1.26) to 98 MiB (2.4); the reference passed the hidden
+# suite from 120 MiB forked and 145 MiB exec'd. 256 leaves room for other
+# numpy builds and Pythons.
+MEMORY_MB_MINIMUM = 256
+
 SECTIONS = {"tolerances": Tolerances, "limits": Limits, "cases": Cases, "worker": Worker}
 TOP_LEVEL = {"seed", "points", "visibility", "efficiency_points"} | set(SECTIONS)
 
 
 def find(explicit=None):
-    """The config file to use: --config, $GRADER_CONFIG, ./grader.yml, the checkout's grader.yml."""
+    """The config file to use: --config, $GRADER_CONFIG, ./grader.yml, the checkout's, the package's.
+
+    The student handout's grader carries its grader.yml inside the package,
+    so an installed copy grades with the settings its answers were built for.
+    """
     if explicit:
         return Path(explicit)
     if os.environ.get("GRADER_CONFIG"):
         return Path(os.environ["GRADER_CONFIG"])
-    for candidate in (Path.cwd() / CONFIG_NAME, Path(__file__).resolve().parent.parent / CONFIG_NAME):
+    package = Path(__file__).resolve().parent
+    for candidate in (Path.cwd() / CONFIG_NAME, package.parent / CONFIG_NAME, package / CONFIG_NAME):
         if candidate.is_file():
             return candidate
     return None
@@ -190,8 +202,30 @@ def _section(raw, section, kind, fail):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
                 fail(name, f"must be a number > 0, not {value!r}")
             value = float(value)
+        if name in FIELD_CHECKS:
+            FIELD_CHECKS[name](name, value, fail)
         values[key] = value
     return dataclasses.replace(defaults, **values)
+
+
+def _memory_floor(name, value, fail):
+    if value < MEMORY_MB_MINIMUM:
+        fail(name, f"must be at least {MEMORY_MB_MINIMUM} (MiB), not {value}: the worker needs that much "
+                   "address space to import numpy and run every test; with less, every submission fails "
+                   "while being imported")
+
+
+def _numpy_requirement(name, value, fail):
+    from grader import numpy_requirement
+    try:
+        numpy_requirement.parse(value)
+    except numpy_requirement.UnsupportedForm as error:
+        fail(name, f"must be a numpy requirement like {numpy_requirement.FORMS}, which the grader can "
+                   f"check the installed numpy against; in {value!r}, {error}")
+
+
+# Checks beyond a value's type, by dotted key.
+FIELD_CHECKS = {"limits.memory_mb": _memory_floor, "worker.numpy": _numpy_requirement}
 
 
 def _mapping(raw, section, fail, check):

@@ -36,12 +36,26 @@ def test_the_repository_config_is_valid_and_matches_the_defaults():
     ("visibility:\n  '1.1': secret\n", "'visibility.1.1' must be one of"),
     ("points: [1, 2]\n", "'points' must be a mapping"),
     ("limits: [\n", "is not valid YAML"),
+    ("limits:\n  memory_mb: 20\n", "'limits.memory_mb' must be at least"),
 ])
 def test_bad_settings_name_the_key_and_the_file(tmp_path, text, named):
     path = write(tmp_path, text)
     with pytest.raises(config.ConfigError) as error:
         config.load(path)
     assert named in str(error.value) and str(path) in str(error.value)
+
+
+def test_the_memory_floor_grades_the_reference_in_full_and_less_fails_at_import():
+    from dataclasses import replace
+
+    reference = REPO / "reference" / "word2vec.py"
+    settings = config.load(REPO / "grader.yml", hidden=True)
+    at_floor = replace(settings, limits=replace(settings.limits, memory_mb=config.MEMORY_MB_MINIMUM))
+    run = grade(reference, settings=at_floor)
+    assert run.all_passed, [t.output for t in run.tests if not t.passed][:1]
+    starved = grade(reference, settings=replace(settings, limits=replace(settings.limits, memory_mb=20)))
+    said = " ".join([starved.summary or "", *(t.output for t in starved.tests)])
+    assert starved.score == 0 and "MemoryError while being imported" in said
 
 
 def test_points_for_unknown_tests_are_refused(tmp_path):

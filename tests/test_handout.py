@@ -1,10 +1,15 @@
 """The student handout: no reference inside, installs on its own, public suite catches every mutant."""
 
+import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -55,17 +60,47 @@ def test_handout_answers_are_public_cases_only(handout):
     assert oracle.meta["sets"] and not set(oracle.meta["sets"]) & HIDDEN_SETS
 
 
-def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, readable_folder):
-    venv = readable_folder / "venv"        # where the sandbox user can run it, as root
+def shown_commands(markdown):
+    """Every command of the markdown's bash blocks, as argument lists, comments dropped."""
+    blocks = re.findall(r"```bash\n(.*?)```", markdown, re.S)
+    return [shlex.split(line, comments=True) for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def students_section(readme):
+    return readme.split("\n## Students\n", 1)[1].split("\n## ", 1)[0]
+
+
+@pytest.fixture(scope="module")
+def installed(handout):
+    """A fresh virtual environment where the handout README's pip commands ran, in the handout.
+
+    It lies where every user can read it (tmp_path is root's own), so that as
+    root the handout grades under the user switch, as the grader's does.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="grader-test-handout-venv-", dir="/tmp"))
+    folder.chmod(0o755)
+    venv = folder / "venv"
     subprocess.run([sys.executable, "-m", "venv", venv], check=True, timeout=300)
     python = venv / "bin" / "python"
-    install = subprocess.run([python, "-m", "pip", "install", "-q", "-r", "requirements.txt"], cwd=handout,
-                             capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, install.stderr[-2000:]
+    installs = [c for c in shown_commands((handout / "README.md").read_text()) if c[0] == "pip"]
+    assert installs == [["pip", "install", "-r", "requirements.txt"]]
+    for command in installs:
+        done = run(python, "-m", *command, cwd=handout, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+    yield python
+    shutil.rmtree(folder, ignore_errors=True)
 
+
+def run(python, *args, cwd, timeout=300):
+    """python with args in cwd, as a student would: no PYTHONPATH leading to this checkout's grader."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADER_CONFIG")}
+    return subprocess.run([python, *map(str, args)], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout, env=env)
+
+
+def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, handout):
     def local(*args):
-        return subprocess.run([python, "-m", "grader", "local", *map(str, args)], cwd=handout,
-                              capture_output=True, text=True, timeout=300)
+        return run(installed, "-m", "grader", "local", *args, cwd=handout)
     template = local()
     assert template.returncode == 1 and "Total: 0/80" in template.stdout
     finished = handout / "finished"
@@ -77,6 +112,82 @@ def test_handout_installs_and_runs_in_a_fresh_virtual_environment(handout, reada
         assert_switched(graded.stderr)
     hidden = local("--all")
     assert hidden.returncode == 2 and "does not include" in hidden.stderr and "Traceback" not in hidden.stderr
+
+
+def test_handout_installs_the_gradescope_workers_numpy_and_states_the_python_floor(installed, handout):
+    from grader.python_version import minimum_text
+    numpy = config.load(REPO / "grader.yml").worker.numpy
+    requirements = (handout / "requirements.txt").read_text().splitlines()
+    assert [line for line in requirements if line.startswith("numpy")] == [numpy]
+    pyproject = (handout / "pyproject.toml").read_text()
+    assert f'requires-python = ">={minimum_text()}"' in pyproject and f'"{numpy}"' in pyproject
+    version = run(installed, "-c", "import numpy; print(numpy.__version__)", cwd=handout).stdout.strip()
+    from grader.numpy_requirement import allows
+    assert allows(numpy, version), version
+    assert "numpy" not in run(installed, "-m", "grader", "local", cwd=handout).stderr
+
+
+def test_every_student_command_in_the_readmes_works_in_the_installed_handout(installed, handout, tmp_path):
+    commands = shown_commands((handout / "README.md").read_text())
+    commands += shown_commands(students_section((REPO / "README.md").read_text()))
+    assert len(commands) >= 8 and any("path/to/word2vec.py" in c for c in commands)
+    course = tmp_path / "course"
+    shutil.copytree(handout, course)
+    (course / "word2vec.py").write_text(REFERENCE_PATH.read_text())      # a finished submission
+    (course / "path" / "to").mkdir(parents=True)
+    (course / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    for command in commands:
+        assert command[0] in ("python", "pip"), f"a README shows students {command}; only python and pip run here"
+        if command[0] == "pip":
+            continue                              # the installed fixture ran them
+        done = run(installed, *command[1:], cwd=course)
+        said = f"{shlex.join(command)} exited {done.returncode}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
+        assert done.returncode == 0 and "Traceback" not in done.stderr, said
+        assert "python -m grader:" not in done.stderr, said
+    assert (course / "report.html").read_text().rstrip().endswith("</html>")
+
+
+def test_installed_handout_grades_from_any_folder(installed, handout, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "path" / "to").mkdir(parents=True)
+    (elsewhere / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    done = run(installed, "-m", "grader", "local", "path/to/word2vec.py", cwd=elsewhere)
+    assert done.returncode == 0 and "Total: 80/80" in done.stdout, done.stdout[-2000:] + done.stderr
+    template = run(installed, "-m", "grader", "local", handout / "word2vec.py", cwd=elsewhere)
+    assert template.returncode == 1 and "Total: 0/80" in template.stdout, template.stderr
+    where = run(installed, "-c", "import grader; print(grader.__file__)", cwd=elsewhere).stdout
+    assert "site-packages" in where and not (elsewhere / "grader").exists()
+
+
+@pytest.mark.parametrize("verb", [["check"], ["build"], ["batch", "."], ["gradescope", "--root", "."]])
+def test_handout_refuses_instructor_commands_in_one_line(installed, handout, verb):
+    done = run(installed, "-m", "grader", *verb, cwd=handout)
+    assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if not line.startswith("note:")]
+    assert len(lines) == 1 and "is for instructors" in lines[0] and "python -m grader local" in lines[0], lines
+
+
+def test_handout_help_lists_only_what_works_there(installed, handout):
+    done = run(installed, "-m", "grader", "--help", cwd=handout)
+    assert done.returncode == 0 and "{local,requirements}" in done.stdout, done.stdout
+    assert not re.search(r"\b(check|build|batch|gradescope)\b", done.stdout), done.stdout
+    requirements = run(installed, "-m", "grader", "requirements", cwd=handout)
+    numpy = config.load(REPO / "grader.yml").worker.numpy
+    assert requirements.returncode == 0 and requirements.stdout.split() == [numpy]
+
+
+def test_an_unsupported_python_is_refused_by_pip_with_the_floor(handout, tmp_path):
+    from grader.python_version import minimum_text
+    from test_cli import older_pythons
+    pythons = [p for p in older_pythons() if run(p, "-m", "pip", "--version", cwd=tmp_path).returncode == 0
+               and "(python 3." in run(p, "-m", "pip", "--version", cwd=tmp_path).stdout]
+    if not pythons:
+        pytest.skip("no Python 3 older than the grader's minimum, with pip, on this machine")
+    copy = tmp_path / "handout"
+    shutil.copytree(handout, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "finished"))
+    done = run(pythons[-1], "-m", "pip", "install", "--no-deps", "--target", tmp_path / "target", ".", cwd=copy)
+    assert done.returncode != 0 and "requires a different Python" in done.stderr, done.stderr[-2000:]
+    assert f"not in '>={minimum_text()}'" in done.stderr
 
 
 # The hint each mutant's public report must give, where one applies.
