@@ -31,7 +31,8 @@ def find_submission(folder):
 
 
 def not_found_json(message):
-    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "output": message, "tests": []}
+    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "output": message,
+            "stdout_visibility": "hidden", "tests": []}
 
 
 def clear_results(folder):

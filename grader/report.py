@@ -17,6 +17,7 @@ from pathlib import Path
 import jinja2
 
 from grader.feedback import bytecode_cache
+from grader.results import SHOWN_AT_ONCE
 
 # The label feedback.j2 puts before a failure's likely cause, alone on its line.
 HINT_LABEL = "Likely cause:"
@@ -26,6 +27,10 @@ ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
 # What a person calls each graded function, keyed by its tag.
 FUNCTION_TITLES = {"sigmoid": "Sigmoid", "naive_softmax": "Naive softmax",
                    "neg_sampling": "Negative sampling", "skipgram": "Skip-gram"}
+
+# When Gradescope shows students a test of each visibility.
+SHOWN_WHEN = {"visible": "at once", "after_due_date": "after the due date",
+              "after_published": "once grades are published", "hidden": "only to course staff"}
 
 
 def _hint_in(line):
@@ -117,15 +122,55 @@ class FunctionPart:
         return sum(t.passed for t in self.tests)
 
 
-def functions(run):
-    """The run's tests grouped by function, in the catalogue's order."""
+def functions(run, tests=None):
+    """The run's tests (or these of them) grouped by function, in the catalogue's order."""
     from grader.grading import FUNCTION_NAMES
     parts = {}
-    for t in run.tests:
+    for t in run.tests if tests is None else tests:
         parts.setdefault(t.function, []).append(t)
     return [FunctionPart(tag, FUNCTION_TITLES.get(tag, tag), FUNCTION_NAMES.get(tag, tag), tests,
                          round(sum(t.score for t in tests), 6), round(sum(t.max_score for t in tests), 6))
             for tag, tests in parts.items()]
+
+
+@dataclass
+class Shown:
+    """The tests of a run that students see at once, and what they add up to.
+
+    withheld: the grader failed on one of them, so their points are not given.
+    later: (when they are shown, how many tests, their points) for the other
+    tests; it depends on the settings alone, never on the results.
+    """
+
+    tests: list
+    functions: list
+    withheld: bool
+    later: list
+
+    @property
+    def score(self):
+        return 0.0 if self.withheld else round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self):
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    @property
+    def passed(self):
+        return sum(t.passed for t in self.tests)
+
+
+def shown_at_once(run):
+    """What of ``run`` Gradescope's top-level output may describe: only the tests shown at once."""
+    from grader.grading import RELEASE_ORDER
+    tests = [t for t in run.tests if t.visibility == SHOWN_AT_ONCE]
+    withheld = run.internal_error if run.everything_shown_at_once else any(t.grader_error for t in tests)
+    later = []
+    for visibility in RELEASE_ORDER[1:]:
+        group = [t for t in run.tests if t.visibility == visibility]
+        if group:
+            later.append((SHOWN_WHEN[visibility], len(group), round(sum(t.max_score for t in group), 6)))
+    return Shown(tests, functions(run, tests), withheld, later)
 
 
 def color_wanted(choice, stream):
@@ -147,8 +192,8 @@ def html(run):
 
 
 def summary(run):
-    """The top-level output Gradescope shows above the tests, in markdown."""
-    return render("summary.md.j2", run=run, functions=functions(run), passed=sum(t.passed for t in run.tests),
+    """The top-level output Gradescope shows above the tests, in markdown: students see it at once."""
+    return render("summary.md.j2", run=run, shown=shown_at_once(run),
                   submission_name=Path(run.submission).name).strip()
 
 
