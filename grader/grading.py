@@ -162,7 +162,7 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
             run.summary = import_failure_text(status, submission)
             for result in run.tests:
                 result.output = NOT_IMPORTED
-            _keep_printed(run, SHOWN_AT_ONCE, sandbox.take_output())
+            _keep_printed(run, SHOWN_AT_ONCE, sandbox.take_output(), settings.limits)
         else:
             functions = status.functions
             missing = _missing(functions)
@@ -184,14 +184,22 @@ def _run_in_release_order(run, tests, session, missing, started):
         if group or visibility == SHOWN_AT_ONCE:         # that group also holds the import's output
             for test, result in group:
                 _run_test(run, test, result, session, missing, passed)
-            _keep_printed(run, visibility, session.sandbox.take_output())
+            _keep_printed(run, visibility, session.sandbox.take_output(), session.settings.limits)
         if visibility == SHOWN_AT_ONCE:
             run.shown_seconds = time.monotonic() - started
 
 
-def _keep_printed(run, visibility, text):
+def _keep_printed(run, visibility, text, limits):
+    """Keep an excerpt of what a group printed: as much as one worker's stdout and stderr.
+
+    Each restarted worker adds an excerpt of its own, so a submission that
+    crashes on every test could otherwise fill the report.
+    """
     # Line ends and tabs kept readable; terminal escapes not kept at all.
     text = printable(text.replace("\r\n", "\n").expandtabs()).strip("\n")
+    keep = 2 * limits.output_bytes
+    if len(text) > keep:
+        text = text[:keep] + f"\n... ({len(text) - keep} more characters not shown)"
     if text.strip():
         run.printed_during[visibility] = text
 

@@ -173,6 +173,31 @@ def shown_at_once(run):
     return Shown(tests, functions(run, tests), withheld, later)
 
 
+def printed(run):
+    """[(during what, text)]: what the submission printed, a block per group of tests that printed.
+
+    The first group's block also holds what it printed while being imported.
+    """
+    if list(run.printed_during) == [SHOWN_AT_ONCE] and run.everything_shown_at_once:
+        return [("while being graded", run.printed_during[SHOWN_AT_ONCE])]
+    return [("while being imported and during the tests shown at once" if visibility == SHOWN_AT_ONCE
+             else f"during the tests shown {SHOWN_WHEN[visibility]}", text)
+            for visibility, text in run.printed_during.items()]
+
+
+def _printed_later(run):
+    """Test number -> (when its group is shown, what was printed during that group).
+
+    What the submission printed while tests shown later ran goes with the
+    first of them: it is shown when they are, and not before.
+    """
+    firsts = {}
+    for t in run.tests:
+        firsts.setdefault(t.visibility, t.number)
+    return {firsts[visibility]: (SHOWN_WHEN[visibility], text) for visibility, text in run.printed_during.items()
+            if visibility != SHOWN_AT_ONCE and visibility in firsts}
+
+
 def color_wanted(choice, stream):
     """--color auto honours NO_COLOR (any non-empty value), TERM=dumb and whether stream is a terminal."""
     if choice != "auto":
@@ -183,29 +208,36 @@ def color_wanted(choice, stream):
 
 
 def text(run, color=False):
-    return render("report.txt.j2", run=run, color=color)
+    return render("report.txt.j2", run=run, color=color, printed=printed(run),
+                  submission_name=Path(run.submission).name)
 
 
 def html(run):
     return render("report.html.j2", run=run, functions=functions(run), split_hint=split_hint,
-                  passed=sum(t.passed for t in run.tests))
+                  passed=sum(t.passed for t in run.tests), printed=printed(run),
+                  submission_name=Path(run.submission).name)
 
 
 def summary(run):
     """The top-level output Gradescope shows above the tests, in markdown: students see it at once."""
     return render("summary.md.j2", run=run, shown=shown_at_once(run),
+                  printed=run.printed_during.get(SHOWN_AT_ONCE, ""),
                   submission_name=Path(run.submission).name).strip()
 
 
-def markdown_output(result):
-    """One test's output for Gradescope, in markdown."""
+def markdown_output(result, printed=None, submission_name="word2vec.py"):
+    """One test's output for Gradescope, in markdown; ``printed``: (when shown, what the submission printed)."""
     body, hint = split_hint(result.output)
-    return render("test.md.j2", t=result, body=body, hint=hint).strip()
+    return render("test.md.j2", t=result, body=body, hint=hint, printed=printed,
+                  submission_name=submission_name).strip()
 
 
 def results_json(run):
     """Gradescope's results.json object; the one entry for gradescope.py and --format json."""
-    return run.results_json(output=summary(run), output_format="md", test_output=markdown_output)
+    later = _printed_later(run)
+    name = Path(run.submission).name
+    return run.results_json(output=summary(run), output_format="md",
+                            test_output=lambda t: markdown_output(t, later.get(t.number), name))
 
 
 def as_json_text(run):

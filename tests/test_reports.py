@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader import report
+from grader import config, report
 from grader.results import TestResult as Result   # not Test*: pytest would try to collect it
 
 from conftest import REPO
@@ -305,3 +305,62 @@ def test_a_browser_shows_the_report(tmp_path, grade):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1200, 2000)
     assert len(png) > 30_000        # a blank page of this size compresses to a few kB
+
+
+# --- what the submission printed -------------------------------------------
+
+NAIVE_HEADER = "def naiveSoftmaxLossAndGradient(\n    centerWordVec,\n    outsideWordIdx,\n    outsideVectors,\n" \
+               "    dataset\n):\n"
+PRINTS = """\
+    print("softmax on V =", outsideVectors.shape[0], "(a hidden case)" if outsideVectors.shape[0] >= 40 else "")
+"""
+
+
+@pytest.fixture
+def printing_submission(tmp_path, reference_source, write_submission):
+    """The reference, printing markup and a terminal escape at import and the vocabulary size in naive softmax."""
+    assert NAIVE_HEADER in reference_source
+    source = reference_source.replace(NAIVE_HEADER, NAIVE_HEADER + PRINTS)
+    return write_submission(tmp_path, 'print("word2vec.py loaded <b>bold</b> \\x1b[2J")\n' + source)
+
+
+def test_the_text_report_shows_what_the_submission_printed(printing_submission, grade):
+    text = report.text(grade(printing_submission))
+    label = "What word2vec.py printed while being graded (its own output, not the grader's):"
+    assert label in text
+    printed = text.split(label)[1].split("\n\n")[0].splitlines()[1:]
+    assert printed[0] == "  | word2vec.py loaded <b>bold</b> ?[2J"      # no terminal escape gets through
+    assert "  | softmax on V = 3 " in printed and all(line.startswith("  | ") for line in printed)
+    assert "\x1b" not in text
+    assert text.index(label) < text.index("Total:")
+
+
+def test_the_html_report_shows_what_the_submission_printed_escaped(printing_submission, grade):
+    page = report.html(grade(printing_submission))
+    assert "<h2>What word2vec.py printed</h2>" in page
+    assert html.escape("word2vec.py loaded <b>bold</b>") in page and "<b>bold</b>" not in page
+
+
+def test_gradescope_shows_what_was_printed_with_the_tests_it_was_printed_during(printing_submission, grade):
+    run = grade(printing_submission, hidden=True)
+    results = report.results_json(run)
+    # Printed at import and during the visible tests: in the summary every student sees at once.
+    assert "**What word2vec.py printed** while being imported" in results["output"]
+    assert "word2vec.py loaded <b>bold</b> ?[2J" in results["output"].split("```text\n")[1]
+    assert "softmax on V = 12" in results["output"]
+    # Printed during the hidden suite: only with the first hidden test, shown when it is.
+    assert "a hidden case" in run.printed and "a hidden case" not in results["output"]
+    later = [t for t in results["tests"] if "a hidden case" in t["output"]]
+    assert [t["number"] for t in later] == ["1.5"] and later[0]["visibility"] == "after_due_date"
+    assert "while the tests shown after the due date ran" in later[0]["output"]
+
+
+def test_printed_output_is_cut_even_when_every_call_starts_a_new_worker(tmp_path, reference_source,
+                                                                          write_submission, grade):
+    # Each crash retires the worker, which leaves an excerpt of its own.
+    source = reference_source.replace("def sigmoid(x):\n", "def sigmoid(x):\n    import os\n"
+                                      "    print('x' * 20000, flush=True)\n    os._exit(3)\n", 1)
+    run = grade(write_submission(tmp_path, source))
+    keep = 2 * config.Limits().output_bytes    # one worker's stdout and stderr
+    # One worker keeps at most output_bytes of stdout: cutting shows that several printed.
+    assert len(run.printed) < keep + 100 and run.printed.endswith("more characters not shown)")
