@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,27 @@ def _markdown_text(text):
     return re.sub(r"([\\`*_{}\[\]<>|~!#&])", r"\\\1", str(text))
 
 
+def _code_span(text):
+    """An inline code span that no run of backticks inside the text can close early."""
+    text = str(text)
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
+    return f"{fence} {text} {fence}"          # CommonMark drops one space each side
+
+
+def shell_word(text):
+    """``text`` as one word a POSIX shell reads back unchanged; never mistaken for an option."""
+    text = str(text)
+    return shlex.quote("./" + text if text.startswith("-") else text)
+
+
+def reproduce_command(path, seed, hidden=False):
+    """The command that grades ``path`` again with ``seed``, ready to paste into a shell."""
+    words = ["python -m grader local", shell_word(path), "--seed", str(seed)]
+    return " ".join(words + ["--all"] if hidden else words)
+
+
 def _fenced(text):
     """A fenced code block that no run of backticks inside the text can close early."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -86,7 +108,9 @@ def _environment():
                              trim_blocks=False, keep_trailing_newline=True,
                              bytecode_cache=bytecode_cache())
     env.globals["points"] = lambda x: f"{x:g}"
-    env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced)
+    env.globals["reproduce_command"] = reproduce_command
+    env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced,
+                       code=_code_span)
     return env
 
 

@@ -364,3 +364,43 @@ def test_printed_output_is_cut_even_when_every_call_starts_a_new_worker(tmp_path
     keep = 2 * config.Limits().output_bytes    # one worker's stdout and stderr
     # One worker keeps at most output_bytes of stdout: cutting shows that several printed.
     assert len(run.printed) < keep + 100 and run.printed.endswith("more characters not shown)")
+
+
+# --- commands the reports suggest ------------------------------------------
+
+def shell_words(command, cwd):
+    """The words a POSIX shell makes of ``command``, as the program it runs would get them."""
+    done = subprocess.run(["sh", "-c", f'set -- {command}; printf "%s\\0" "$@"'], cwd=cwd,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("\0")[:-1]
+
+
+def suggested_commands(run):
+    """(report, command) for every command the reports suggest."""
+    text = report.text(run).split("Reproduce this run: ")[1].strip()
+    page = html.unescape(re.search(r"<code>(python -m grader local .*?)</code>", report.html(run), re.S).group(1))
+    span = re.search(r"(`+) ?(python -m grader local .*?) ?\1(?!`)", report.summary(run), re.S).group(2)
+    return {"text": text, "html": page, "markdown": span}
+
+
+@pytest.mark.parametrize("name", ["word2vec (1).py", "it's $HOME `pwd` ~me;x.py", "-rf.py"])
+def test_every_suggested_command_survives_a_posix_shell(tmp_path, reference_source, grade, name):
+    submission = tmp_path / name
+    submission.write_text(reference_source, encoding="utf-8")
+    run = grade(submission)
+    for form, command in suggested_commands(run).items():
+        words = shell_words(command, tmp_path)
+        path = str(submission) if form != "markdown" else ("./" + name if name.startswith("-") else name)
+        assert words == ["python", "-m", "grader", "local", path, "--seed", str(run.seed)], form
+
+
+def test_the_reproduce_command_grades_the_same_file_again(tmp_path, reference_source, grade):
+    submission = tmp_path / "word2vec (1).py"
+    submission.write_text(reference_source, encoding="utf-8")
+    command = suggested_commands(grade(submission, seed=7))["text"]
+    done = subprocess.run(["sh", "-c", f'python() {{ "$GRADER_PYTHON" "$@"; }}; {command}'], cwd=tmp_path,
+                          env=dict(os.environ, GRADER_PYTHON=sys.executable), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"word2vec autograder: {submission}\nseed 7," in done.stdout and "Total: 80/80" in done.stdout
