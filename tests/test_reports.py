@@ -404,3 +404,31 @@ def test_the_reproduce_command_grades_the_same_file_again(tmp_path, reference_so
                           timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"word2vec autograder: {submission}\nseed 7," in done.stdout and "Total: 80/80" in done.stdout
+
+
+# --- a submission that cannot be imported ------------------------------------
+
+UNIMPORTABLE = "import numpy as np\n\nprint('starting')\nvectors = load_my_vectors()\n"
+IMPORT_ERROR = "word2vec.py raised NameError while being imported: name 'load_my_vectors' is not defined"
+
+
+def test_an_import_failure_is_shown_at_the_top_and_by_the_total_not_under_every_test(
+        tmp_path, write_submission, grade):
+    run = grade(write_submission(tmp_path, UNIMPORTABLE))
+    lines = report.text(run).splitlines()
+    assert [i for i, line in enumerate(lines) if line == IMPORT_ERROR] == [3, lines.index("Total: 0/80") - 3]
+    assert lines[4:7] == ["  at line 4: vectors = load_my_vectors()", "",
+                          "None of the 25 tests ran (1.1 to 4.6): word2vec.py could not be imported."]
+    assert not any("Not run" in line or "FAILED" in line for line in lines)
+
+
+def test_an_import_failure_in_html_and_markdown_is_not_repeated_per_test(tmp_path, write_submission, grade):
+    run = grade(write_submission(tmp_path, UNIMPORTABLE), hidden=True)
+    page = report.html(run)
+    assert html.unescape(page).count(IMPORT_ERROR) == 1
+    assert page.count("<pre>") == 2                  # the import failure, and what the file printed
+    assert page.count(">NOT RUN</span>") == len(run.tests) and "Not run" not in page
+    assert "None of the 31 tests ran: word2vec.py could not be imported (see above)." in page
+    summary = report.summary(run)
+    assert summary.count(IMPORT_ERROR) == 1
+    assert "None of the tests ran: word2vec.py could not be imported." in summary
