@@ -31,7 +31,8 @@ def find_submission(folder):
 
 
 def not_found_json(message):
-    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "output": message, "tests": []}
+    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "output": message,
+            "stdout_visibility": "hidden", "tests": []}
 
 
 def clear_results(folder):
@@ -73,10 +74,7 @@ def run(root, seed=None, launcher=None, config_path=None):
         from grader.grading import grade
         graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)
-        print(report.text(graded))
-        if getattr(graded, "printed", ""):
-            print("--- what the submission printed (excerpt) ---")
-            print(graded.printed)
+        print(report.text(graded))           # course staff only: it shows every test
     except Exception as exc:  # a grader bug: still leave Gradescope a valid result
         traceback.print_exc(file=sys.stdout)
         results = grader_failure_json(type(exc).__name__)

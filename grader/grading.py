@@ -10,13 +10,20 @@ from grader.checks import Failed
 from grader.feedback import say
 from grader import bundle
 from grader.oracle import Oracle, ReferenceMissing, load_reference
-from grader.results import GradingRun, TestResult
+from grader.results import SHOWN_AT_ONCE, GradingRun, TestResult
 from grader.returned import Problem, printable
 from grader.sandbox import Sandbox
 from grader.session import Session
 
 FUNCTION_NAMES = {"sigmoid": "sigmoid", "naive_softmax": "naiveSoftmaxLossAndGradient",
                   "neg_sampling": "negSamplingLossAndGradient", "skipgram": "skipgram"}
+
+# Tests run grouped by visibility, in the order students get to see them,
+# each group in a fresh worker. So nothing a test shown later does (hang,
+# crash, spend the time budget, change the module's state, print) can reach
+# the results or the printed output of a group shown earlier.
+RELEASE_ORDER = config.VISIBILITIES          # SHOWN_AT_ONCE first, "hidden" last
+NOT_IMPORTED = "Not run: the submission could not be imported (see the summary)."
 
 
 def selected_tests(hidden):
@@ -87,7 +94,25 @@ def rubric(tests, settings):
                        "test": key == t.__number__}[scope]
                 if hit:
                     visibility[t.__number__] = value
+    _refuse_revealing_gates(tests, visibility, settings)
     return points, visibility
+
+
+def _shown_whenever(dependent, required):
+    """Whether a test of visibility ``required`` is shown to students whenever one of ``dependent`` is."""
+    return required == SHOWN_AT_ONCE or dependent == "hidden" or required == dependent
+
+
+def _refuse_revealing_gates(tests, visibility, settings):
+    """A test credited only once another passes shows that one's result: it may not be shown earlier."""
+    for t in tests:
+        for number in getattr(t, "__requires__", ()):
+            if number in visibility and not _shown_whenever(visibility[t.__number__], visibility[number]):
+                raise config.ConfigError(
+                    f"{settings.source}: test {t.__number__} ({visibility[t.__number__]}) is credited only once "
+                    f"test {number} ({visibility[number]}) passes, so its score would reveal test {number}'s "
+                    f"result before that is shown; give test {t.__number__} the visibility "
+                    f"{visibility[number]} too, or make test {number} {visibility[t.__number__]}")
 
 
 def choose_oracle(settings, reference=None):
@@ -133,38 +158,74 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
     with sandbox:
         status = sandbox.check_import()
         if not status.ok:
+            run.imported = False
             run.summary = import_failure_text(status, submission)
             for result in run.tests:
-                result.output = "Not run: the submission could not be imported (see the summary)."
+                result.output = NOT_IMPORTED
+            _keep_printed(run, SHOWN_AT_ONCE, sandbox.take_output(), settings.limits)
         else:
-            _run_tests(run, tests, Session(sandbox, session_oracle, settings), status.functions)
+            functions = status.functions
+            missing = _missing(functions)
+            if missing:
+                run.summary = "\n".join(f"{name} is {functions.get(name, 'missing').replace('ok', 'present')} in "
+                                        f"the submission; its tests score 0." for name in missing.values())
+            _run_in_release_order(run, tests, Session(sandbox, session_oracle, settings), missing, started)
         run.execution_time = time.monotonic() - started
-    if sandbox.output:
-        run.printed = "\n".join(sandbox.output)
+    if run.shown_seconds is None:
+        run.shown_seconds = run.execution_time
     return run
 
 
-def _run_tests(run, tests, session, functions):
-    missing = {tag: name for tag, name in FUNCTION_NAMES.items() if functions.get(name) != "ok"}
-    if missing:
-        run.summary = "\n".join(f"{name} is {functions.get(name, 'missing').replace('ok', 'present')} in the "
-                                f"submission; its tests score 0." for name in missing.values())
+def _run_in_release_order(run, tests, session, missing, started):
+    """Run the tests a group of one visibility at a time (see RELEASE_ORDER)."""
     passed = {}
-    for test, result in zip(tests, run.tests):
-        if result.function in missing:
-            result.output = f"Not run: {missing[result.function]} is not defined as a function in the submission."
-        elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
-            result.output = say("gated", test=f"test {result.number}", needs=test.__requires__)
-        else:
-            try:
-                note = test(session)
-                result.passed, result.score = True, result.max_score
-                result.output = f"Passed. {note}" if note else "Passed."
-            except (Failed, Problem) as failure:
-                result.output = str(failure)
-            except Exception:
-                print(f"grader error in test {result.number}:\n{traceback.format_exc()}", file=sys.stderr)
-                result.output = ("The grader hit an internal error on this test; course staff "
-                                 "have the details. It is not counted against you yet.")
-                run.internal_error = True
-        passed[result.number] = result.passed
+    for visibility in RELEASE_ORDER:
+        group = [(t, r) for t, r in zip(tests, run.tests) if r.visibility == visibility]
+        if group or visibility == SHOWN_AT_ONCE:         # that group also holds the import's output
+            for test, result in group:
+                _run_test(run, test, result, session, missing, passed)
+            _keep_printed(run, visibility, session.sandbox.take_output(), session.settings.limits)
+        if visibility == SHOWN_AT_ONCE:
+            run.shown_seconds = time.monotonic() - started
+
+
+def _keep_printed(run, visibility, text, limits):
+    """Keep an excerpt of what a group printed: as much as one worker's stdout and stderr.
+
+    Each restarted worker adds an excerpt of its own, so a submission that
+    crashes on every test could otherwise fill the report.
+    """
+    # Line ends and tabs kept readable; terminal escapes not kept at all.
+    text = printable(text.replace("\r\n", "\n").expandtabs()).strip("\n")
+    keep = 2 * limits.output_bytes
+    if len(text) > keep:
+        text = text[:keep] + f"\n... ({len(text) - keep} more characters not shown)"
+    if text.strip():
+        run.printed_during[visibility] = text
+
+
+def _missing(functions):
+    """Function tag -> name, for the graded functions the submission does not define."""
+    return {tag: name for tag, name in FUNCTION_NAMES.items() if functions.get(name) != "ok"}
+
+
+def _run_test(run, test, result, session, missing, passed):
+    """Run one test into ``result``; ``passed`` maps the numbers run so far to whether they passed."""
+    if result.function in missing:
+        result.output = f"Not run: {missing[result.function]} is not defined as a function in the submission."
+    elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
+        result.output = say("gated", test=f"test {result.number}", needs=test.__requires__)
+    else:
+        try:
+            note = test(session)
+            result.passed, result.score = True, result.max_score
+            result.output = f"Passed. {note}" if note else "Passed."
+        except (Failed, Problem) as failure:
+            result.output = str(failure)
+        except Exception:
+            print(f"grader error in test {result.number}:\n{traceback.format_exc()}", file=sys.stderr)
+            result.output = ("The grader hit an internal error on this test; course staff "
+                             "have the details. It is not counted against you yet.")
+            result.grader_error = True
+            run.internal_error = True
+    passed[result.number] = result.passed

@@ -11,12 +11,14 @@ import functools
 import json
 import os
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from grader.feedback import bytecode_cache
+from grader.results import SHOWN_AT_ONCE
 
 # The label feedback.j2 puts before a failure's likely cause, alone on its line.
 HINT_LABEL = "Likely cause:"
@@ -26,6 +28,10 @@ ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
 # What a person calls each graded function, keyed by its tag.
 FUNCTION_TITLES = {"sigmoid": "Sigmoid", "naive_softmax": "Naive softmax",
                    "neg_sampling": "Negative sampling", "skipgram": "Skip-gram"}
+
+# When Gradescope shows students a test of each visibility.
+SHOWN_WHEN = {"visible": "at once", "after_due_date": "after the due date",
+              "after_published": "once grades are published", "hidden": "only to course staff"}
 
 
 def _hint_in(line):
@@ -65,6 +71,27 @@ def _markdown_text(text):
     return re.sub(r"([\\`*_{}\[\]<>|~!#&])", r"\\\1", str(text))
 
 
+def _code_span(text):
+    """An inline code span that no run of backticks inside the text can close early."""
+    text = str(text)
+    if "`" not in text:
+        return f"`{text}`"
+    fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
+    return f"{fence} {text} {fence}"          # CommonMark drops one space each side
+
+
+def shell_word(text):
+    """``text`` as one word a POSIX shell reads back unchanged; never mistaken for an option."""
+    text = str(text)
+    return shlex.quote("./" + text if text.startswith("-") else text)
+
+
+def reproduce_command(path, seed, hidden=False):
+    """The command that grades ``path`` again with ``seed``, ready to paste into a shell."""
+    words = ["python -m grader local", shell_word(path), "--seed", str(seed)]
+    return " ".join(words + ["--all"] if hidden else words)
+
+
 def _fenced(text):
     """A fenced code block that no run of backticks inside the text can close early."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
@@ -81,7 +108,9 @@ def _environment():
                              trim_blocks=False, keep_trailing_newline=True,
                              bytecode_cache=bytecode_cache())
     env.globals["points"] = lambda x: f"{x:g}"
-    env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced)
+    env.globals["reproduce_command"] = reproduce_command
+    env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced,
+                       code=_code_span)
     return env
 
 
@@ -117,15 +146,80 @@ class FunctionPart:
         return sum(t.passed for t in self.tests)
 
 
-def functions(run):
-    """The run's tests grouped by function, in the catalogue's order."""
+def functions(run, tests=None):
+    """The run's tests (or these of them) grouped by function, in the catalogue's order."""
     from grader.grading import FUNCTION_NAMES
     parts = {}
-    for t in run.tests:
+    for t in run.tests if tests is None else tests:
         parts.setdefault(t.function, []).append(t)
     return [FunctionPart(tag, FUNCTION_TITLES.get(tag, tag), FUNCTION_NAMES.get(tag, tag), tests,
                          round(sum(t.score for t in tests), 6), round(sum(t.max_score for t in tests), 6))
             for tag, tests in parts.items()]
+
+
+@dataclass
+class Shown:
+    """The tests of a run that students see at once, and what they add up to.
+
+    withheld: the grader failed on one of them, so their points are not given.
+    later: (when they are shown, how many tests, their points) for the other
+    tests; it depends on the settings alone, never on the results.
+    """
+
+    tests: list
+    functions: list
+    withheld: bool
+    later: list
+
+    @property
+    def score(self):
+        return 0.0 if self.withheld else round(sum(t.score for t in self.tests), 6)
+
+    @property
+    def max_score(self):
+        return round(sum(t.max_score for t in self.tests), 6)
+
+    @property
+    def passed(self):
+        return sum(t.passed for t in self.tests)
+
+
+def shown_at_once(run):
+    """What of ``run`` Gradescope's top-level output may describe: only the tests shown at once."""
+    from grader.grading import RELEASE_ORDER
+    tests = [t for t in run.tests if t.visibility == SHOWN_AT_ONCE]
+    withheld = run.internal_error if run.everything_shown_at_once else any(t.grader_error for t in tests)
+    later = []
+    for visibility in RELEASE_ORDER[1:]:
+        group = [t for t in run.tests if t.visibility == visibility]
+        if group:
+            later.append((SHOWN_WHEN[visibility], len(group), round(sum(t.max_score for t in group), 6)))
+    return Shown(tests, functions(run, tests), withheld, later)
+
+
+def printed(run):
+    """[(during what, text)]: what the submission printed, a block per group of tests that printed.
+
+    The first group's block also holds what it printed while being imported.
+    """
+    if list(run.printed_during) == [SHOWN_AT_ONCE] and run.everything_shown_at_once:
+        return [("while being graded", run.printed_during[SHOWN_AT_ONCE])]
+    return [("while being imported and during the tests shown at once" if visibility == SHOWN_AT_ONCE
+             else f"during the tests shown {SHOWN_WHEN[visibility]}", text)
+            for visibility, text in run.printed_during.items()]
+
+
+def _printed_later(run):
+    """Test number -> (when its group is shown, what was printed during that group).
+
+    What the submission printed while tests shown later ran goes with the
+    first of them: it is shown when they are, and not before.
+    """
+    firsts = {}
+    for t in run.tests:
+        firsts.setdefault(t.visibility, t.number)
+    return {firsts[visibility]: (SHOWN_WHEN[visibility], text) for visibility, text in run.printed_during.items()
+            if visibility != SHOWN_AT_ONCE and visibility in firsts}
 
 
 def color_wanted(choice, stream):
@@ -138,29 +232,36 @@ def color_wanted(choice, stream):
 
 
 def text(run, color=False):
-    return render("report.txt.j2", run=run, color=color)
+    return render("report.txt.j2", run=run, color=color, printed=printed(run),
+                  submission_name=Path(run.submission).name)
 
 
 def html(run):
     return render("report.html.j2", run=run, functions=functions(run), split_hint=split_hint,
-                  passed=sum(t.passed for t in run.tests))
+                  passed=sum(t.passed for t in run.tests), printed=printed(run),
+                  submission_name=Path(run.submission).name)
 
 
 def summary(run):
-    """The top-level output Gradescope shows above the tests, in markdown."""
-    return render("summary.md.j2", run=run, functions=functions(run), passed=sum(t.passed for t in run.tests),
+    """The top-level output Gradescope shows above the tests, in markdown: students see it at once."""
+    return render("summary.md.j2", run=run, shown=shown_at_once(run),
+                  printed=run.printed_during.get(SHOWN_AT_ONCE, ""),
                   submission_name=Path(run.submission).name).strip()
 
 
-def markdown_output(result):
-    """One test's output for Gradescope, in markdown."""
+def markdown_output(result, printed=None, submission_name="word2vec.py"):
+    """One test's output for Gradescope, in markdown; ``printed``: (when shown, what the submission printed)."""
     body, hint = split_hint(result.output)
-    return render("test.md.j2", t=result, body=body, hint=hint).strip()
+    return render("test.md.j2", t=result, body=body, hint=hint, printed=printed,
+                  submission_name=submission_name).strip()
 
 
 def results_json(run):
     """Gradescope's results.json object; the one entry for gradescope.py and --format json."""
-    return run.results_json(output=summary(run), output_format="md", test_output=markdown_output)
+    later = _printed_later(run)
+    name = Path(run.submission).name
+    return run.results_json(output=summary(run), output_format="md",
+                            test_output=lambda t: markdown_output(t, later.get(t.number), name))
 
 
 def as_json_text(run):

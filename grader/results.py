@@ -10,6 +10,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Gradescope's visibility for tests students see as soon as they submit.
+SHOWN_AT_ONCE = "visible"
+
 
 @dataclass
 class TestResult:
@@ -23,6 +26,7 @@ class TestResult:
     score: float = 0.0
     passed: bool = False
     output: str = ""
+    grader_error: bool = False     # the grader, not the submission, failed on this test
 
     @property
     def status(self):
@@ -49,6 +53,17 @@ class GradingRun:
     summary: str = ""              # submission-wide messages (import failure, missing functions)
     execution_time: float = 0.0
     internal_error: bool = False
+    imported: bool = True
+    # Seconds until the tests shown at once were done; they run first.
+    shown_seconds: float = None
+    # Visibility -> an excerpt of what the submission printed while that
+    # group of tests ran (the first group's includes the import).
+    printed_during: dict = field(default_factory=dict)
+
+    @property
+    def printed(self):
+        """Everything the submission printed (excerpts), in the order it ran."""
+        return "\n".join(self.printed_during.values())
 
     @property
     def score(self):
@@ -69,17 +84,32 @@ class GradingRun:
             totals[t.function] = (got + t.score, out_of + t.max_score)
         return totals
 
+    @property
+    def everything_shown_at_once(self):
+        return all(t.visibility == SHOWN_AT_ONCE for t in self.tests)
+
     def results_json(self, output="", output_format="text", test_output=None):
-        """results.json; ``test_output(test)`` renders each test's output in ``output_format``."""
-        return {"score": self.score, "execution_time": round(float(self.execution_time), 3),
+        """results.json; ``test_output(test)`` renders each test's output in ``output_format``.
+
+        Students see ``output`` and ``execution_time`` at once, so while some
+        test is shown later ``output`` must describe only the tests shown at
+        once, and the time is theirs alone (they run first). Gradescope itself
+        hides ``score`` until every test is shown. stdout, which holds the
+        full report, is for course staff only.
+        """
+        seconds = self.execution_time
+        if not self.everything_shown_at_once and self.shown_seconds is not None:
+            seconds = self.shown_seconds
+        return {"score": self.score, "execution_time": round(float(seconds), 3),
                 "output": output, "output_format": output_format, "test_output_format": output_format,
+                "visibility": SHOWN_AT_ONCE, "stdout_visibility": "hidden",
                 "tests": [t.to_json(test_output(t) if test_output else None, output_format)
                           for t in self.tests]}
 
 
 def grader_failure_json(message):
     """What Gradescope gets when the grader itself broke: a zero and a clear word."""
-    return {"score": 0.0, "execution_time": 0.0, "output_format": "text",
+    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "stdout_visibility": "hidden",
             "output": "The autograder hit an internal error and could not grade this submission. "
                       f"Please contact course staff. ({message})",
             "tests": []}

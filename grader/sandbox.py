@@ -306,6 +306,20 @@ class Sandbox:
                 self.hung[function] = lost
             raise lost
 
+    def take_output(self):
+        """What the submission printed since the last call, and end its worker.
+
+        Ending the worker is what makes the cut exact: nothing the submission
+        prints from now on, whatever it does, can join what is returned. The
+        next request starts a fresh worker, which imports the submission again.
+        """
+        for worker in (self._worker, self._booting):
+            if worker is not None:
+                self._retire(worker)
+        self._worker = self._booting = None
+        taken, self.output = self.output, []
+        return "\n".join(taken)
+
     def close(self):
         """Kill the worker (its output is unbuffered, so nothing it printed is lost) and sweep."""
         for worker in (self._worker, self._booting):

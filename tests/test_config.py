@@ -66,13 +66,13 @@ def test_points_for_unknown_tests_are_refused(tmp_path):
 
 def test_points_and_visibility_change_the_next_run(tmp_path):
     path = write(tmp_path, "seed: 11\npoints:\n  neg_sampling: 70\n  '1.1': 8\n"
-                           "visibility:\n  skipgram: hidden\n  '2.1': after_published\n")
+                           "visibility:\n  skipgram: hidden\n  '2.8': after_published\n")
     run = grade(EXAMPLE, settings=config.load(path, hidden=True))
     assert run.seed == 11
     assert run.by_function()["neg_sampling"][1] == 70
     assert {t.number: t.max_score for t in run.tests}["1.1"] == 8
     visibility = {t.number: t.visibility for t in run.tests}
-    assert visibility["4.1"] == visibility["4.7"] == "hidden" and visibility["2.1"] == "after_published"
+    assert visibility["4.1"] == visibility["4.7"] == "hidden" and visibility["2.8"] == "after_published"
     assert visibility["1.5"] == "after_due_date" and visibility["1.1"] == "visible"
 
 

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader import report
+from grader import config, report
 from grader.results import TestResult as Result   # not Test*: pytest would try to collect it
 
 from conftest import REPO
@@ -136,9 +136,10 @@ def test_results_json_keeps_gradescope_schema_with_markdown_outputs():
 def test_markdown_summary_has_points_per_function_seed_and_reproduce_command(grade):
     run = grade(EXAMPLE, hidden=True)
     summary = report.results_json(run)["output"]
-    assert f"**{display(run)} points**" in summary
+    shown = report.shown_at_once(run)         # the summary counts only the tests students see at once
+    assert f"**{shown.score:g}/{shown.max_score:g} points**" in summary
     assert "| function | points | tests passed |" in summary
-    for part in report.functions(run):
+    for part in shown.functions:
         assert f"| {part.title} | {part.score:g}/{part.max_score:g} | {part.passed}/{len(part.tests)} |" in summary
     assert f"Seed {run.seed}." in summary
     assert f"`python -m grader local word2vec.py --seed {run.seed}`" in summary
@@ -304,3 +305,130 @@ def test_a_browser_shows_the_report(tmp_path, grade):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1200, 2000)
     assert len(png) > 30_000        # a blank page of this size compresses to a few kB
+
+
+# --- what the submission printed -------------------------------------------
+
+NAIVE_HEADER = "def naiveSoftmaxLossAndGradient(\n    centerWordVec,\n    outsideWordIdx,\n    outsideVectors,\n" \
+               "    dataset\n):\n"
+PRINTS = """\
+    print("softmax on V =", outsideVectors.shape[0], "(a hidden case)" if outsideVectors.shape[0] >= 40 else "")
+"""
+
+
+@pytest.fixture
+def printing_submission(tmp_path, reference_source, write_submission):
+    """The reference, printing markup and a terminal escape at import and the vocabulary size in naive softmax."""
+    assert NAIVE_HEADER in reference_source
+    source = reference_source.replace(NAIVE_HEADER, NAIVE_HEADER + PRINTS)
+    return write_submission(tmp_path, 'print("word2vec.py loaded <b>bold</b> \\x1b[2J")\n' + source)
+
+
+def test_the_text_report_shows_what_the_submission_printed(printing_submission, grade):
+    text = report.text(grade(printing_submission))
+    label = "What word2vec.py printed while being graded (its own output, not the grader's):"
+    assert label in text
+    printed = text.split(label)[1].split("\n\n")[0].splitlines()[1:]
+    assert printed[0] == "  | word2vec.py loaded <b>bold</b> ?[2J"      # no terminal escape gets through
+    assert "  | softmax on V = 3 " in printed and all(line.startswith("  | ") for line in printed)
+    assert "\x1b" not in text
+    assert text.index(label) < text.index("Total:")
+
+
+def test_the_html_report_shows_what_the_submission_printed_escaped(printing_submission, grade):
+    page = report.html(grade(printing_submission))
+    assert "<h2>What word2vec.py printed</h2>" in page
+    assert html.escape("word2vec.py loaded <b>bold</b>") in page and "<b>bold</b>" not in page
+
+
+def test_gradescope_shows_what_was_printed_with_the_tests_it_was_printed_during(printing_submission, grade):
+    run = grade(printing_submission, hidden=True)
+    results = report.results_json(run)
+    # Printed at import and during the visible tests: in the summary every student sees at once.
+    assert "**What word2vec.py printed** while being imported" in results["output"]
+    assert "word2vec.py loaded <b>bold</b> ?[2J" in results["output"].split("```text\n")[1]
+    assert "softmax on V = 12" in results["output"]
+    # Printed during the hidden suite: only with the first hidden test, shown when it is.
+    assert "a hidden case" in run.printed and "a hidden case" not in results["output"]
+    later = [t for t in results["tests"] if "a hidden case" in t["output"]]
+    assert [t["number"] for t in later] == ["1.5"] and later[0]["visibility"] == "after_due_date"
+    assert "while the tests shown after the due date ran" in later[0]["output"]
+
+
+def test_printed_output_is_cut_even_when_every_call_starts_a_new_worker(tmp_path, reference_source,
+                                                                          write_submission, grade):
+    # Each crash retires the worker, which leaves an excerpt of its own.
+    source = reference_source.replace("def sigmoid(x):\n", "def sigmoid(x):\n    import os\n"
+                                      "    print('x' * 20000, flush=True)\n    os._exit(3)\n", 1)
+    run = grade(write_submission(tmp_path, source))
+    keep = 2 * config.Limits().output_bytes    # one worker's stdout and stderr
+    # One worker keeps at most output_bytes of stdout: cutting shows that several printed.
+    assert len(run.printed) < keep + 100 and run.printed.endswith("more characters not shown)")
+
+
+# --- commands the reports suggest ------------------------------------------
+
+def shell_words(command, cwd):
+    """The words a POSIX shell makes of ``command``, as the program it runs would get them."""
+    done = subprocess.run(["sh", "-c", f'set -- {command}; printf "%s\\0" "$@"'], cwd=cwd,
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split("\0")[:-1]
+
+
+def suggested_commands(run):
+    """(report, command) for every command the reports suggest."""
+    text = report.text(run).split("Reproduce this run: ")[1].strip()
+    page = html.unescape(re.search(r"<code>(python -m grader local .*?)</code>", report.html(run), re.S).group(1))
+    span = re.search(r"(`+) ?(python -m grader local .*?) ?\1(?!`)", report.summary(run), re.S).group(2)
+    return {"text": text, "html": page, "markdown": span}
+
+
+@pytest.mark.parametrize("name", ["word2vec (1).py", "it's $HOME `pwd` ~me;x.py", "-rf.py"])
+def test_every_suggested_command_survives_a_posix_shell(tmp_path, reference_source, grade, name):
+    submission = tmp_path / name
+    submission.write_text(reference_source, encoding="utf-8")
+    run = grade(submission)
+    for form, command in suggested_commands(run).items():
+        words = shell_words(command, tmp_path)
+        path = str(submission) if form != "markdown" else ("./" + name if name.startswith("-") else name)
+        assert words == ["python", "-m", "grader", "local", path, "--seed", str(run.seed)], form
+
+
+def test_the_reproduce_command_grades_the_same_file_again(tmp_path, reference_source, grade):
+    submission = tmp_path / "word2vec (1).py"
+    submission.write_text(reference_source, encoding="utf-8")
+    command = suggested_commands(grade(submission, seed=7))["text"]
+    done = subprocess.run(["sh", "-c", f'python() {{ "$GRADER_PYTHON" "$@"; }}; {command}'], cwd=tmp_path,
+                          env=dict(os.environ, GRADER_PYTHON=sys.executable), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"word2vec autograder: {submission}\nseed 7," in done.stdout and "Total: 80/80" in done.stdout
+
+
+# --- a submission that cannot be imported ------------------------------------
+
+UNIMPORTABLE = "import numpy as np\n\nprint('starting')\nvectors = load_my_vectors()\n"
+IMPORT_ERROR = "word2vec.py raised NameError while being imported: name 'load_my_vectors' is not defined"
+
+
+def test_an_import_failure_is_shown_at_the_top_and_by_the_total_not_under_every_test(
+        tmp_path, write_submission, grade):
+    run = grade(write_submission(tmp_path, UNIMPORTABLE))
+    lines = report.text(run).splitlines()
+    assert [i for i, line in enumerate(lines) if line == IMPORT_ERROR] == [3, lines.index("Total: 0/80") - 3]
+    assert lines[4:7] == ["  at line 4: vectors = load_my_vectors()", "",
+                          "None of the 25 tests ran (1.1 to 4.6): word2vec.py could not be imported."]
+    assert not any("Not run" in line or "FAILED" in line for line in lines)
+
+
+def test_an_import_failure_in_html_and_markdown_is_not_repeated_per_test(tmp_path, write_submission, grade):
+    run = grade(write_submission(tmp_path, UNIMPORTABLE), hidden=True)
+    page = report.html(run)
+    assert html.unescape(page).count(IMPORT_ERROR) == 1
+    assert page.count("<pre>") == 2                  # the import failure, and what the file printed
+    assert page.count(">NOT RUN</span>") == len(run.tests) and "Not run" not in page
+    assert "None of the 31 tests ran: word2vec.py could not be imported (see above)." in page
+    summary = report.summary(run)
+    assert summary.count(IMPORT_ERROR) == 1
+    assert "None of the tests ran: word2vec.py could not be imported." in summary
