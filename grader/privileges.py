@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from grader import bundle
-from grader.spawners import GRADER_PARENT, Spared
-from grader.staging import Staging, reachable, remove_tree, shared_temp_folder
+from grader.spawners import GRADER_PARENT, WORKER_MODULES, Spared, WorkerStartFailed
+from grader.staging import STAGED_PREFIX, Staging, reachable, remove_tree, shared_temp_folder, stale
 
 SANDBOX_USER = "grader-sandbox"
 FALLBACK_USER = "nobody"
@@ -28,6 +28,7 @@ FALLBACK_USER = "nobody"
 # account, no files and no groups, which is all a worker needs.
 SLOT_UID_BASE = 64000
 PR_SET_CHILD_SUBREAPER = 36
+SCRATCH_PREFIX = "grader-worker-"
 
 
 class SandboxUnavailable(Exception):
@@ -77,32 +78,50 @@ class SandboxUser:
         self.name, self.uid, self.gid = name, uid, gid
         self.scratch = None
         self.staging = None
+        self._swept = False
 
     def prepare(self, spec, snapshot=None):
         """The worker's spec (see grader.spawners) with this user, no groups, a scratch folder and
         the submission staged where this user can read it, whatever the caller's folders are."""
         self.kill_leftovers()
-        self.scratch = tempfile.mkdtemp(prefix="grader-worker-", dir=shared_temp_folder())
-        os.chown(self.scratch, self.uid, self.gid)
-        os.chmod(self.scratch, 0o700)
-        self.staging = Staging(self.gid)
-        config = dict(spec["config"], utils_parent=str(self.staging.course(bundle.template_folder())))
-        if snapshot is not None:
-            config["submission"] = str(self.staging.submission(snapshot))
-        spec = dict(spec, config=config, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
-                    env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch))
-        if not reachable(Path(GRADER_PARENT) / "grader"):
-            spec["grader_parent"] = str(self.staging.code(Path(GRADER_PARENT) / "grader"))
+        if not self._swept:          # a grader killed mid-run leaves copies this user could still read
+            self._sweep_stale()
+            self._swept = True
+        try:
+            self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=shared_temp_folder())
+            os.chown(self.scratch, self.uid, self.gid)
+            os.chmod(self.scratch, 0o700)
+            self.staging = Staging(self.gid)
+            config = dict(spec["config"], utils_parent=str(self.staging.course(bundle.template_folder())))
+            if snapshot is not None:
+                config["submission"] = str(self.staging.submission(snapshot))
+            spec = dict(spec, config=config, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
+                        env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch))
+            package = Path(GRADER_PARENT) / "grader"
+            if not all(reachable(package / module) for module in WORKER_MODULES):
+                spec["grader_parent"] = str(self.staging.code(package))
+        except BaseException as error:
+            self.kill_leftovers()                  # nothing half-made stays behind
+            if isinstance(error, OSError):
+                raise WorkerStartFailed(f"could not prepare the sandbox user's folders: {error}") from None
+            raise
         return spec
 
     def kill_leftovers(self):
         _kill_until_gone(lambda pid, ppid, session, uids: self.uid in uids)
-        if self.scratch:
-            remove_tree(self.scratch)
-            self.scratch = None
-        if self.staging:
-            self.staging.remove()
-            self.staging = None
+        scratch, staging, self.scratch, self.staging = self.scratch, self.staging, None, None
+        try:
+            if scratch:
+                remove_tree(scratch)
+        finally:
+            if staging:
+                staging.remove()
+
+    def _sweep_stale(self):
+        for folder in stale(SCRATCH_PREFIX, lambda uid, gid: uid == self.uid):
+            remove_tree(folder)
+        for folder in stale(STAGED_PREFIX, lambda uid, gid: uid == 0 and gid == self.gid):
+            remove_tree(folder)
 
 
 class SameUser:
@@ -211,46 +230,50 @@ def worker_needs():
 def lock_down(root):
     """Gradescope mode as root: secrets closed and the installation read-only, inside ROOT only.
 
-    Whatever modes the zip arrived with, the worker's user can then neither
-    read the reference nor write into results/, the grader or site-packages.
-    Only what the grader owns is changed: ROOT's source/, results/ and the
-    venv setup.sh built there. A checkout or an editable install elsewhere
-    is the caller's and stays as it is; the returned notes say what that
-    leaves open, for the instructor-visible log.
+    The sandbox user needs nothing under ROOT but the venv: the submission
+    is staged for each worker (grader.staging). So results/ and
+    submission_metadata.json (which holds earlier results, hidden tests
+    included) are always made root-only. Where the running grader is the
+    copy setup.sh installed in ROOT/venv, ROOT is the grader's own: every
+    other entry in it is closed, ROOT itself is made traversable, and the
+    venv and source/ lose group and other write. A grader run from a
+    checkout or an editable install elsewhere changes nothing of those; the
+    returned notes say what that leaves open, for the instructor's log.
     """
     root = Path(root).resolve()
-
-    def owned(path):
-        path = Path(path).resolve()
-        return path == root or root in path.parents
-
+    venv = root / "venv"
+    package = Path(__file__).resolve().parent
+    installed = venv in package.parents
     notes = []
-    (root / "results").mkdir(mode=0o700, exist_ok=True)
-    secret = [root / "source" / "reference", root / "results"]
+    results = root / "results"
+    results.mkdir(mode=0o700, exist_ok=True)
+    _chmod_tree(results, dirs=0o700, files=0o600)
+    metadata = root / "submission_metadata.json"
+    if metadata.is_file() and not metadata.is_symlink():
+        os.chmod(metadata, 0o600)
+    if not installed:
+        reference = bundle.reference_file()
+        where = f"the grader runs from {package.parent}, not from {venv}, so nothing of it is locked down"
+        if reference is not None and reachable(reference):
+            where += f", and the sandbox user can read the reference {reference}"
+        return [where]
+    for entry in root.iterdir():
+        if entry != venv and not entry.is_symlink():
+            os.chmod(entry, stat.S_IMODE(os.lstat(entry).st_mode) & ~0o077)
     reference = bundle.reference_file()
-    if reference is not None and owned(reference):
-        secret.append(reference.parent)
-    elif reference is not None and reachable(reference):
-        notes.append(f"the reference {reference} lies outside {root}, so it is left as it is, "
-                     "and the sandbox user can read it")
-    for folder in secret:
-        if folder.exists():
+    for folder in (root / "source" / "reference", reference.parent if reference else None):
+        if folder is not None and folder.exists():
             _chmod_tree(folder, dirs=0o700, files=0o600)
-    # The worker runs from the venv and needs nothing in source/, which may
-    # hold copies of the reference (pip builds in-tree: source/build/lib/...).
-    if (root / "source").is_dir():
-        os.chmod(root / "source", 0o700)
     # source/ came out of the zip with whatever modes it had, so it is walked
     # every run; the venv is made read-only once by setup.sh, and here only
     # the folders on the worker's import path are re-checked.
-    for tree in (root / "source", Path(__file__).resolve().parent):
-        if tree.exists() and owned(tree):
+    for tree in (root / "source", package):
+        if tree.exists():
             _strip_write(tree)
     for folder in {Path(sys.prefix), *map(Path, site.getsitepackages())}:
-        if folder.is_dir() and owned(folder):
+        if folder.is_dir() and venv in [folder, *folder.parents]:
             _strip_write(folder, recursive=False)
-    # The venv under ROOT must be reachable; the submission is staged per worker.
-    os.chmod(root, os.stat(root).st_mode & ~0o022 | 0o755)
+    os.chmod(root, stat.S_IMODE(os.stat(root).st_mode) & ~0o022 | 0o711)     # the venv must be reachable
     return notes
 
 

@@ -79,10 +79,6 @@ class Worker:
     def __init__(self, snapshot, submission, limits: Limits, launcher, spawner):
         self.limits = limits
         self.launcher = launcher
-        request_read, self._request_write = os.pipe()
-        self._reply_read, reply_write = os.pipe()
-        out_read, out_write = os.pipe()
-        err_read, err_write = os.pipe()
         spec = {
             "config": {
                 "submission": str(submission),
@@ -96,6 +92,10 @@ class Worker:
         }
         if launcher is not None:
             spec = launcher.prepare(spec, snapshot)
+        request_read, self._request_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
         try:
             self.process = spawner.spawn(spec, (request_read, reply_write, out_write, err_write))
         except BaseException:
@@ -238,6 +238,7 @@ class Sandbox:
 
     def _start(self):
         worker, self._booting = self._booting or self._new_worker(), None
+        self._boot(worker)
         try:
             hello = worker.receive(self.limits.import_seconds)
         except WorkerStartFailed:
@@ -261,6 +262,28 @@ class Sandbox:
         functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
         self.import_status = ImportStatus(ok=True, functions=functions)
         return worker
+
+    def _boot(self, worker):
+        """Wait for the worker to say it is ready to import the submission: until then, all is the grader's.
+
+        A worker that dies or hangs before that (an unreadable grader file, a
+        memory limit too small for numpy) is a WorkerStartFailed, and what it
+        printed goes with that message, never into the submission's output.
+        """
+        try:
+            said = worker.receive(self.limits.import_seconds)
+            if said == {"booted": True}:
+                return
+            problem = "it answered out of turn"
+        except WorkerStartFailed:
+            worker.kill()
+            raise
+        except WorkerLost as lost:
+            problem = lost.detail
+        worker.kill()
+        printed = "\n".join(d.excerpt().strip() for d in (worker.stdout, worker.stderr) if d.excerpt().strip())
+        raise WorkerStartFailed(f"the worker failed before it imported the submission: {problem}"
+                                + (f"\n{printed[-2000:]}" if printed else ""))
 
     def _new_worker(self):
         return Worker(self.snapshot, self.submission, self.limits, self.launcher, self.spawner.start())

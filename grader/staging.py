@@ -10,16 +10,25 @@ cannot read or copy is the grader's trouble, never the student's.
 """
 
 import os
+import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.spawners import WORKER_MODULES, WorkerStartFailed
 
-# Modules beside the submission that it may import (a student's helper file).
-SIBLING_LIMIT = 64
-SIBLING_BYTES = 1 << 20
+STAGED_PREFIX = "grader-staged-"
+# Modules and packages beside the submission that it may import (a student's
+# helpers), within bounds: a student's folder may hold a whole course.
+MODULE_LIMIT = 256
+MODULE_BYTES = 1 << 20
+TOTAL_BYTES = 8 << 20
+PACKAGE_DEPTH = 6
+# Packages the worker brings itself: the course's utils and the grader.
+PROVIDED = ("utils", "grader")
 
 
 class SubmissionUnreadable(WorkerStartFailed):
@@ -41,29 +50,64 @@ class Snapshot:
         except OSError as error:
             raise SubmissionUnreadable(f"the grader could not read the submission {submission}: "
                                        f"{error.strerror or error}") from None
-        for sibling in _siblings(submission):
+        total = len(files[submission.name])
+        for relative, path in _helpers(submission):
+            if len(files) > MODULE_LIMIT:
+                break
             try:
-                files[sibling.name] = sibling.read_bytes()
+                data = path.read_bytes()
             except OSError:
                 continue               # a helper the grader cannot read is left out, as the student's own
+            if total + len(data) <= TOTAL_BYTES:
+                files[relative] = data
+                total += len(data)
         return cls(submission.name, files)
 
 
-def _siblings(submission):
+def _helpers(submission):
+    """(relative path, path) of the .py files beside the submission and in packages beside it."""
+    top = submission.parent
+    found = []
+    for entry in _entries(top):
+        if entry.name == submission.name:
+            continue
+        if _regular(entry) and entry.suffix == ".py":
+            found.append((entry.name, entry))
+        elif entry.name not in PROVIDED and _is_package(entry):
+            found += _package_modules(entry, top, depth=1)
+    return found
+
+
+def _package_modules(folder, top, depth):
+    modules = []
+    for entry in _entries(folder):
+        if _regular(entry) and entry.suffix == ".py":
+            modules.append((entry.relative_to(top).as_posix(), entry))
+        elif depth < PACKAGE_DEPTH and _is_package(entry):
+            modules += _package_modules(entry, top, depth + 1)
+    return modules
+
+
+def _entries(folder):
     try:
-        entries = sorted(submission.parent.iterdir())
+        return sorted(folder.iterdir())
     except OSError:
         return []
-    found = []
-    for entry in entries:
-        try:
-            info = entry.lstat()
-        except OSError:
-            continue
-        if entry.suffix == ".py" and entry.name != submission.name and stat.S_ISREG(info.st_mode) \
-                and info.st_size <= SIBLING_BYTES:
-            found.append(entry)
-    return found[:SIBLING_LIMIT]
+
+
+def _regular(path):
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= MODULE_BYTES
+
+
+def _is_package(path):
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode) and _regular(path / "__init__.py")
+    except OSError:
+        return False
 
 
 def shared_temp_folder():
@@ -101,13 +145,14 @@ class Staging:
 
     def __init__(self, gid):
         self.gid = gid
-        self.top = Path(tempfile.mkdtemp(prefix="grader-staged-", dir=shared_temp_folder()))
+        self.top = Path(tempfile.mkdtemp(prefix=STAGED_PREFIX, dir=shared_temp_folder()))
         self._own(self.top, folder=True)
 
     def submission(self, snapshot):
         """The staged submission's path."""
         folder = self._folder("submission")
         for name, data in snapshot.files.items():
+            self._make_parents(folder / name)
             self._write(folder / name, data)
         return folder / snapshot.name
 
@@ -171,15 +216,49 @@ class Staging:
 
 
 def remove_tree(path):
-    """Delete ``path`` and everything under it without following links; what cannot go stays."""
-    for folder, dirs, files in os.walk(path, topdown=False):
-        for name in files + dirs:
-            full = os.path.join(folder, name)
-            try:
-                os.rmdir(full) if name in dirs and not os.path.islink(full) else os.unlink(full)
-            except OSError:
-                pass
+    """Delete ``path`` and everything under it, never following links; never raises.
+
+    A worker's scratch folder is the submission's to shape: thousands of
+    levels deep, or changing while it goes. GNU rm walks it without recursion
+    and without following links; the fallback walks it here.
+    """
+    if not os.path.lexists(path):
+        return
+    rm = shutil.which("rm", path="/usr/bin:/bin")
+    if rm and sys.platform.startswith("linux"):
+        try:
+            subprocess.run([rm, "-rf", "--one-file-system", "--", str(path)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        if not os.path.lexists(path):
+            return
     try:
+        for folder, dirs, files in os.walk(path, topdown=False):
+            for name in files + dirs:
+                full = os.path.join(folder, name)
+                try:
+                    os.rmdir(full) if name in dirs and not os.path.islink(full) else os.unlink(full)
+                except OSError:
+                    pass
         os.rmdir(path)
-    except OSError:
+    except (OSError, RecursionError):
         pass
+
+
+def stale(prefix, owner):
+    """Folders ``prefix``* in the shared temporary folder whose (uid, gid) ``owner`` picks: a run's leftovers."""
+    try:
+        top = shared_temp_folder()
+        entries = list(os.scandir(top))
+    except (OSError, WorkerStartFailed):
+        return []
+    found = []
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if entry.name.startswith(prefix) and stat.S_ISDIR(info.st_mode) and owner(info.st_uid, info.st_gid):
+            found.append(entry.path)
+    return found

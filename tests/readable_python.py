@@ -11,6 +11,7 @@ the README's test command does, and runs itself again there.
 import hashlib
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # Set in the suite's second run, so it never builds and re-runs again.
 MARKER = "WORD2VEC_GRADER_TESTS_UNDER"
-CACHE = Path("/var/tmp/word2vec-grader-tests")
+# Root's own, never a world-writable place such as /var/tmp: the suite runs
+# this venv's python as root, and student code runs on this machine.
+CACHE = Path("/var/cache/word2vec-grader-tests")
 
 
 def sandbox_can_run():
@@ -47,6 +50,18 @@ def _fingerprint(python):
     return digest.hexdigest()[:16]
 
 
+def _only_root_can_change(path):
+    """Whether ``path`` and every folder above it is root's, writable by no one else, and no link."""
+    for part in [*reversed(Path(path).parents), Path(path)]:
+        try:
+            info = os.lstat(part)
+        except OSError:
+            return False
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o022:
+            return False
+    return True
+
+
 def readable_venv():
     """(path of a venv's python the sandbox user can run, None) or (None, why there is none)."""
     python = system_python()
@@ -54,11 +69,16 @@ def readable_venv():
         return None, "no system python3 with venv and ensurepip in /usr/bin, /bin or /usr/local/bin"
     venv = CACHE / f"venv-{_fingerprint(python)}"
     ready = venv / "installed"
+    old_umask = os.umask(0o022)                # the sandbox user reads it; nobody else writes it
+    try:
+        CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
+    finally:
+        os.umask(old_umask)
+    if not _only_root_can_change(CACHE):
+        return None, f"{CACHE} is not root's alone (a link, or writable by others): not running a venv from it"
     if not ready.exists():
-        old_umask = os.umask(0o022)            # the sandbox user reads it
+        old_umask = os.umask(0o022)
         try:
-            CACHE.mkdir(parents=True, exist_ok=True)
-            os.chmod(CACHE, 0o755)
             shutil.rmtree(venv, ignore_errors=True)
             print(f"\nbuilding {venv} from {python}, so the grading tests run under the user switch",
                   file=sys.stderr, flush=True)
@@ -72,6 +92,8 @@ def readable_venv():
             ready.write_text("ok\n")
         finally:
             os.umask(old_umask)
+    if not _only_root_can_change(venv / "bin"):
+        return None, f"{venv} is not root's alone: not running it"
     return venv / "bin" / "python", None
 
 

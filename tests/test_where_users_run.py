@@ -70,7 +70,7 @@ def test_the_grader_code_is_staged_when_the_sandbox_user_cannot_read_it(tmp_path
     import grader.privileges
     real = grader.privileges.reachable
     package = str(REPO / "grader")
-    monkeypatch.setattr(grader.privileges, "reachable", lambda p: str(p) != package and real(p))
+    monkeypatch.setattr(grader.privileges, "reachable", lambda p: not str(p).startswith(package) and real(p))
     server = ExecSpawner().start()
     run = grade(_private_submission(tmp_path, reference_source + WHO), launcher=launcher(), spawner=server)
     assert run.score == run.max_score, run.summary
@@ -108,24 +108,106 @@ def test_a_submission_the_grader_cannot_read_is_a_grader_error(tmp_path, monkeyp
 def test_snapshot_reads_the_submission_and_its_helper_modules(tmp_path):
     (tmp_path / "word2vec (1).py").write_text("import helpers\n")
     (tmp_path / "helpers.py").write_text("x = 1\n")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "__init__.py").write_text("")
+    (tmp_path / "mine" / "maths.py").write_text("y = 2\n")
+    (tmp_path / "utils").mkdir()                   # the course's: the worker brings its own
+    (tmp_path / "utils" / "__init__.py").write_text("")
+    (tmp_path / "data").mkdir()                    # not a package
+    (tmp_path / "data" / "big.py").write_text("z = 3\n")
     (tmp_path / "notes.txt").write_text("not python\n")
-    (tmp_path / "data.py").symlink_to("/etc/passwd")
+    (tmp_path / "link.py").symlink_to("/etc/passwd")
     snapshot = staging.Snapshot.read(tmp_path / "word2vec (1).py")
     assert snapshot.name == "word2vec (1).py"
-    assert set(snapshot.files) == {"word2vec (1).py", "helpers.py"}
+    assert set(snapshot.files) == {"word2vec (1).py", "helpers.py", "mine/__init__.py", "mine/maths.py"}
     with pytest.raises(WorkerStartFailed, match="could not read the submission"):
         staging.Snapshot.read(tmp_path / "missing.py")
 
 
+def test_a_helper_package_beside_the_submission_is_importable_under_the_switch(tmp_path, grade, reference_source):
+    needs_switch()
+    path = _private_submission(tmp_path, "from mine.maths import *\n")
+    (path.parent / "mine").mkdir()
+    (path.parent / "mine" / "__init__.py").write_text("")
+    (path.parent / "mine" / "maths.py").write_text(reference_source)
+    run = grade(path, launcher=launcher())
+    assert run.score == run.max_score, run.summary
+
+
 def test_gradescope_mode_never_changes_a_checkout(tmp_path, capsys):
-    """lock_down() closes only what lies under the autograder root; the checkout is the instructor's."""
+    """lock_down() closes the installation only where setup.sh put it; the checkout is the instructor's."""
     if os.geteuid() != 0:
         pytest.skip("lock-down runs only as root")
     watched = [REPO / "reference", REPO / "grader", REPO / "student_template"]
     before = {str(top): _tree_state(top) for top in watched}
     (tmp_path / "submission").mkdir()
     shutil.copy(EXAMPLE, tmp_path / "submission" / "word2vec.py")
+    tmp_path.chmod(0o750)
     run_gradescope(tmp_path)
     assert {str(top): _tree_state(top) for top in watched} == before
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o750, "a caller's --root was opened up"
     assert json.loads((tmp_path / "results" / "results.json").read_text())["tests"]
-    assert "lies outside" in capsys.readouterr().out      # the open reference is reported, not hidden
+    assert "nothing of it is locked down" in capsys.readouterr().out    # reported, not hidden
+
+
+def test_earlier_results_in_the_metadata_are_closed_to_the_submission(readable_folder):
+    """submission_metadata.json holds earlier results.json, hidden tests included."""
+    needs_switch()
+    tmp_path = readable_folder           # as /autograder is: every user may pass through it
+    (tmp_path / "submission").mkdir()
+    secret = "HIDDEN-RESULT-OF-AN-EARLIER-RUN"
+    (tmp_path / "submission_metadata.json").write_text(json.dumps(
+        {"previous_submissions": [{"results": {"tests": [{"output": secret}]}}]}))
+    (tmp_path / "submission_metadata.json").chmod(0o644)
+    reader = f"\nprint(open({str(tmp_path / 'submission_metadata.json')!r}).read())\n"
+    (tmp_path / "submission" / "word2vec.py").write_text(EXAMPLE.read_text() + reader)
+    run_gradescope(tmp_path)
+    results = (tmp_path / "results" / "results.json").read_text()
+    assert secret not in results
+    assert stat.S_IMODE((tmp_path / "submission_metadata.json").stat().st_mode) == 0o600
+
+
+DEEP = '''
+import os as _os
+_top = _os.getcwd()
+for _ in range(1900):
+    _os.mkdir("a")
+    _os.chdir("a")
+_os.chdir(_top)
+'''
+
+
+def test_a_scratch_folder_thousands_of_levels_deep_is_cleaned_and_costs_nothing(tmp_path, grade, reference_source):
+    """A submission shapes its scratch folder; cleaning it must neither fail the run nor leave copies behind."""
+    needs_switch()
+    user = launcher()
+    run = grade(_private_submission(tmp_path, reference_source + DEEP), hidden=True, launcher=user)
+    assert run.score == run.max_score and not run.internal_error, run.summary
+    assert not staging.stale("grader-worker-", lambda uid, gid: uid == user.uid)
+    assert not staging.stale(staging.STAGED_PREFIX, lambda uid, gid: uid == 0 and gid == user.gid)
+
+
+def test_copies_left_by_a_killed_grader_are_swept_before_the_next_worker(tmp_path, grade, reference_source):
+    needs_switch()
+    user = launcher()
+    shared = staging.shared_temp_folder()
+    left = os.path.join(shared, staging.STAGED_PREFIX + "left-by-a-killed-run")
+    os.makedirs(os.path.join(left, "submission"))
+    os.chown(left, 0, user.gid)
+    grade(_private_submission(tmp_path, reference_source), launcher=user)
+    assert not os.path.exists(left)
+
+
+def test_a_worker_that_cannot_read_the_graders_code_is_a_grader_error(tmp_path, monkeypatch, reference_source):
+    """A broken install is the grader's trouble: WorkerStartFailed, never an import failure of the submission."""
+    import grader.privileges
+    import grader.spawners
+    copy = tmp_path / "install"
+    shutil.copytree(REPO / "grader", copy / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "grader" / "standins.py").write_text("raise ImportError('a broken install')\n")
+    monkeypatch.setattr(grader.spawners, "GRADER_PARENT", str(copy))
+    monkeypatch.setattr(grader.privileges, "GRADER_PARENT", str(copy))
+    path = _private_submission(tmp_path, reference_source)
+    with pytest.raises(WorkerStartFailed, match="failed before it imported the submission"):
+        with Sandbox(path, Limits(), launcher(required=False), ExecSpawner()) as sandbox:
+            sandbox.check_import()

@@ -228,7 +228,11 @@ def main(argv):
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)
+    from grader import standins, wire  # noqa: F401  (all the grader's own code a call needs)
 
+    # Everything before this is the grader's; a failure up to here is never
+    # the submission's (the trusted side reads it as WorkerStartFailed).
+    channel.send({"booted": True})
     try:
         module = import_submission(submission)
     except BaseException as exc:
