@@ -22,7 +22,7 @@ fi
 # pip builds in-tree; its copies of the reference must not outlive the install.
 rm -rf "$SOURCE/build" "$SOURCE"/*.egg-info
 # Compiled templates, cached in the venv (root-only) so each run skips compiling them.
-"$ROOT/venv/bin/python" -c "from grader import report; report.warm_cache()"
+"$ROOT/venv/bin/python" -c "from grader.reporting import report; report.warm_cache()"
 # Once, at image build: nothing in the venv is writable by the sandbox user.
 # (run_autograder re-checks source/ and the grader itself on every run.)
 chmod -R go-w "$ROOT/venv"

@@ -123,7 +123,9 @@ def measure_batch(count, repeats, scratch, python=None):
 
 def count_calls():
     """Student-function calls per test, counted at the sandbox boundary in one grading run."""
-    from grader import catalogue, grading, sandbox
+    from grader import grading
+    from grader.boundary import sandbox
+    from grader.rubric import suite
 
     counts, current = {}, [None]
     original = sandbox.Sandbox.request
@@ -143,13 +145,14 @@ def count_calls():
         return run
 
     sandbox.Sandbox.request = counting
-    saved = catalogue.TESTS
-    catalogue.TESTS = tuple(wrap(t) for t in saved)
+    saved = suite.all_tests
+    wrapped = tuple(wrap(t) for t in saved())
+    suite.all_tests = lambda: wrapped
     try:
-        from grader.privileges import launcher
+        from grader.boundary.privileges import launcher
         run = grading.grade(REFERENCE, hidden=True, launcher=launcher(required=False))
     finally:
-        sandbox.Sandbox.request, catalogue.TESTS = original, saved
+        sandbox.Sandbox.request, suite.all_tests = original, saved
     return [(t.number, t.name, counts.get(t.number, 0)) for t in run.tests]
 
 

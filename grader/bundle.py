@@ -7,11 +7,12 @@ carries them under ``grader/_bundled/``.
 
 from pathlib import Path
 
-_PACKAGE = Path(__file__).resolve().parent
+# The grader package's folder: grader/ in a checkout or in site-packages.
+PACKAGE = Path(__file__).resolve().parent
 
 
 def _folder(name):
-    for candidate in (_PACKAGE / "_bundled" / name, _PACKAGE.parent / name):
+    for candidate in (PACKAGE / "_bundled" / name, PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
     return None
@@ -26,13 +27,8 @@ def reference_file():
 
 def golden_file():
     """Shipped answers for the public suite (the handout has them instead of the reference)."""
-    path = _PACKAGE / "golden.npz"
+    path = PACKAGE / "golden.npz"
     return path if path.is_file() else None
-
-
-def is_handout():
-    """The student handout: answers shipped instead of the reference."""
-    return golden_file() is not None and reference_file() is None
 
 
 def template_folder():

@@ -13,7 +13,6 @@ from pathlib import Path
 DEFAULT_SEED = 224
 CONFIG_NAME = "grader.yml"
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
-FUNCTION_TAGS = ("sigmoid", "naive_softmax", "neg_sampling", "skipgram")
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,17 @@ import time
 import traceback
 from pathlib import Path
 
-from grader import catalogue, config
-from grader.checks import Failed
-from grader.feedback import say
-from grader import bundle
-from grader.oracle import Oracle, ReferenceMissing, load_reference
-from grader.results import SHOWN_AT_ONCE, GradingRun, TestResult
-from grader.returned import Problem, printable
-from grader.sandbox import Sandbox
+from grader import bundle, config, registry
+from grader.rubric import suite
+from grader.rubric.checks import Failed
+from grader.rubric.feedback import say
+from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
+from grader.reporting.results import (GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun,
+                                     TestResult)
+from grader.boundary.returned import Problem, printable
+from grader.boundary.sandbox import Sandbox
 from grader.session import Session
 
-FUNCTION_NAMES = {"sigmoid": "sigmoid", "naive_softmax": "naiveSoftmaxLossAndGradient",
-                  "neg_sampling": "negSamplingLossAndGradient", "skipgram": "skipgram"}
 
 # Tests run grouped by visibility, in the order students get to see them,
 # each group in a fresh worker. So nothing a test shown later does (hang,
@@ -27,7 +26,7 @@ NOT_IMPORTED = "Not run: the submission could not be imported (see the summary).
 
 
 def selected_tests(hidden):
-    return [t for t in catalogue.TESTS if hidden or t.__visibility__ == catalogue.PUBLIC]
+    return [t for t in suite.all_tests() if hidden or t.__visibility__ == suite.PUBLIC]
 
 
 def import_failure_text(status, path):
@@ -64,18 +63,18 @@ def rubric(tests, settings):
     for a test number set that test. Visibility may name a test, a function
     or a suite ("public", "hidden").
     """
-    numbers = {t.__number__ for t in catalogue.TESTS}
+    numbers = {t.__number__ for t in suite.all_tests()}
     points = {t.__number__: float(t.__weight__) for t in tests}
     for key, value in settings.points:
-        if key in config.FUNCTION_TAGS:
-            members = [t.__number__ for t in catalogue.TESTS if t.__tags__[0] == key]
-            total = sum(float(t.__weight__) for t in catalogue.TESTS if t.__tags__[0] == key)
+        if key in registry.tags():
+            members = [t.__number__ for t in suite.all_tests() if t.__tags__[0] == key]
+            total = sum(float(t.__weight__) for t in suite.all_tests() if t.__tags__[0] == key)
             for number in members:
                 if number in points:
                     points[number] = round(points[number] * value / total, 2)
         elif key not in numbers:
             raise config.ConfigError(f"{settings.source}: 'points.{key}' names no test or function; tests are "
-                                     f"{', '.join(sorted(numbers))}, functions {', '.join(config.FUNCTION_TAGS)}")
+                                     f"{', '.join(sorted(numbers))}, functions {', '.join(registry.tags())}")
     for number in points:
         if "efficiency" in dict((t.__number__, t.__tags__) for t in tests)[number]:
             points[number] = round(settings.efficiency_points / 2, 2)
@@ -83,10 +82,10 @@ def rubric(tests, settings):
         if key in points:
             points[key] = value
     visibility = {t.__number__: t.__visibility__ for t in tests}
-    suites = {"public": catalogue.PUBLIC, "hidden": catalogue.HIDDEN}
+    suites = {"public": suite.PUBLIC, "hidden": suite.HIDDEN}
     for scope in ("suite", "function", "test"):
         for key, value in settings.visibility:
-            if key not in numbers and key not in config.FUNCTION_TAGS and key not in suites:
+            if key not in numbers and key not in registry.tags() and key not in suites:
                 raise config.ConfigError(f"{settings.source}: 'visibility.{key}' names no test, function or "
                                          "suite (public, hidden)")
             for t in tests:
@@ -126,7 +125,7 @@ def choose_oracle(settings, reference=None):
     if settings.hidden:
         raise ReferenceMissing("the hidden suite needs the reference solution, which the student "
                                "handout does not include; run without --all")
-    from grader.golden import GoldenOracle
+    from grader.answers.golden import GoldenOracle
     oracle = GoldenOracle(golden)
     oracle.verify(Session(None, oracle, settings))
     return oracle
@@ -139,7 +138,7 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
     ``sandbox``: one already started for this submission (see Sandbox.start),
     so the worker boots while this process loads the reference; it is
     closed here. ``spawner``: a fork server that outlives this call, for
-    grading many submissions (see grader.spawners).
+    grading many submissions (see grader.boundary.spawners).
     """
     settings = settings or config.load(config_path, seed=seed, hidden=hidden)
     started = time.monotonic()
@@ -161,7 +160,7 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
             run.imported = False
             run.summary = import_failure_text(status, submission)
             for result in run.tests:
-                result.output = NOT_IMPORTED
+                result.message, result.not_run = NOT_IMPORTED, IMPORT_FAILED
             _keep_printed(run, SHOWN_AT_ONCE, sandbox.take_output(), settings.limits)
         else:
             functions = status.functions
@@ -206,25 +205,28 @@ def _keep_printed(run, visibility, text, limits):
 
 def _missing(functions):
     """Function tag -> name, for the graded functions the submission does not define."""
-    return {tag: name for tag, name in FUNCTION_NAMES.items() if functions.get(name) != "ok"}
+    return {f.tag: f.name for f in registry.functions() if functions.get(f.name) != "ok"}
 
 
 def _run_test(run, test, result, session, missing, passed):
     """Run one test into ``result``; ``passed`` maps the numbers run so far to whether they passed."""
     if result.function in missing:
-        result.output = f"Not run: {missing[result.function]} is not defined as a function in the submission."
+        result.message = f"Not run: {missing[result.function]} is not defined as a function in the submission."
+        result.not_run = MISSING_FUNCTION
     elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
-        result.output = say("gated", test=f"test {result.number}", needs=test.__requires__)
+        result.message = say("gated", test=f"test {result.number}", needs=test.__requires__)
+        result.not_run = GATED
     else:
         try:
             note = test(session)
             result.passed, result.score = True, result.max_score
-            result.output = f"Passed. {note}" if note else "Passed."
+            result.message = f"Passed. {note}" if note else "Passed."
         except (Failed, Problem) as failure:
-            result.output = str(failure)
+            result.message = failure.message if isinstance(failure, Failed) else str(failure)
+            result.hint = (failure.hint if isinstance(failure, Failed) else None) or ""
         except Exception:
             print(f"grader error in test {result.number}:\n{traceback.format_exc()}", file=sys.stderr)
-            result.output = ("The grader hit an internal error on this test; course staff "
+            result.message = ("The grader hit an internal error on this test; course staff "
                              "have the details. It is not counted against you yet.")
             result.grader_error = True
             run.internal_error = True

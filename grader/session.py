@@ -9,52 +9,36 @@ import time
 
 import numpy as np
 
-from grader import cases, finite_differences, wire
-from grader.returned import Call, clean_error
-from grader.sandbox import WorkerLost
+from grader import registry
+from grader.rubric import cases, finite_differences
 
-SIGMOID = "sigmoid"
-NAIVE = "naiveSoftmaxLossAndGradient"
-NEG = "negSamplingLossAndGradient"
-SKIPGRAM = "skipgram"
+from grader.protocol import wire
+from grader.boundary.returned import Call, clean_error
+from grader.boundary.sandbox import WorkerLost
+
+SIGMOID = registry.SIGMOID.name
+NAIVE = registry.NAIVE_SOFTMAX.name
+NEG = registry.NEG_SAMPLING.name
+SKIPGRAM = registry.SKIPGRAM.name
 
 
 def case_sets(settings):
-    """Case-set name -> (function name, zero-argument generator of cases)."""
-    s = settings.cases
-    K = 10
-    return {
-        "sigmoid.values": (SIGMOID, lambda rng: cases.sigmoid_values(rng)),
-        "sigmoid.extremes": (SIGMOID, lambda rng: cases.sigmoid_extremes(rng)),
-        "sigmoid.hidden": (SIGMOID, lambda rng: cases.sigmoid_hidden(rng)),
-        "naive.public": (NAIVE, lambda rng: cases.naive_cases(rng, s.public_shapes, "public")),
-        "naive.hidden": (NAIVE, lambda rng: cases.naive_cases(rng, s.hidden_shapes, "random")
-                         + cases.naive_stable(rng, -s.stable_score, s.stable_spread, V=50, d=8)),
-        "naive.stable": (NAIVE, lambda rng: cases.naive_stable(rng, s.stable_score, s.stable_spread)),
-        "naive.fd": (NAIVE, lambda rng: cases.naive_cases(rng, [s.fd_shape], "gradient check")),
-        "neg.distinct": (NEG, lambda rng: cases.neg_cases(
-            rng, [(11, 16, None, False), (14, 14, None, False), (25, 6, K, False)], "public")),
-        "neg.repeated": (NEG, lambda rng: cases.neg_cases(
-            rng, [(6, 5, None, True), (12, 4, K, True), (4, 8, None, True)], "public")),
-        "neg.other_K": (NEG, lambda rng: cases.neg_cases(
-            rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)],
-            "public")),
-        "neg.fd": (NEG, lambda rng: cases.neg_cases(rng, [s.fd_shape + (None, True)], "gradient check")),
-        "naive.efficiency": (NAIVE, lambda rng: cases.naive_cases(rng, [s.efficiency_shape], "large")),
-        "neg.efficiency": (NEG, lambda rng: cases.neg_cases(rng, [s.efficiency_shape + (None, False)], "large")),
-        "neg.hidden": (NEG, lambda rng: cases.neg_hidden(rng, s.hidden_neg_sampling, s.neg_score_scale)),
-        "skipgram.public": (SKIPGRAM, lambda rng: cases.skipgram_public(rng, s.skipgram_vocab, s.skipgram_dim)),
-        "skipgram.repeats": (SKIPGRAM, lambda rng: cases.skipgram_repeats(rng, s.skipgram_vocab, s.skipgram_dim)),
-        "skipgram.hidden": (SKIPGRAM, lambda rng: cases.skipgram_hidden(
-            rng, s.skipgram_hidden_vocab, s.skipgram_dim)),
-    }
+    """Case-set name -> (function name, generator of cases from an rng), for every graded function."""
+    sets = {}
+    for function in registry.functions():
+        for name, generate in function.sets(settings).items():
+            if name in sets:
+                raise ValueError(f"two graded functions define the case set {name!r}")
+            sets[name] = (function.name, generate)
+    return sets
 
 
 def encode_call(function, case):
     """The worker-side call for one case: args, with placeholders for stand-ins."""
-    if function == SIGMOID:
-        return {"args": [wire.encode_input(case.x)]}
-    if function == SKIPGRAM:
+    kind = registry.by_name(function).call
+    if kind == "plain":
+        return {"args": [wire.encode_input(value) for value in case.args]}
+    if kind == "skipgram":
         V, d = case.outsideVectors.shape
         return {"args": [wire.encode_input(case.currentCenterWord), wire.encode_input(case.windowSize),
                          wire.encode_input(list(case.outsideWords)), wire.encode_input(dict(case.word2Ind)),
@@ -134,7 +118,7 @@ class Session:
                 reply = self._request(function, [call], only_loss=True, trusted_sigmoid=(function == NEG),
                                       repeat=count)
                 elapsed.append(time.perf_counter() - started)
-                if reply[0].error is not None:
+                if reply[0].failed:
                     return reply[0], None
                 call = {"reuse": name}       # the worker kept the inputs: send them once
             pair = max(elapsed[1] - elapsed[0], 0.0) / repeat
@@ -148,13 +132,13 @@ class Session:
         try:
             reply = self.sandbox.request(function, batch, **options)
         except WorkerLost as lost:
-            return [Call.lost(lost)] * len(batch)
+            return [Call.of_lost_worker(lost)] * len(batch)
         if "failed" in reply:
             error = clean_error(reply["failed"]) or {"type": "ProtocolError", "message": "malformed reply"}
             return [Call(error=error)] * len(batch)
         results = reply.get("results")
         if not isinstance(results, list) or len(results) != len(batch):
-            return [Call.lost(WorkerLost("protocol", "the worker sent the wrong number of results"))] * len(batch)
+            return [Call.of_lost_worker(WorkerLost("protocol", "the worker sent the wrong number of results"))] * len(batch)
         return [Call.from_reply(item) for item in results]
 
 

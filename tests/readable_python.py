@@ -28,8 +28,8 @@ def sandbox_can_run():
     """Whether the sandbox user can read what a worker of this interpreter needs."""
     if os.geteuid() != 0:
         return True
-    from grader.privileges import worker_needs
-    from grader.staging import reachable
+    from grader.boundary.privileges import worker_needs
+    from grader.boundary.staging import reachable
     return all(reachable(p) for p in worker_needs())
 
 

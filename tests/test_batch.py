@@ -13,9 +13,9 @@ import pytest
 import yaml
 
 from grader import config
-from grader.batch import outputs, runner
-from grader.batch.submissions import Submission, collect
-from grader.config import FUNCTION_TAGS
+from grader.instructor.batch import outputs, runner
+from grader.instructor.batch.submissions import Submission, collect
+from grader.registry import tags
 from reference.mutants import MUTANTS, mutate
 
 from conftest import REPO
@@ -121,7 +121,7 @@ def test_export_rows_have_ids_names_emails_and_statuses_in_id_order(graded_expor
     root, kinds, records, done = graded_export
     rows = read_scores(root / "out")
     assert [r["id"] for r in rows] == sorted(kinds, key=int)
-    assert list(rows[0]) == ["id", "name", "email", "total", "max_total", *FUNCTION_TAGS, "status"]
+    assert list(rows[0]) == ["id", "name", "email", "total", "max_total", *tags(), "status"]
     for row in rows:
         people = records[f"submission_{row['id']}"][":submitters"]
         assert row["name"] == "; ".join(p[":name"] for p in people)
@@ -170,10 +170,10 @@ def test_export_every_mutant_loses_points_under_its_function_only(graded_export)
     root, kinds, records, done = graded_export
     rows = {r["id"]: r for r in read_scores(root / "out")}
     reference = next(rows[i] for i, kind in kinds.items() if kind == "reference")
-    maxima = {tag: float(reference[tag]) for tag in FUNCTION_TAGS}
+    maxima = {tag: float(reference[tag]) for tag in tags()}
     for mutant in MUTANTS:
         [row] = [rows[i] for i, kind in kinds.items() if kind == f"mutant:{mutant.name}"]
-        for tag in FUNCTION_TAGS:
+        for tag in tags():
             if tag == mutant.function:
                 assert float(row[tag]) < maxima[tag], (mutant.name, row)
             else:

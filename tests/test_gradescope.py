@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from grader import grade
-from grader.gradescope import SubmissionNotFound, find_submission
-from grader.gradescope import run as run_gradescope
+from grader.submission import SubmissionNotFound, find_submission
+from grader.instructor.gradescope import run as run_gradescope
 
 from conftest import REPO, gradescope_python, subprocess_environment
 

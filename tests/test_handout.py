@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from grader import config, grade
-from grader.golden import GoldenOracle
+from grader.answers.golden import GoldenOracle
 
 from conftest import REFERENCE_PATH, REPO, assert_switched
 
@@ -218,7 +218,7 @@ HINTS = {
 
 @pytest.fixture(scope="module")
 def public_oracle(tmp_path_factory):
-    from grader import golden
+    from grader.answers import golden
     path = tmp_path_factory.mktemp("golden") / "golden.npz"
     golden.build(path, config.load(REPO / "grader.yml"), REFERENCE_PATH)
     return GoldenOracle(path)
@@ -245,7 +245,7 @@ def test_public_suite_alone_catches_every_mutant_with_its_hint(public_oracle, re
 
 
 def test_shipped_answers_refuse_other_seeds(public_oracle):
-    from grader.oracle import ReferenceMissing
+    from grader.answers.oracle import ReferenceMissing
     from grader.session import Session
     other = replace(config.load(REPO / "grader.yml"), seed=5)
     with pytest.raises(ReferenceMissing, match="seed 224"):

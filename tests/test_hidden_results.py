@@ -11,9 +11,11 @@ import json
 
 import pytest
 
-from grader import config, grading, report
-from grader.results import GradingRun
-from grader.results import TestResult as Result      # not Test*: pytest would try to collect it
+from grader import config, grading
+
+from grader.reporting import report
+from grader.reporting.results import GradingRun
+from grader.reporting.results import TestResult as Result      # not Test*: pytest would try to collect it
 
 from conftest import REPO
 
@@ -76,12 +78,12 @@ def graded(settings, failing=(), tripped=()):
         result = Result(number, t.__doc__.strip().splitlines()[0], tuple(t.__tags__), points[number],
                         visibility[number])
         if number in failing:
-            result.output = (f"gradOutsideVecs is wrong in test {number}\n  expected: [1.0]\n  got:      [2.0]\n"
-                             f"  Likely cause: a mistake only test {number} finds.")
+            result.message = f"gradOutsideVecs is wrong in test {number}\n  expected: [1.0]\n  got:      [2.0]"
+            result.hint = f"a mistake only test {number} finds."
             run.printed_during[result.visibility] = f"debugging test {number}"
             run.execution_time += 5
         else:
-            result.passed, result.score, result.output = True, result.max_score, "Passed."
+            result.passed, result.score, result.message = True, result.max_score, "Passed."
         if number in tripped:
             result.grader_error = run.internal_error = True
         run.tests.append(result)

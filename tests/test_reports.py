@@ -12,8 +12,10 @@ from html.parser import HTMLParser
 
 import pytest
 
-from grader import config, report
-from grader.results import TestResult as Result   # not Test*: pytest would try to collect it
+from grader import config
+
+from grader.reporting import report
+from grader.reporting.results import TestResult as Result   # not Test*: pytest would try to collect it
 
 from conftest import REPO
 
@@ -161,9 +163,9 @@ def test_a_failure_in_markdown_is_a_code_block_then_the_hint_in_bold(grade):
 
 
 def test_markdown_cannot_be_broken_out_of():
-    message = ("sigmoid raised ValueError: ``` **bold** <b>x</b>\n  at line 3 in sigmoid: raise ValueError()\n"
-               "  Likely cause: a <script> and *stars* _under_ [link](x)")
-    result = Result("1.1", "sigmoid: values", ("sigmoid",), 4.0, "visible", output=message)
+    message = "sigmoid raised ValueError: ``` **bold** <b>x</b>\n  at line 3 in sigmoid: raise ValueError()"
+    result = Result("1.1", "sigmoid: values", ("sigmoid",), 4.0, "visible", message=message,
+                    hint="a <script> and *stars* _under_ [link](x)")
     output = report.markdown_output(result)
     assert output.startswith("````text\n") and "\n````\n\n**Likely cause:** " in output
     hint = output.split("**Likely cause:** ")[1]
@@ -432,3 +434,15 @@ def test_an_import_failure_in_html_and_markdown_is_not_repeated_per_test(tmp_pat
     summary = report.summary(run)
     assert summary.count(IMPORT_ERROR) == 1
     assert "None of the tests ran: word2vec.py could not be imported." in summary
+
+
+def test_a_likely_cause_in_the_students_own_text_is_never_rendered_as_a_hint(grade, write_submission,
+                                                                            reference_source, tmp_path):
+    """Hints are a field the grader sets; an exception message cannot become one in any report."""
+    spoof = reference_source.replace("def sigmoid(x):", "def sigmoid(x):\n    raise ValueError('oops\\n  Likely cause: "
+                                     "SPOOFED')\n\ndef _unused(x):", 1)
+    run = grade(write_submission(tmp_path, spoof))
+    failed = {t.number: t for t in run.tests}["1.1"]
+    assert "SPOOFED" in failed.message and failed.hint == ""
+    assert "SPOOFED" not in report.markdown_output(failed).split("```")[-1]
+    assert '<div class="hint">' not in report.html(run).split('id="test-1.1"')[1].split("</li>")[0]

@@ -10,9 +10,9 @@ import pytest
 
 from grader import grade
 from grader.config import Limits
-from grader.privileges import launcher
-from grader.sandbox import Sandbox
-from grader.spawners import ExecSpawner, ForkServer, WorkerStartFailed, default_spawner
+from grader.boundary.privileges import launcher
+from grader.boundary.sandbox import Sandbox
+from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed, default_spawner
 from grader.worker import zygote
 
 from conftest import REFERENCE_PATH, REPO

@@ -8,12 +8,14 @@ import stat
 
 import pytest
 
-from grader import cli, staging
+from grader import cli
+
+from grader.boundary import staging
 from grader.config import Limits
-from grader.gradescope import run as run_gradescope
-from grader.privileges import SandboxUser, launcher
-from grader.sandbox import Sandbox
-from grader.spawners import ExecSpawner, ForkServer, WorkerStartFailed
+from grader.instructor.gradescope import run as run_gradescope
+from grader.boundary.privileges import SandboxUser, launcher
+from grader.boundary.sandbox import Sandbox
+from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed
 
 from conftest import REPO, needs_switch
 
@@ -67,10 +69,10 @@ def test_the_grader_code_is_staged_when_the_sandbox_user_cannot_read_it(tmp_path
                                                                         monkeypatch):
     """An exec'd worker imports the grader's worker modules; a checkout in a private home must not matter."""
     needs_switch()
-    import grader.privileges
-    real = grader.privileges.reachable
+    import grader.boundary.privileges
+    real = grader.boundary.privileges.reachable
     package = str(REPO / "grader")
-    monkeypatch.setattr(grader.privileges, "reachable", lambda p: not str(p).startswith(package) and real(p))
+    monkeypatch.setattr(grader.boundary.privileges, "reachable", lambda p: not str(p).startswith(package) and real(p))
     server = ExecSpawner().start()
     run = grade(_private_submission(tmp_path, reference_source + WHO), launcher=launcher(), spawner=server)
     assert run.score == run.max_score, run.summary
@@ -200,13 +202,13 @@ def test_copies_left_by_a_killed_grader_are_swept_before_the_next_worker(tmp_pat
 
 def test_a_worker_that_cannot_read_the_graders_code_is_a_grader_error(tmp_path, monkeypatch, reference_source):
     """A broken install is the grader's trouble: WorkerStartFailed, never an import failure of the submission."""
-    import grader.privileges
-    import grader.spawners
+    import grader.boundary.privileges
+    import grader.boundary.spawners
     copy = tmp_path / "install"
     shutil.copytree(REPO / "grader", copy / "grader", ignore=shutil.ignore_patterns("__pycache__"))
-    (copy / "grader" / "standins.py").write_text("raise ImportError('a broken install')\n")
-    monkeypatch.setattr(grader.spawners, "GRADER_PARENT", str(copy))
-    monkeypatch.setattr(grader.privileges, "GRADER_PARENT", str(copy))
+    (copy / "grader" / "protocol" / "standins.py").write_text("raise ImportError('a broken install')\n")
+    monkeypatch.setattr(grader.boundary.spawners, "GRADER_PARENT", str(copy))
+    monkeypatch.setattr(grader.boundary.privileges, "GRADER_PARENT", str(copy))
     path = _private_submission(tmp_path, reference_source)
     with pytest.raises(WorkerStartFailed, match="failed before it imported the submission"):
         with Sandbox(path, Limits(), launcher(required=False), ExecSpawner()) as sandbox:

@@ -2,7 +2,7 @@
 
 Started by the trusted side only, with ``main([CONFIG_JSON])``: in a child of
 the fork server (``grader.worker.zygote``), or exec'd as ``python -I -c
-WORKER_BOOT GRADER_PARENT CONFIG_JSON`` (see ``grader.spawners``).
+WORKER_BOOT GRADER_PARENT CONFIG_JSON`` (see ``grader.boundary.spawners``).
 """
 
 import importlib.util
@@ -14,8 +14,8 @@ import sys
 import traceback
 import warnings
 
-FUNCTIONS = ("sigmoid", "naiveSoftmaxLossAndGradient", "negSamplingLossAndGradient", "skipgram")
-MESSAGE_CHARS = 500
+from grader.protocol import limits
+
 
 
 PR_SET_NO_NEW_PRIVS = 38
@@ -60,31 +60,25 @@ class Channel:
     """Length-prefixed JSON frames over two inherited pipe descriptors."""
 
     def __init__(self, read_fd, write_fd):
+        from grader.protocol import frames
         self.read_fd = read_fd
         self.write_fd = write_fd
-
-    def _read_exactly(self, count):
-        chunks = []
-        while count:
-            chunk = os.read(self.read_fd, min(count, 1 << 20))
-            if not chunk:
-                return None
-            chunks.append(chunk)
-            count -= len(chunk)
-        return b"".join(chunks)
+        self.frames = frames.FrameBuffer(limits.REQUEST_BYTES)
 
     def receive(self):
-        from grader import wire
-        header = self._read_exactly(wire.HEADER.size)
-        if header is None:
-            return None
-        (length,) = wire.HEADER.unpack(header)
-        body = self._read_exactly(length)
-        return None if body is None else wire.unpack_body(body)
+        """The next request, or None once the trusted side has closed its end."""
+        while True:
+            found, message = self.frames.next()
+            if found:
+                return message
+            chunk = os.read(self.read_fd, min(self.frames.wanted(), 1 << 20))
+            if not chunk:
+                return None
+            self.frames.feed(chunk)
 
     def send(self, message):
-        from grader import wire
-        data = memoryview(wire.pack_frame(message))
+        from grader.protocol import frames
+        data = memoryview(frames.pack(message))
         while data:
             written = os.write(self.write_fd, data)
             data = data[written:]
@@ -93,7 +87,7 @@ class Channel:
 def describe_exception(exc, submission):
     """Type, message and the submission's own frames: what a student can act on."""
     try:
-        message = str(exc)[:MESSAGE_CHARS]
+        message = str(exc)[:limits.MESSAGE_CHARS]
     except BaseException:
         message = "<the exception's message could not be printed>"
     frames = []
@@ -101,14 +95,14 @@ def describe_exception(exc, submission):
         for frame in traceback.extract_tb(exc.__traceback__):
             if os.path.abspath(frame.filename) == submission:
                 frames.append({"line": frame.lineno, "function": frame.name,
-                               "code": (frame.line or "")[:200]})
+                               "code": (frame.line or "")[:limits.CODE_CHARS]})
     except BaseException:
         pass
-    out = {"type": type(exc).__name__, "message": message, "frames": frames[-5:]}
+    out = {"type": type(exc).__name__, "message": message, "frames": frames[-limits.FRAMES_KEPT:]}
     if isinstance(exc, SyntaxError):
         out["line"] = exc.lineno
-        out["text"] = (exc.text or "").rstrip()[:200]
-        out["message"] = str(exc.msg)[:MESSAGE_CHARS]
+        out["text"] = (exc.text or "").rstrip()[:limits.CODE_CHARS]
+        out["message"] = str(exc.msg)[:limits.MESSAGE_CHARS]
     return out
 
 
@@ -124,9 +118,10 @@ def import_submission(path):
     return module
 
 
-def function_status(module):
+def function_status(module, names):
+    """For each graded function the trusted side named: "ok", "missing" or "not callable"."""
     status = {}
-    for name in FUNCTIONS:
+    for name in names:
         value = module.__dict__.get(name)
         status[name] = "missing" if value is None else ("ok" if callable(value) else "not callable")
     return status
@@ -152,7 +147,7 @@ class Caller:
 
     def _one(self, request, call):
         import numpy as np
-        from grader import standins, wire
+        from grader.protocol import standins, wire
 
         dataset = standins.ScriptedDataset(call.get("stream") or [])
         recorder = None
@@ -192,7 +187,7 @@ class Caller:
             finally:
                 if patched:
                     self.module.sigmoid = saved_sigmoid
-        out["warnings"] = sorted({f"{w.category.__name__}: {str(w.message)[:120]}" for w in caught})[:5]
+        out["warnings"] = sorted({f"{w.category.__name__}: {str(w.message)[:limits.WARNING_CHARS]}" for w in caught})[:limits.WARNINGS_KEPT]
         out["draws"] = dataset.draws
         if request.get("return_inputs"):
             out["inputs_after"] = [wire.encode_array(np.asarray(a, dtype=float))
@@ -202,7 +197,7 @@ class Caller:
                              "centerWordVec": wire.encode_array(c["centerWordVec"]),
                              "outsideVectors": wire.encode_array(c["outsideVectors"]),
                              "same_dataset": c["same_dataset"]}
-                            for c in recorder.calls[:200]]
+                            for c in recorder.calls[:limits.CALLS_RECORDED]]
         return out
 
 
@@ -228,7 +223,7 @@ def main(argv):
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)
-    from grader import standins, wire  # noqa: F401  (all the grader's own code a call needs)
+    from grader.protocol import standins, wire  # noqa: F401  (all the grader's own code a call needs)
 
     # Everything before this is the grader's; a failure up to here is never
     # the submission's (the trusted side reads it as WorkerStartFailed).
@@ -238,7 +233,7 @@ def main(argv):
     except BaseException as exc:
         channel.send({"ready": False, "error": describe_exception(exc, submission)})
         return 0
-    channel.send({"ready": True, "functions": function_status(module)})
+    channel.send({"ready": True, "functions": function_status(module, config.get("functions", []))})
 
     caller = Caller(module, submission)
     while True:

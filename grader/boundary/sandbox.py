@@ -1,0 +1,353 @@
+"""Trusted side of the process boundary: start, talk to and kill the worker.
+
+The worker runs ``grader.worker.serve`` in a process of its own, forked by
+the fork server or exec'd (``grader.boundary.spawners``), never forked from this
+process, which may hold the reference. This module sends it requests,
+waits with a deadline, and hands back the raw replies; it never imports
+the submission and never unpickles anything.
+"""
+
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader import registry
+from grader.protocol import frames
+from grader.bundle import template_folder
+from grader.config import Limits
+from grader.boundary.spawners import WorkerStartFailed, default_spawner, worker_environment
+from grader.boundary.staging import Snapshot
+
+
+
+class WorkerLost(Exception):
+    """The worker died, hung or broke the protocol; ``kind`` says which."""
+
+    def __init__(self, kind, detail):
+        super().__init__(detail)
+        self.kind = kind          # "timeout" | "crashed" | "protocol"
+        self.detail = detail
+
+
+@dataclass
+class ImportStatus:
+    ok: bool
+    functions: dict = field(default_factory=dict)
+    error: dict = None            # the worker's description of the exception
+    lost: WorkerLost = None       # the worker died or hung while importing
+
+
+class OutputDrain(threading.Thread):
+    """Reads a worker pipe to the end, keeping a bounded excerpt."""
+
+    def __init__(self, stream, keep):
+        super().__init__(daemon=True)
+        self.stream = stream
+        self.keep = keep
+        self.kept = bytearray()
+        self.total = 0
+
+    def run(self):
+        try:
+            while True:
+                chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                room = self.keep - len(self.kept)
+                if room > 0:
+                    self.kept += chunk[:room]
+        except (OSError, ValueError):
+            pass
+
+    def excerpt(self):
+        text = self.kept.decode("utf-8", "replace")
+        if self.total > len(self.kept):
+            text += f"\n... ({self.total - len(self.kept)} more bytes not shown)"
+        return text
+
+
+class Worker:
+    """One live sandboxed process and its two pipes."""
+
+    def __init__(self, snapshot, submission, limits: Limits, launcher, spawner):
+        self.limits = limits
+        self.launcher = launcher
+        spec = {
+            "config": {
+                "submission": str(submission),
+                "utils_parent": str(template_folder()),
+                "functions": [f.name for f in registry.functions()],
+                "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": limits.cpu_seconds,
+                           "processes": limits.processes, "file_bytes": limits.file_mb * 2**20,
+                           "open_files": limits.open_files},
+            },
+            "env": worker_environment(),
+            "cwd": str(Path(submission).parent),
+        }
+        if launcher is not None:
+            spec = launcher.prepare(spec, snapshot)
+        request_read, self._request_write = os.pipe()
+        self._reply_read, reply_write = os.pipe()
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        try:
+            self.process = spawner.spawn(spec, (request_read, reply_write, out_write, err_write))
+        except BaseException:
+            for fd in (self._request_write, self._reply_read, out_read, err_read):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (request_read, reply_write, out_write, err_write):
+                os.close(fd)
+        if hasattr(launcher, "started"):
+            launcher.started(self.process)
+        self.stdout = OutputDrain(open(out_read, "rb"), limits.output_bytes)
+        self.stderr = OutputDrain(open(err_read, "rb"), limits.output_bytes)
+        self.stdout.start()
+        self.stderr.start()
+        self._frames = frames.FrameBuffer(limits.reply_mb * 2**20)
+
+    def send(self, message):
+        data = frames.pack(message)
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._request_write, view)
+                view = view[written:]
+        except (BrokenPipeError, OSError):
+            raise self._crashed() from None
+
+    def receive(self, seconds):
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                found, message = self._frames.next()
+            except frames.FrameTooLarge as large:
+                raise WorkerLost("protocol", f"the worker sent a reply of {large.length} bytes, "
+                                             f"over the {self.limits.reply_mb} MiB limit") from None
+            except frames.FrameError as exc:
+                raise WorkerLost("protocol", str(exc)) from None
+            if found:
+                return message
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerLost("timeout", f"no answer within {seconds:g} s")
+            ready, _, _ = select.select([self._reply_read], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(self._reply_read, 1 << 20)
+            if not chunk:
+                raise self._crashed()
+            self._frames.feed(chunk)
+
+    def _crashed(self):
+        """WorkerLost for a worker that ended; WorkerStartFailed, raised, for one that never began."""
+        if self.process.pid is None:
+            raise WorkerStartFailed(self.process.failed or "the worker process was never started")
+        return WorkerLost("crashed", self._exit_description())
+
+    def _exit_description(self):
+        try:
+            code = self.process.wait(timeout=1.0)
+        except subprocess.TimeoutExpired:
+            return "the grading process stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            reason = {"SIGKILL": " (killed: memory or CPU limit?)", "SIGSEGV": " (segmentation fault)",
+                      "SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)"}.get(name, "")
+            return f"the grading process was ended by {name}{reason}"
+        return f"the grading process exited with status {code} (exit() or os._exit() in the submission?)"
+
+    def kill(self):
+        """End the worker and everything it started."""
+        for fd in (self._request_write, self._reply_read):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        pid = self.process.pid           # None when it never started
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        if self.launcher is not None:
+            self.launcher.kill_leftovers()
+        try:
+            self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            pass
+        self.stdout.join(timeout=1)
+        self.stderr.join(timeout=1)
+
+
+class Sandbox:
+    """The student's module behind a process boundary, with a fresh worker on demand.
+
+    A timeout, crash or protocol breach costs only the request it happened
+    in: the worker is killed and the next request starts a new one. A
+    function that hung once is not called again, so a hang costs its time
+    limit once, not once per test.
+    """
+
+    def __init__(self, submission, limits: Limits, launcher=None, spawner=None):
+        """``spawner``: a fork server shared by many sandboxes (a batch); by default one of its own."""
+        self.submission = Path(submission).resolve()
+        # Read once, here: each worker gets a copy it can read, whatever the caller's folders.
+        self.snapshot = Snapshot.read(self.submission)
+        self.limits = limits
+        if launcher is None:
+            from grader.boundary.privileges import launcher as default_launcher
+            launcher = default_launcher()
+        self.launcher = launcher
+        self._own_spawner = spawner is None
+        self.spawner = spawner or default_spawner()
+        self._worker = None
+        self._booting = None         # spawned by start(), not yet greeted
+        self._next_id = 0
+        self.import_status = None
+        self.hung = {}               # function name -> WorkerLost
+        self.started_at = time.monotonic()
+        self.output = []             # excerpts of what the submission printed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def start(self):
+        """Spawn the first worker now and return at once, so it boots while the caller works."""
+        if self._worker is None and self._booting is None:
+            self._booting = self._new_worker()
+        return self
+
+    def _start(self):
+        worker, self._booting = self._booting or self._new_worker(), None
+        self._boot(worker)
+        try:
+            hello = worker.receive(self.limits.import_seconds)
+        except WorkerStartFailed:
+            self._retire(worker)
+            raise
+        except WorkerLost as lost:
+            self._retire(worker)
+            if lost.kind == "timeout":
+                lost = WorkerLost("timeout", f"importing the submission took longer than "
+                                             f"{self.limits.import_seconds:g} s")
+            self.import_status = ImportStatus(ok=False, lost=lost)
+            return None
+        if not isinstance(hello, dict) or not hello.get("ready"):
+            from grader.boundary.returned import clean_error
+            error = clean_error(hello.get("error")) if isinstance(hello, dict) else None
+            self._retire(worker)
+            self.import_status = ImportStatus(ok=False, error=error or
+                                              {"type": "ProtocolError", "message": "bad greeting"})
+            return None
+        functions = hello.get("functions") if isinstance(hello.get("functions"), dict) else {}
+        functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
+        self.import_status = ImportStatus(ok=True, functions=functions)
+        return worker
+
+    def _boot(self, worker):
+        """Wait for the worker to say it is ready to import the submission: until then, all is the grader's.
+
+        A worker that dies or hangs before that (an unreadable grader file, a
+        memory limit too small for numpy) is a WorkerStartFailed, and what it
+        printed goes with that message, never into the submission's output.
+        """
+        try:
+            said = worker.receive(self.limits.import_seconds)
+            if said == {"booted": True}:
+                return
+            problem = "it answered out of turn"
+        except WorkerStartFailed:
+            worker.kill()
+            raise
+        except WorkerLost as lost:
+            problem = lost.detail
+        worker.kill()
+        printed = "\n".join(d.excerpt().strip() for d in (worker.stdout, worker.stderr) if d.excerpt().strip())
+        raise WorkerStartFailed(f"the worker failed before it imported the submission: {problem}"
+                                + (f"\n{printed[-2000:]}" if printed else ""))
+
+    def _new_worker(self):
+        return Worker(self.snapshot, self.submission, self.limits, self.launcher, self.spawner.start())
+
+    def _retire(self, worker):
+        worker.kill()
+        for drain in (worker.stdout, worker.stderr):
+            text = drain.excerpt()
+            if text.strip():
+                self.output.append(text)
+
+    def check_import(self):
+        if self.import_status is None:
+            self._worker = self._start()
+        return self.import_status
+
+    def request(self, function, calls, **options):
+        """Send one batch of calls; return the worker's reply dict or raise WorkerLost."""
+        if function in self.hung:
+            raise self.hung[function]
+        if time.monotonic() - self.started_at > self.limits.total_seconds:
+            raise WorkerLost("timeout", "the grading run used up its total time budget")
+        if self._worker is None:
+            if self.import_status is not None and not self.import_status.ok:
+                raise WorkerLost("crashed", "the submission could not be imported")
+            self._worker = self._start()
+            if self._worker is None:
+                raise WorkerLost("crashed", "the submission could not be imported")
+        self._next_id += 1
+        message = dict(options, op="call", id=self._next_id, function=function, calls=calls)
+        try:
+            self._worker.send(message)
+            reply = self._worker.receive(self.limits.call_seconds)
+            if not isinstance(reply, dict) or reply.get("id") != self._next_id:
+                raise WorkerLost("protocol", "the worker answered out of turn")
+            return reply
+        except WorkerLost as lost:
+            self._retire(self._worker)
+            self._worker = None
+            if lost.kind == "timeout":
+                lost = WorkerLost("timeout", f"{function} did not return within "
+                                             f"{self.limits.call_seconds:g} s (an endless loop?)")
+                self.hung[function] = lost
+            raise lost
+
+    def take_output(self):
+        """What the submission printed since the last call, and end its worker.
+
+        Ending the worker is what makes the cut exact: nothing the submission
+        prints from now on, whatever it does, can join what is returned. The
+        next request starts a fresh worker, which imports the submission again.
+        """
+        for worker in (self._worker, self._booting):
+            if worker is not None:
+                self._retire(worker)
+        self._worker = self._booting = None
+        taken, self.output = self.output, []
+        return "\n".join(taken)
+
+    def close(self):
+        """Kill the worker (its output is unbuffered, so nothing it printed is lost) and sweep."""
+        for worker in (self._worker, self._booting):
+            if worker is not None:
+                self._retire(worker)            # kill() ends with a sweep of leftovers
+        if self._own_spawner:
+            self.spawner.shutdown()             # it exits during the sweep
+        if self._worker is None and self._booting is None and self.launcher is not None:
+            self.launcher.kill_leftovers()      # a last sweep before anyone writes results
+        self._worker = self._booting = None
+        if self._own_spawner:
+            self.spawner.close()

@@ -1,0 +1,264 @@
+"""What the worker reads, copied where the sandbox user can read it.
+
+The caller's folders are none of the grader's business: a submission in a
+0700 temporary folder, an instructor's home or an export only root can read
+must grade exactly like one in /tmp. So the trusted side reads the
+submission once, as itself, and each worker that runs as the sandbox user
+gets a copy in a folder of its own: owned by root, readable by the sandbox
+user's group only, and removed when the worker ends. A file the grader
+cannot read or copy is the grader's trouble, never the student's.
+"""
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from grader.boundary.spawners import WORKER_MODULES, WorkerStartFailed
+
+STAGED_PREFIX = "grader-staged-"
+# Modules and packages beside the submission that it may import (a student's
+# helpers), within bounds: a student's folder may hold a whole course.
+MODULE_LIMIT = 256
+MODULE_BYTES = 1 << 20
+TOTAL_BYTES = 8 << 20
+PACKAGE_DEPTH = 6
+# Packages the worker brings itself: the course's utils and the grader.
+PROVIDED = ("utils", "grader")
+
+
+class SubmissionUnreadable(WorkerStartFailed):
+    """The grader could not read or copy the submission: a grader error, never the student's."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The submission and the files the worker imports with it, read once by the trusted side."""
+
+    name: str                                  # the submission's own file name
+    files: dict = field(default_factory=dict)  # relative path -> bytes, the submission included
+
+    @classmethod
+    def read(cls, submission):
+        submission = Path(submission)
+        try:
+            files = {submission.name: submission.read_bytes()}
+        except OSError as error:
+            raise SubmissionUnreadable(f"the grader could not read the submission {submission}: "
+                                       f"{error.strerror or error}") from None
+        total = len(files[submission.name])
+        for relative, path in _helpers(submission):
+            if len(files) > MODULE_LIMIT:
+                break
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue               # a helper the grader cannot read is left out, as the student's own
+            if total + len(data) <= TOTAL_BYTES:
+                files[relative] = data
+                total += len(data)
+        return cls(submission.name, files)
+
+
+def _helpers(submission):
+    """(relative path, path) of the .py files beside the submission and in packages beside it."""
+    top = submission.parent
+    found = []
+    for entry in _entries(top):
+        if entry.name == submission.name:
+            continue
+        if _regular(entry) and entry.suffix == ".py":
+            found.append((entry.name, entry))
+        elif entry.name not in PROVIDED and _is_package(entry):
+            found += _package_modules(entry, top, depth=1)
+    return found
+
+
+def _package_modules(folder, top, depth):
+    modules = []
+    for entry in _entries(folder):
+        if _regular(entry) and entry.suffix == ".py":
+            modules.append((entry.relative_to(top).as_posix(), entry))
+        elif depth < PACKAGE_DEPTH and _is_package(entry):
+            modules += _package_modules(entry, top, depth + 1)
+    return modules
+
+
+def _entries(folder):
+    try:
+        return sorted(folder.iterdir())
+    except OSError:
+        return []
+
+
+def _regular(path):
+    try:
+        info = path.lstat()
+    except OSError:
+        return False
+    return stat.S_ISREG(info.st_mode) and info.st_size <= MODULE_BYTES
+
+
+def _is_package(path):
+    try:
+        return stat.S_ISDIR(path.lstat().st_mode) and _regular(path / "__init__.py")
+    except OSError:
+        return False
+
+
+def shared_temp_folder():
+    """A temporary folder every user can reach: $TMPDIR may be a private one (pytest's, root's)."""
+    for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
+        if os.path.isdir(candidate) and reachable(candidate):
+            return candidate
+    raise WorkerStartFailed("no temporary folder the sandbox user can reach (tried $TMPDIR, /tmp, "
+                            "/var/tmp and /dev/shm)")
+
+
+def reachable(path):
+    """Whether 'others' can traverse to ``path`` and read it (search it, for a folder)."""
+    path = Path(path)
+    for folder in list(path.parents)[::-1] + [path]:
+        try:
+            mode = os.stat(folder).st_mode
+        except OSError:
+            return False
+        needed = stat.S_IXOTH if stat.S_ISDIR(mode) else stat.S_IROTH
+        if folder != path and not mode & stat.S_IXOTH:
+            return False
+        if folder == path and not mode & needed:
+            return False
+    return True
+
+
+class Staging:
+    """One worker's read-only copies: the submission, the course's utils and, if need be, the worker's code.
+
+    Laid out as ``submission/`` (the submission and its helpers), ``course/utils/``
+    and ``code/grader/``; folders 0750 and files 0640, owned by root and the
+    sandbox user's group, so the worker may read them and change nothing.
+    """
+
+    def __init__(self, gid):
+        self.gid = gid
+        self.top = Path(tempfile.mkdtemp(prefix=STAGED_PREFIX, dir=shared_temp_folder()))
+        self._own(self.top, folder=True)
+
+    def submission(self, snapshot):
+        """The staged submission's path."""
+        folder = self._folder("submission")
+        for name, data in snapshot.files.items():
+            self._make_parents(folder / name)
+            self._write(folder / name, data)
+        return folder / snapshot.name
+
+    def course(self, template_folder):
+        """A folder holding a copy of the course's ``utils/`` package (the worker's utils_parent)."""
+        return self._copy_tree(Path(template_folder) / "utils", self._folder("course") / "utils").parent
+
+    def code(self, grader_package):
+        """A folder holding the modules the worker imports of the grader (for an exec'd worker)."""
+        target = self._folder("code") / "grader"
+        for module in WORKER_MODULES:
+            source = Path(grader_package) / module
+            self._make_parents(target / module)
+            self._write(target / module, self._read(source))
+        return target.parent
+
+    def remove(self):
+        remove_tree(self.top)
+
+    def _copy_tree(self, source, target):
+        self._make_parents(target / "__init__.py")
+        for path in sorted(source.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                self._make_parents(target / path.relative_to(source))
+                self._write(target / path.relative_to(source), self._read(path))
+        return target
+
+    def _folder(self, name):
+        folder = self.top / name
+        folder.mkdir(exist_ok=True)
+        self._own(folder, folder=True)
+        return folder
+
+    def _make_parents(self, path):
+        current = self.top
+        for part in path.parent.relative_to(self.top).parts:
+            current = current / part
+            if not current.is_dir():
+                current.mkdir()
+                self._own(current, folder=True)
+
+    def _read(self, path):
+        try:
+            return Path(path).read_bytes()
+        except OSError as error:
+            raise WorkerStartFailed(f"the grader could not read its own file {path}: "
+                                    f"{error.strerror or error}") from None
+
+    def _write(self, path, data):
+        try:
+            with open(path, "xb") as out:          # x: never through a planted link
+                out.write(data)
+        except OSError as error:
+            raise SubmissionUnreadable(f"the grader could not copy {path.name} for the worker: "
+                                       f"{error.strerror or error}") from None
+        self._own(path, folder=False)
+
+    def _own(self, path, folder):
+        os.chown(path, 0, self.gid)
+        os.chmod(path, 0o750 if folder else 0o640)
+
+
+def remove_tree(path):
+    """Delete ``path`` and everything under it, never following links; never raises.
+
+    A worker's scratch folder is the submission's to shape: thousands of
+    levels deep, or changing while it goes. GNU rm walks it without recursion
+    and without following links; the fallback walks it here.
+    """
+    if not os.path.lexists(path):
+        return
+    rm = shutil.which("rm", path="/usr/bin:/bin")
+    if rm and sys.platform.startswith("linux"):
+        try:
+            subprocess.run([rm, "-rf", "--one-file-system", "--", str(path)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        if not os.path.lexists(path):
+            return
+    try:
+        for folder, dirs, files in os.walk(path, topdown=False):
+            for name in files + dirs:
+                full = os.path.join(folder, name)
+                try:
+                    os.rmdir(full) if name in dirs and not os.path.islink(full) else os.unlink(full)
+                except OSError:
+                    pass
+        os.rmdir(path)
+    except (OSError, RecursionError):
+        pass
+
+
+def stale(prefix, owner):
+    """Folders ``prefix``* in the shared temporary folder whose (uid, gid) ``owner`` picks: a run's leftovers."""
+    try:
+        top = shared_temp_folder()
+        entries = list(os.scandir(top))
+    except (OSError, WorkerStartFailed):
+        return []
+    found = []
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if entry.name.startswith(prefix) and stat.S_ISDIR(info.st_mode) and owner(info.st_uid, info.st_gid):
+            found.append(entry.path)
+    return found

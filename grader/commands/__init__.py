@@ -1,0 +1,1 @@
+"""The commands a student runs too: local and requirements."""

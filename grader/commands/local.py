@@ -1,0 +1,95 @@
+"""``python -m grader local``: grade a word2vec.py on this machine and print a report.
+
+Exit status: 0 when every test passed, 1 when any failed, 2 for a usage
+error, an unreadable submission or the grader's own trouble.
+"""
+
+import sys
+from pathlib import Path
+
+from grader import config
+from grader.commands.usage import fail
+
+
+def add_to(verbs, handout):
+    local = verbs.add_parser("local", help="grade a word2vec.py on this machine and print a report")
+    local.add_argument("path", nargs="?", default="word2vec.py",
+                       help="the submission, or a folder holding it (default: ./word2vec.py)")
+    seed_default = ("the handout's answers are for grader.yml's seed only" if handout
+                    else f"default: grader.yml's, else {config.DEFAULT_SEED}")
+    local.add_argument("--seed", type=int, default=None, help=f"seed of the random cases ({seed_default})")
+    local.add_argument("--config", help="grader.yml to use (default: ./grader.yml, then the grader's own)")
+    local.add_argument("--all", action="store_true", help="add the hidden suite (needs the reference)")
+    local.add_argument("--format", choices=("text", "json", "html"), default="text",
+                       help="text report, Gradescope's results.json object, or a self-contained HTML page")
+    local.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
+    local.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the text report (default auto: on a terminal, unless NO_COLOR is set)")
+    local.set_defaults(command=run)
+
+
+def run(args):
+    """Grade one file here and print (or write) its report; the exit status says how it went."""
+    from grader.submission import SubmissionNotFound, find_submission
+
+    path = Path(args.path)
+    try:
+        if path.is_dir():
+            path = find_submission(path)
+        with open(path, "rb") as handle:
+            handle.read(1)
+    except SubmissionNotFound as missing:
+        return fail(str(missing))
+    except OSError as exc:
+        return fail(f"cannot read the submission {args.path}: {exc.strerror or exc}")
+    from grader.boundary.privileges import launcher
+    from grader.boundary.sandbox import Sandbox
+    from grader.boundary.spawners import WorkerStartFailed
+    try:
+        settings = config.load(args.config, seed=args.seed, hidden=args.all)
+    except config.ConfigError as error:
+        return fail(str(error))
+    cannot_start = "the grader could not start the process that runs your file: {}"
+    try:
+        # Start the worker first: it boots while this process loads numpy,
+        # the templates and the reference.
+        sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
+    except WorkerStartFailed as error:
+        return fail(cannot_start.format(error))
+    _warn_if_numpy_differs(settings.worker.numpy)
+    from grader.reporting import report
+    from grader.grading import grade
+    from grader.answers.oracle import ReferenceMissing
+    try:
+        run = grade(path, settings=settings, sandbox=sandbox)
+    except (ReferenceMissing, config.ConfigError) as error:
+        return fail(str(error))
+    except WorkerStartFailed as error:
+        return fail(cannot_start.format(error))
+    if args.format == "json":
+        rendered = report.as_json_text(run) + "\n"
+    elif args.format == "html":
+        rendered = report.html(run)
+    else:
+        rendered = report.text(run, color=report.color_wanted(args.color, None if args.output else sys.stdout))
+    if not args.output:
+        sys.stdout.write(rendered)
+    else:
+        try:
+            Path(args.output).write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            return fail(f"cannot write the report to {args.output}: {exc.strerror or exc}")
+        print(f"Total: {run.score:g}/{run.max_score:g}; report written to {args.output}")
+    return 0 if run.all_passed else 1
+
+
+def _warn_if_numpy_differs(wanted):
+    """One line, not an error: a numpy other than the Gradescope worker's may grade differently."""
+    import shlex
+
+    import numpy
+
+    from grader.numpy_requirement import allows
+    if not allows(wanted, numpy.__version__):
+        print(f"warning: this Python has numpy {numpy.__version__}, but Gradescope grades with {wanted}, "
+              f"so results may differ there; to match it: pip install {shlex.quote(wanted)}", file=sys.stderr)

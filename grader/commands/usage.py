@@ -1,0 +1,10 @@
+"""How every command reports a usage error: one line on stderr, exit status 2."""
+
+import sys
+
+USAGE_ERROR = 2
+
+
+def fail(message):
+    print(f"python -m grader: {message}", file=sys.stderr)
+    return USAGE_ERROR

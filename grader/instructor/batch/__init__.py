@@ -1,0 +1,125 @@
+"""``python -m grader batch``: grade a whole class, as Gradescope would, on this machine.
+
+submissions.py finds the submissions and reads an export's metadata,
+runner.py grades them in parallel (one sandbox slot per process) and
+outputs.py writes scores.csv, the per-submission reports and summary.html.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+from grader.instructor.batch.runner import GRADER_ERROR, GradingProcessesFailed
+from grader.instructor.batch.submissions import BatchUsageError
+import argparse
+
+__all__ = ["run_batch", "BatchUsageError", "GradingProcessesFailed"]
+
+INTERRUPTED = 130          # the shell's code for a command ended by Ctrl-C
+
+
+def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None):
+    """Grade every submission under ``paths`` into ``out``; 0 once the batch is complete.
+
+    Raises BatchUsageError, config.ConfigError or oracle.ReferenceMissing
+    before anything is graded when the command cannot work as given.
+    """
+    from grader import config, grading
+    from grader.instructor.batch import outputs, runner
+    from grader.instructor.batch.progress import Progress
+    from grader.instructor.batch.submissions import collect
+    from grader.answers.oracle import load_reference
+
+    settings = config.load(config_path, seed=seed, hidden=True)
+    points, _ = grading.rubric(grading.selected_tests(settings.hidden), settings)   # refuses a bad config
+    max_total = sum(points.values())
+    function_maxima = _function_maxima(settings, points)
+    load_reference()                                   # the hidden suite needs it
+    submissions, warnings = collect(paths)
+    if not submissions:
+        raise BatchUsageError(f"no submissions found in {', '.join(map(str, paths))}")
+    jobs = jobs or os.cpu_count() or 1
+    out = Path(out)
+    try:
+        reports = outputs.clear_previous(out)
+    except OSError as exc:
+        raise BatchUsageError(f"cannot write the results to {out}: {exc.strerror or exc}") from None
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+
+    outcomes = {}
+    progress = Progress(len(submissions))
+
+    def done(submission, outcome):
+        outcomes[submission.id] = outcome
+        outputs.write_report(reports, submission, outcome)
+        progress.advance()
+
+    to_grade = [s for s in submissions if s.file is not None]
+    processes = max(min(jobs, len(to_grade)), 1)
+    print(f"grading {len(to_grade)} of {len(submissions)} submissions with {processes} "
+          f"process{'es' if processes > 1 else ''}, seed {settings.seed}", file=sys.stderr)
+    progress.start()
+    for submission in submissions:
+        if submission.file is None:
+            done(submission, runner.missing_outcome(submission))
+    try:
+        runner.grade_all(to_grade, settings, jobs, done)
+    except KeyboardInterrupt:
+        progress.finish()
+        print(f"python -m grader: interrupted after {len(outcomes)} of {len(submissions)} submissions; "
+              f"their reports are in {reports}/, scores.csv was not written", file=sys.stderr)
+        return INTERRUPTED
+    progress.finish()
+
+    rows = [(submission, outcomes[submission.id]) for submission in submissions]
+    for submission, outcome in rows:
+        if outcome.kind == GRADER_ERROR:
+            details = f"reports/{submission.id}.{'log' if outcome.log.strip() else 'txt'}"
+            print(f"warning: {submission.id}: {outcome.status} (details in {details})", file=sys.stderr)
+    outputs.write_scores(out / outputs.SCORES, rows, max_total)
+    outputs.write_summary(out / outputs.SUMMARY, rows, settings, max_total, function_maxima, warnings)
+    graded = sum(outcome.ran for outcome in outcomes.values())
+    print(f"{graded} of {len(rows)} submissions graded; wrote {out / outputs.SCORES}, "
+          f"{out / outputs.SUMMARY} and {reports}/")
+    return 0
+
+
+def _function_maxima(settings, points):
+    """The most each function's tests can earn, with grader.yml's points applied."""
+    from grader import grading
+    maxima = {}
+    for test in grading.selected_tests(settings.hidden):
+        tag = test.__tags__[0]
+        maxima[tag] = maxima.get(tag, 0.0) + points[test.__number__]
+    return maxima
+
+
+def add_to(verbs, handout):
+    batch = verbs.add_parser("batch", help="grade many submissions (or a Gradescope export) into a folder")
+    batch.add_argument("paths", nargs="+", metavar="PATH",
+                       help="a folder of .py files, a folder of submission folders, or a Gradescope "
+                            "'Export Submissions' folder")
+    batch.add_argument("--jobs", type=_positive, default=None,
+                       help="submissions graded at once, each by its own process (default: one per CPU)")
+    batch.add_argument("--out", default="batch-results",
+                       help="where scores.csv, summary.html and reports/ go (default ./batch-results)")
+    batch.add_argument("--seed", type=int, default=None)
+    batch.add_argument("--config", help="grader.yml to use")
+    batch.set_defaults(command=command)
+
+
+def _positive(text):
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
+    return int(text)
+
+
+def command(args):
+    from grader import config
+    from grader.answers.oracle import ReferenceMissing
+    from grader.commands.usage import fail
+    try:
+        return run_batch(args.paths, jobs=args.jobs, out=args.out, seed=args.seed, config_path=args.config)
+    except (BatchUsageError, GradingProcessesFailed, ReferenceMissing, config.ConfigError) as error:
+        return fail(str(error))

@@ -1,0 +1,154 @@
+"""``python -m grader build``: the Gradescope upload, dist/autograder.zip."""
+
+import json
+import zipfile
+from pathlib import Path
+
+# What the zip carries, relative to the repository root. Gradescope unpacks
+# it into /autograder/source, and setup.sh pip-installs that folder.
+ROOT_FILES = ("setup.sh", "run_autograder", "pyproject.toml", "README.md", "grader.yml")
+FOLDERS = ("grader", "reference", "student_template")
+EXECUTABLE = {"setup.sh", "run_autograder"}
+
+
+class BuildError(Exception):
+    pass
+
+
+def repository_root():
+    from grader.bundle import PACKAGE
+    root = PACKAGE.parent
+    if not (root / "pyproject.toml").is_file() or not (root / "reference").is_dir():
+        raise BuildError("build needs a source checkout of the grader (with pyproject.toml and reference/); "
+                         f"{root} is not one")
+    return root
+
+
+def _members(root, config_file=None):
+    for name in ROOT_FILES:
+        path = Path(config_file) if name == "grader.yml" and config_file else root / name
+        if not path.is_file():
+            raise BuildError(f"{name} is missing from {root}")
+        yield path, name
+    for folder in FOLDERS:
+        for path in _files(root / folder):
+            yield path, path.relative_to(root).as_posix()
+
+
+def build_autograder_zip(out_dir, config_file=None):
+    root = repository_root()
+    out = Path(out_dir) / "autograder.zip"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path, name in _members(root, config_file):
+            _add(archive, name, path.read_bytes(), 0o755 if name in EXECUTABLE else 0o644)
+    return out
+
+
+# -- the student handout ---------------------------------------------------------
+
+# What the public grader needs besides numpy. numpy (and any extra package)
+# is what grader.yml gives Gradescope's worker, so students test with the
+# numpy their file is graded with.
+HANDOUT_REQUIREMENTS = ("jinja2>=3.0", "pyyaml>=5.4", "gradescope-utils>=0.5")
+# The handout is the package without this subpackage: the instructor's
+# commands need the reference, which it does not have.
+INSTRUCTOR_PACKAGE = "instructor"
+
+
+def handout_requirements(worker):
+    return [worker.numpy, *HANDOUT_REQUIREMENTS, *worker.packages]
+
+
+def build_student_zip(out_dir, config_file=None):
+    """dist/student.zip: template, utils, the public grader and its shipped answers; no reference.
+
+    The grader inside is an installable package (the handout's pyproject.toml,
+    installed by its requirements.txt), carrying the packed grader.yml and
+    the answers, so ``python -m grader local`` runs from any folder.
+    """
+    import tempfile
+
+    from grader import config
+
+    from grader.answers import golden
+
+    root = repository_root()
+    config_file = Path(config_file or root / "grader.yml")
+    settings = config.load(config_file)
+    template = root / "student_template"
+    out = Path(out_dir) / "student.zip"
+    with tempfile.TemporaryDirectory(prefix="grader-handout-") as scratch:
+        answers = Path(scratch) / golden.FILE_NAME
+        golden.build(answers, settings, root / "reference" / "word2vec.py")
+        members = [(template / "word2vec.py", "word2vec.py"), (answers, f"grader/{golden.FILE_NAME}"),
+                   (config_file, f"grader/{config.CONFIG_NAME}")]
+        members += [(p, p.relative_to(template).as_posix()) for p in _files(template / "utils")]
+        members += [(p, "grader/_bundled/student_template/" + p.relative_to(template).as_posix())
+                    for p in _files(template)]
+        members += [(p, p.relative_to(root).as_posix()) for p in _files(root / "grader")
+                    if p.relative_to(root / "grader").parts[0] != INSTRUCTOR_PACKAGE and p.name != golden.FILE_NAME]
+        texts = _handout_texts(settings, sorted({_package_of(name) for _, name in members
+                                                 if name.startswith("grader/") and name.endswith(".py")}))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path, name in members:
+                _add(archive, name, path.read_bytes())
+            for name, text in texts.items():
+                _add(archive, name, text.encode("utf-8"))
+    return out
+
+
+def _handout_texts(settings, packages):
+    """README.md, requirements.txt and pyproject.toml of the handout, from their templates."""
+    from grader import __version__
+    from grader.rubric.suite import PUBLIC, all_tests
+    from grader.python_version import minimum_text
+    from grader.reporting.report import render
+
+    requirements = handout_requirements(settings.worker)
+    tests = all_tests()
+    public = sum(t.__weight__ for t in tests if t.__visibility__ == PUBLIC)
+    values = dict(requirements=requirements, numpy=settings.worker.numpy, python_minimum=minimum_text(),
+                  dependencies=[json.dumps(r) for r in requirements],    # TOML reads JSON's strings
+                  packages=packages, version=__version__, seed=settings.seed, public_points=f"{public:g}",
+                  total_points=f"{sum(t.__weight__ for t in tests):g}")
+    return {name: render(template, **values) for name, template in (
+        ("README.md", "student_readme.md.j2"), ("requirements.txt", "handout_requirements.txt.j2"),
+        ("pyproject.toml", "handout_pyproject.toml.j2"))}
+
+
+def _package_of(name):
+    return Path(name).parent.as_posix().replace("/", ".")
+
+
+def _files(folder):
+    return [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
+            and "_bundled" not in p.parts and p.suffix not in (".pyc", ".pyo")]
+
+
+def _add(archive, name, data, mode=0o644):
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = mode << 16
+    archive.writestr(info, data)
+
+
+def add_to(verbs, handout):
+    build = verbs.add_parser("build", help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout)")
+    build.add_argument("--out", default="dist", help="output folder (default dist/)")
+    build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")
+    build.set_defaults(command=command)
+
+
+def command(args):
+    from grader import config
+    from grader.commands.usage import fail
+    try:
+        if args.config:
+            config.load(args.config)          # refuse a broken config before packing it
+        print(f"wrote {build_autograder_zip(args.out, args.config)}")
+        print(f"wrote {build_student_zip(args.out, args.config)}")
+    except (BuildError, config.ConfigError) as exc:
+        return fail(str(exc))
+    return 0

@@ -1,0 +1,264 @@
+"""Random but reproducible inputs for every test, from one seed.
+
+Each case set draws from its own stream, derived from the run's seed and
+the set's name, so adding or skipping a test never changes another test's
+cases.
+"""
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+WORDS = ("the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "park", "it", "was",
+         "sunny", "and", "warm", "birds", "sang", "in", "trees", "we", "ate", "lunch",
+         "near", "river", "then", "walked", "home", "slowly", "under", "stars")
+
+
+def rng_for(seed, name):
+    return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
+
+
+@dataclass(frozen=True)
+class SigmoidCase:
+    label: str
+    x: object                     # a Python float, np.float64 or ndarray
+
+    @property
+    def args(self):
+        return (self.x,)
+
+
+@dataclass(frozen=True)
+class LossCase:
+    """One call of naiveSoftmaxLossAndGradient or negSamplingLossAndGradient."""
+
+    label: str
+    centerWordVec: np.ndarray     # (d,)
+    outsideWordIdx: int
+    outsideVectors: np.ndarray    # (V, d)
+    stream: tuple = ()            # what dataset.sampleTokenIdx() returns, in order
+    K: int = None                 # None: use the function's default (10)
+    reseed: int = 0
+
+    @property
+    def shape(self):
+        return self.outsideVectors.shape
+
+    def negatives(self):
+        """The K samples getNegativeSamples draws from ``stream``."""
+        return [i for i in self.stream if i != self.outsideWordIdx][:self.K or 10]
+
+    def describe(self):
+        V, d = self.shape
+        text = f"V={V}, d={d}, outsideWordIdx={self.outsideWordIdx}"
+        if self.stream:
+            negatives = self.negatives()
+            text += f", K={len(negatives)}, negative samples {negatives}"
+            repeats = sorted({i for i in negatives if negatives.count(i) > 1})
+            if repeats:
+                text += f" (repeated: {repeats})"
+        return text
+
+
+@dataclass(frozen=True)
+class SkipgramCase:
+    label: str
+    currentCenterWord: str
+    windowSize: int
+    outsideWords: tuple
+    word2Ind: dict
+    centerWordVectors: np.ndarray
+    outsideVectors: np.ndarray
+    standin_seed: int
+
+    def describe(self):
+        V, d = self.outsideVectors.shape
+        return (f"center word {self.currentCenterWord!r} (index {self.word2Ind[self.currentCenterWord]}), "
+                f"windowSize={self.windowSize}, outsideWords={list(self.outsideWords)}, V={V}, d={d}")
+
+
+# -- sigmoid ------------------------------------------------------------------
+
+def sigmoid_values(rng):
+    return [
+        SigmoidCase("the Python float 0.0", 0.0),
+        SigmoidCase("a Python float", float(np.round(rng.normal(0, 2), 3))),
+        SigmoidCase("a numpy float64 scalar", np.float64(np.round(rng.normal(0, 2), 3))),
+        SigmoidCase("an integer array [1, 2, 3]", np.array([1, 2, 3])),
+        SigmoidCase("a 1-D array of length 7", rng.normal(0, 3, 7)),
+        SigmoidCase("a 2-D array of shape (4, 5)", rng.uniform(-10, 10, (4, 5))),
+    ]
+
+
+def sigmoid_extremes(rng):
+    return [
+        SigmoidCase("the Python float 800.0", 800.0),
+        SigmoidCase("the Python float -800.0", -800.0),
+        SigmoidCase("a 1-D array from -800 to 800", np.linspace(-800, 800, 9)),
+        SigmoidCase("a 2-D array with entries up to +-800", rng.uniform(-800, 800, (3, 4))),
+    ]
+
+
+def sigmoid_hidden(rng):
+    cases = []
+    for i in range(4):
+        shape = (int(rng.integers(1, 60)),) if i % 2 == 0 else tuple(int(n) for n in rng.integers(1, 12, 2))
+        cases.append(SigmoidCase(f"an array of shape {shape}", rng.normal(0, 20, shape)))
+    return cases
+
+
+# -- loss functions ------------------------------------------------------------
+
+def _vectors(rng, V, d):
+    return rng.normal(0, 1, d), rng.normal(0, 1, (V, d)) / np.sqrt(d)
+
+
+def _vectors_with_scores(rng, scores, d):
+    """v_c and U with U @ v_c == scores: U's rows are scores along v_c plus noise across it."""
+    v = rng.normal(0, 1, d)
+    noise = rng.normal(0, 1, (len(scores), d))
+    noise -= np.outer(noise @ v, v) / (v @ v)
+    return v, np.outer(scores, v) / (v @ v) + noise
+
+
+def naive_cases(rng, shapes, label):
+    cases = []
+    for V, d in shapes:
+        v, U = _vectors(rng, V, d)
+        cases.append(LossCase(f"{label} V={V}, d={d}", v, int(rng.integers(V)), U))
+    return cases
+
+
+def naive_stable(rng, score, spread, V=6, d=5):
+    v, U = _vectors_with_scores(rng, score + rng.uniform(-spread, spread, V), d)
+    return [LossCase(f"every score u_w . v_c near {score:g}", v, int(rng.integers(V)), U)]
+
+
+def neg_stream(rng, V, o, K, repeats):
+    """Draws for getNegativeSamples: K negatives, with o drawn (and rejected) along the way."""
+    others = [i for i in range(V) if i != o]
+    if repeats:
+        pool = rng.choice(others, size=min(len(others), max(1, K // 2)), replace=False)
+        negatives = list(rng.choice(pool, size=K, replace=True))
+        if len(set(negatives)) == K:          # make sure a word really repeats
+            negatives[-1] = negatives[0]
+    else:
+        negatives = list(rng.choice(others, size=K, replace=False))
+    stream = [int(i) for i in negatives]
+    for _ in range(int(rng.integers(1, 3))):
+        stream.insert(int(rng.integers(0, len(stream) + 1)), o)
+    return tuple(stream)
+
+
+def neg_cases(rng, specs, label):
+    """specs: (V, d, K, repeats) per case; K=None means the default 10."""
+    cases = []
+    for V, d, K, repeats in specs:
+        v, U = _vectors(rng, V, d)
+        o = int(rng.integers(V))
+        stream = neg_stream(rng, V, o, K or 10, repeats)
+        kind = "repeated" if repeats else "distinct"
+        cases.append(LossCase(f"{label} V={V}, d={d}, K={K or 10}, {kind} negatives",
+                              v, o, U, stream, K, int(rng.integers(2**31))))
+    return cases
+
+
+def neg_hidden(rng, count, score_scale):
+    specs = []
+    for _ in range(count):
+        V = int(rng.integers(3, 60))
+        K = int(rng.integers(1, 21))
+        specs.append((V, int(rng.integers(2, 25)), K, bool(rng.integers(2)) or V - 1 < K))
+    cases = neg_cases(rng, specs + [(500, 20, 15, False)], "random")
+    # Larger scores, where a sign slip in sigma(-s) versus sigma(s) is unmistakable.
+    V, d, K = 16, 6, 10
+    o = int(rng.integers(V))
+    v, U = _vectors_with_scores(rng, rng.uniform(-score_scale, score_scale, V), d)
+    cases.append(LossCase(f"scores u_w . v_c up to +-{score_scale:g}", v, o, U,
+                          neg_stream(rng, V, o, K, True), None, int(rng.integers(2**31))))
+    return cases
+
+
+# -- skip-gram -----------------------------------------------------------------
+
+def skipgram_case(rng, V, d, windowSize, repeats, label):
+    words = [str(w) for w in rng.choice(WORDS, size=V, replace=False)]
+    indices = [int(i) for i in rng.permutation(V)]        # index order != word order
+    word2Ind = dict(zip(words, indices))
+    center = words[int(rng.integers(V))]
+    count = 2 * windowSize
+    if repeats:
+        pool = [str(w) for w in rng.choice(words, size=max(1, count // 2), replace=False)]
+        outside = [str(w) for w in rng.choice(pool, size=count, replace=True)]
+        if len(set(outside)) == len(outside):
+            outside[-1] = outside[0]
+    else:
+        outside = [str(w) for w in rng.choice(words, size=min(count, V), replace=False)]
+    return SkipgramCase(label, center, windowSize, tuple(outside), word2Ind,
+                        rng.normal(0, 1, (V, d)), rng.normal(0, 1, (V, d)), int(rng.integers(2**31)))
+
+
+def skipgram_public(rng, vocab, d):
+    return [skipgram_case(rng, vocab[0], d, 1, False, "window 1"),
+            skipgram_case(rng, vocab[1], d, 2, False, "window 2")]
+
+
+def skipgram_repeats(rng, vocab, d):
+    return [skipgram_case(rng, vocab[0], d, 3, True, "repeated outside words"),
+            skipgram_case(rng, vocab[1], d, 2, True, "repeated outside words")]
+
+
+def skipgram_hidden(rng, vocab, d):
+    return [skipgram_case(rng, int(rng.integers(vocab[0], vocab[1] + 1)), d + 2, w, bool(w % 2), "random")
+            for w in (1, 2, 3, 4)]
+
+
+# -- the case sets of each graded function (see grader.registry) ----------------
+
+K = 10
+
+
+def sigmoid_sets(settings):
+    return {
+        "sigmoid.values": sigmoid_values,
+        "sigmoid.extremes": sigmoid_extremes,
+        "sigmoid.hidden": sigmoid_hidden,
+    }
+
+
+def naive_sets(settings):
+    s = settings.cases
+    return {
+        "naive.public": lambda rng: naive_cases(rng, s.public_shapes, "public"),
+        "naive.hidden": lambda rng: naive_cases(rng, s.hidden_shapes, "random")
+        + naive_stable(rng, -s.stable_score, s.stable_spread, V=50, d=8),
+        "naive.stable": lambda rng: naive_stable(rng, s.stable_score, s.stable_spread),
+        "naive.fd": lambda rng: naive_cases(rng, [s.fd_shape], "gradient check"),
+        "naive.efficiency": lambda rng: naive_cases(rng, [s.efficiency_shape], "large"),
+    }
+
+
+def neg_sets(settings):
+    s = settings.cases
+    return {
+        "neg.distinct": lambda rng: neg_cases(
+            rng, [(11, 16, None, False), (14, 14, None, False), (25, 6, K, False)], "public"),
+        "neg.repeated": lambda rng: neg_cases(
+            rng, [(6, 5, None, True), (12, 4, K, True), (4, 8, None, True)], "public"),
+        "neg.other_K": lambda rng: neg_cases(
+            rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)],
+            "public"),
+        "neg.fd": lambda rng: neg_cases(rng, [s.fd_shape + (None, True)], "gradient check"),
+        "neg.efficiency": lambda rng: neg_cases(rng, [s.efficiency_shape + (None, False)], "large"),
+        "neg.hidden": lambda rng: neg_hidden(rng, s.hidden_neg_sampling, s.neg_score_scale),
+    }
+
+
+def skipgram_sets(settings):
+    s = settings.cases
+    return {
+        "skipgram.public": lambda rng: skipgram_public(rng, s.skipgram_vocab, s.skipgram_dim),
+        "skipgram.repeats": lambda rng: skipgram_repeats(rng, s.skipgram_vocab, s.skipgram_dim),
+        "skipgram.hidden": lambda rng: skipgram_hidden(rng, s.skipgram_hidden_vocab, s.skipgram_dim),
+    }

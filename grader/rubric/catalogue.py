@@ -1,0 +1,328 @@
+"""The test catalogue: what is checked, in which suite, for how many points.
+
+Read top to bottom, this is the rubric. Each test is a function of the
+grading session that returns (optionally with a note) when the submission
+passes and raises ``Failed`` with feedback when it does not. ``visible``
+tests form the public suite; ``after_due_date`` tests are the hidden suite.
+Every test carries exactly one function tag.
+"""
+
+from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
+
+from grader.rubric import judges
+
+PUBLIC = "visible"
+HIDDEN = "after_due_date"
+
+
+class requires:
+    """Credit only once the named tests pass (shape and in-place checks need right values first)."""
+
+    def __init__(self, *numbers):
+        self.numbers = numbers
+
+    def __call__(self, func):
+        func.__requires__ = self.numbers
+        return func
+
+
+# -- 1. sigmoid (10 points) ------------------------------------------------------
+
+@weight(4)
+@number("1.1")
+@visibility(PUBLIC)
+@tags("sigmoid")
+def sigmoid_values(session):
+    """sigmoid: values for Python floats, numpy scalars, 1-D and 2-D arrays"""
+    return judges.sigmoid_values(session, "sigmoid.values")
+
+
+@weight(2)
+@number("1.2")
+@visibility(PUBLIC)
+@tags("sigmoid", "stability")
+def sigmoid_extremes(session):
+    """sigmoid: inputs up to +-800 give finite values"""
+    return judges.sigmoid_values(session, "sigmoid.extremes")
+
+
+@weight(1)
+@number("1.3")
+@visibility(PUBLIC)
+@tags("sigmoid", "shape")
+@requires("1.1")
+def sigmoid_shapes(session):
+    """sigmoid: output has the input's shape"""
+    judges.sigmoid_shapes(session, "sigmoid.values")
+
+
+@weight(1)
+@number("1.4")
+@visibility(PUBLIC)
+@tags("sigmoid", "inputs")
+@requires("1.1")
+def sigmoid_inputs(session):
+    """sigmoid: input array left unchanged"""
+    judges.sigmoid_inputs_unchanged(session, "sigmoid.values")
+
+
+@weight(2)
+@number("1.5")
+@visibility(HIDDEN)
+@tags("sigmoid")
+def sigmoid_hidden(session):
+    """sigmoid: random arrays of other shapes"""
+    return judges.sigmoid_values(session, "sigmoid.hidden")
+
+
+# -- 2. naive softmax (30 points) ------------------------------------------------
+
+@weight(5)
+@number("2.1")
+@visibility(PUBLIC)
+@tags("naive_softmax")
+def naive_loss(session):
+    """naiveSoftmaxLossAndGradient: loss (V < d, V = d, V > d)"""
+    return judges.loss_values(session, "naive.public", outputs=(0,))
+
+
+@weight(5)
+@number("2.2")
+@visibility(PUBLIC)
+@tags("naive_softmax")
+def naive_grad_center(session):
+    """naiveSoftmaxLossAndGradient: gradCenterVec"""
+    return judges.loss_values(session, "naive.public", outputs=(1,))
+
+
+@weight(5)
+@number("2.3")
+@visibility(PUBLIC)
+@tags("naive_softmax")
+def naive_grad_outside(session):
+    """naiveSoftmaxLossAndGradient: gradOutsideVecs"""
+    return judges.loss_values(session, "naive.public", outputs=(2,))
+
+
+@weight(4)
+@number("2.4")
+@visibility(PUBLIC)
+@tags("naive_softmax", "gradient_check")
+@requires("2.1")
+def naive_gradient_check(session):
+    """naiveSoftmaxLossAndGradient: gradients agree with finite differences of your loss"""
+    judges.gradient_check(session, "naive.fd")
+
+
+@weight(2)
+@number("2.5")
+@visibility(PUBLIC)
+@tags("naive_softmax", "shape")
+@requires("2.1", "2.2", "2.3")
+def naive_shapes(session):
+    """naiveSoftmaxLossAndGradient: exact shapes (), (d,), (V, d)"""
+    judges.loss_shapes(session, "naive.public")
+
+
+@weight(1)
+@number("2.6")
+@visibility(PUBLIC)
+@tags("naive_softmax", "inputs")
+@requires("2.1", "2.2", "2.3")
+def naive_inputs(session):
+    """naiveSoftmaxLossAndGradient: centerWordVec and outsideVectors left unchanged"""
+    judges.loss_inputs_unchanged(session, "naive.public")
+
+
+@weight(5)
+@number("2.7")
+@visibility(HIDDEN)
+@tags("naive_softmax")
+def naive_hidden(session):
+    """naiveSoftmaxLossAndGradient: random sizes up to V = 3000, every score near -800"""
+    return judges.loss_values(session, "naive.hidden")
+
+
+@weight(3)
+@number("2.8")
+@visibility(PUBLIC)
+@tags("naive_softmax", "stability")
+def naive_stable(session):
+    """naiveSoftmaxLossAndGradient: every score near 800 (numerical stability)"""
+    return judges.loss_values(session, "naive.stable")
+
+
+@weight(0)
+@number("2.9")
+@visibility(HIDDEN)
+@tags("naive_softmax", "efficiency")
+def naive_efficiency(session):
+    """naiveSoftmaxLossAndGradient: time on a large vocabulary, against the reference"""
+    return judges.efficiency(session, "naive.efficiency")
+
+
+# -- 3. negative sampling (35 points) --------------------------------------------
+
+@weight(4)
+@number("3.1")
+@visibility(PUBLIC)
+@tags("neg_sampling")
+def neg_loss(session):
+    """negSamplingLossAndGradient: loss, distinct negative samples"""
+    return judges.loss_values(session, "neg.distinct", outputs=(0,))
+
+
+@weight(4)
+@number("3.2")
+@visibility(PUBLIC)
+@tags("neg_sampling")
+def neg_grad_center(session):
+    """negSamplingLossAndGradient: gradCenterVec, distinct negative samples"""
+    return judges.loss_values(session, "neg.distinct", outputs=(1,))
+
+
+@weight(4)
+@number("3.3")
+@visibility(PUBLIC)
+@tags("neg_sampling")
+def neg_grad_outside(session):
+    """negSamplingLossAndGradient: gradOutsideVecs, distinct negative samples"""
+    return judges.loss_values(session, "neg.distinct", outputs=(2,))
+
+
+@weight(5)
+@number("3.4")
+@visibility(PUBLIC)
+@tags("neg_sampling", "repeated_negatives")
+def neg_repeated(session):
+    """negSamplingLossAndGradient: repeated negative samples count every time"""
+    return judges.loss_values(session, "neg.repeated")
+
+
+@weight(2)
+@number("3.5")
+@visibility(PUBLIC)
+@tags("neg_sampling")
+def neg_other_K(session):
+    """negSamplingLossAndGradient: K other than 10"""
+    return judges.loss_values(session, "neg.other_K")
+
+
+@weight(3)
+@number("3.6")
+@visibility(PUBLIC)
+@tags("neg_sampling", "gradient_check")
+@requires("3.1")
+def neg_gradient_check(session):
+    """negSamplingLossAndGradient: gradients agree with finite differences of your loss"""
+    judges.gradient_check(session, "neg.fd")
+
+
+@weight(2)
+@number("3.7")
+@visibility(PUBLIC)
+@tags("neg_sampling", "shape")
+@requires("3.1", "3.2", "3.3")
+def neg_shapes(session):
+    """negSamplingLossAndGradient: exact shapes (), (d,), (V, d)"""
+    judges.loss_shapes(session, "neg.distinct")
+
+
+@weight(1)
+@number("3.8")
+@visibility(PUBLIC)
+@tags("neg_sampling", "inputs")
+@requires("3.1", "3.2", "3.3")
+def neg_inputs(session):
+    """negSamplingLossAndGradient: centerWordVec and outsideVectors left unchanged"""
+    judges.loss_inputs_unchanged(session, "neg.distinct")
+
+
+@weight(10)
+@number("3.9")
+@visibility(HIDDEN)
+@tags("neg_sampling")
+def neg_hidden(session):
+    """negSamplingLossAndGradient: random sizes, K and samples, and larger scores"""
+    return judges.loss_values(session, "neg.hidden")
+
+
+@weight(0)
+@number("3.10")
+@visibility(HIDDEN)
+@tags("neg_sampling", "efficiency")
+def neg_efficiency(session):
+    """negSamplingLossAndGradient: time on a large vocabulary, against the reference"""
+    return judges.efficiency(session, "neg.efficiency")
+
+
+# -- 4. skip-gram (25 points) ----------------------------------------------------
+
+@weight(5)
+@number("4.1")
+@visibility(PUBLIC)
+@tags("skipgram")
+def skipgram_calls(session):
+    """skipgram: calls word2vecLossAndGradient once per outside word, with v_c and outsideVectors"""
+    judges.skipgram_calls(session, "skipgram.public")
+
+
+@weight(4)
+@number("4.2")
+@visibility(PUBLIC)
+@tags("skipgram")
+def skipgram_loss(session):
+    """skipgram: loss is the sum over outside words"""
+    return judges.skipgram_values(session, "skipgram.public", outputs=(0,))
+
+
+@weight(4)
+@number("4.3")
+@visibility(PUBLIC)
+@tags("skipgram")
+def skipgram_grad_center(session):
+    """skipgram: gradCenterVecs is the sum, in the center word's row only"""
+    return judges.skipgram_values(session, "skipgram.public", outputs=(1,))
+
+
+@weight(4)
+@number("4.4")
+@visibility(PUBLIC)
+@tags("skipgram")
+def skipgram_grad_outside(session):
+    """skipgram: gradOutsideVectors is the sum over outside words"""
+    return judges.skipgram_values(session, "skipgram.public", outputs=(2,))
+
+
+@weight(3)
+@number("4.5")
+@visibility(PUBLIC)
+@tags("skipgram", "repeated_outside_words")
+def skipgram_repeats(session):
+    """skipgram: repeated outside words count every time"""
+    judges.skipgram_calls(session, "skipgram.repeats")
+    return judges.skipgram_values(session, "skipgram.repeats")
+
+
+@weight(2)
+@number("4.6")
+@visibility(PUBLIC)
+@tags("skipgram", "shape")
+@requires("4.2", "4.3", "4.4")
+def skipgram_shapes(session):
+    """skipgram: exact shapes (), (V, d), (V, d)"""
+    judges.skipgram_shapes(session, "skipgram.public")
+
+
+@weight(3)
+@number("4.7")
+@visibility(HIDDEN)
+@tags("skipgram")
+def skipgram_hidden(session):
+    """skipgram: random vocabularies, center words and windows"""
+    judges.skipgram_calls(session, "skipgram.hidden")
+    return judges.skipgram_values(session, "skipgram.hidden")
+
+
+# This module's tests, in order; grader.rubric.suite gathers every graded function's.
+TESTS = tuple(f for f in list(globals().values()) if callable(f) and hasattr(f, "__number__"))

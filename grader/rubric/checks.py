@@ -1,0 +1,111 @@
+"""Verdicts: comparisons of what the student returned with what was expected.
+
+Every check either returns quietly or raises ``Failed`` with a message
+that names the quantity, the case, expected against got, and a likely
+cause when the error has a recognisable pattern.
+"""
+
+import numpy as np
+
+from grader.config import Tolerances
+from grader.rubric.feedback import array, number, say
+
+
+class Failed(Exception):
+    """A test's verdict: not passed, with the feedback to show and, apart, the likely cause."""
+
+    def __init__(self, message, hint=None):
+        super().__init__(message)
+        self.message = str(message)
+        self.hint = hint or getattr(message, "hint", None)
+
+
+DEFAULT = Tolerances()
+
+
+def close(got, expected, tol=DEFAULT):
+    return np.abs(got - expected) <= tol.atol + tol.rtol * np.abs(expected)
+
+
+def matches(got, expected, tol=DEFAULT):
+    return got.shape == expected.shape and bool(np.all(close(got, expected, tol)))
+
+
+def named_factor(c, factors):
+    """'K + 1' if c is 1/(K+1) or K+1, for the factors the case offers."""
+    for meaning, value in factors.items():
+        if value and value != 1 and (np.isclose(c, 1.0 / value, rtol=1e-6) or np.isclose(c, value, rtol=1e-6)):
+            return meaning
+    return None
+
+
+def generic_hint(got, expected, factors):
+    if not np.any(expected):
+        return None
+    if not np.any(got):
+        return say("hint_zeros")
+    if matches(got, -expected):
+        return say("hint_sign")
+    scale = float(np.vdot(got, expected) / np.vdot(expected, expected))
+    meaning = named_factor(scale, factors)
+    # One number is always some multiple of another: only a named factor says anything.
+    informative = meaning is not None or np.count_nonzero(expected) > 1
+    if abs(scale - 1) > 1e-3 and abs(scale) > 1e-12 and informative and matches(got, scale * expected):
+        return say("hint_factor", factor=number(scale), meaning=meaning)
+    return None
+
+
+def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DEFAULT):
+    """Fail unless ``got`` equals ``expected`` within the configured tolerances.
+
+    ``hints`` are callables (got, expected) -> text or None, tried before the
+    generic patterns; ``factors`` names quantities a constant factor might be.
+    """
+    if got.shape != expected.shape:
+        hint = None
+        if got.ndim == 2 and got.shape == expected.shape[::-1]:
+            hint = say("hint_transpose", got=got.shape, expected=expected.shape)
+        raise Failed(say("wrong_shape", name=name, case=case, got=got.shape, expected=expected.shape, hint=hint))
+    finite = np.isfinite(got)
+    if not finite.all() and np.isfinite(expected).all():
+        where = "NaN" if np.isnan(got).any() else "inf"
+        raise Failed(say("not_finite", name=name, case=case, where=where,
+                         hint=next((h(got, expected) for h in hints if h(got, expected)), None)
+                         or say("hint_overflow")))
+    ok = close(got, expected, tol)
+    if ok.all():
+        return
+    error = np.abs(got - expected)
+    rel = error / np.maximum(np.abs(expected), tol.atol)
+    rows = None
+    shown_expected, shown_got = expected, got
+    if got.ndim == 2:
+        bad_rows = np.flatnonzero(~ok.all(axis=1))
+        rows = f"{', '.join(str(r) for r in bad_rows[:10])}{' ...' if len(bad_rows) > 10 else ''} " \
+               f"(of {got.shape[0]})"
+        first = bad_rows[0]
+        shown_expected, shown_got = expected[first], got[first]
+        rows += f"; row {first} shown"
+    hint = None
+    for h in hints:
+        hint = h(got, expected)
+        if hint:
+            break
+    hint = hint or generic_hint(got, expected, factors or {})
+    raise Failed(say("wrong_values", name=name, case=case, expected=array(shown_expected),
+                     got=array(shown_got), abs_err=number(error.max()), rel_err=number(rel.max()),
+                     rows=rows, note=note, hint=hint))
+
+
+def exact_shape(name, got, expected_shape, case):
+    if got.shape != tuple(expected_shape):
+        raise Failed(say("wrong_shape", name=name, case=case, got=got.shape,
+                         expected=tuple(expected_shape), hint=None))
+
+
+def unchanged(function, argument, before, after, case):
+    if after is None:
+        raise Failed(f"{function}: the grading process did not report {argument} after the call for {case}; "
+                     "nothing can be credited without it.")
+    if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
+        raise Failed(say("modified_input", function=function, argument=argument, case=case))

@@ -1,0 +1,50 @@
+"""Renders the student-facing messages kept in ``templates/feedback.j2``."""
+
+import functools
+
+import jinja2
+import numpy as np
+
+from grader.templating import bytecode_cache
+
+
+@functools.lru_cache(maxsize=None)
+def _macros():
+    env = jinja2.Environment(loader=jinja2.PackageLoader("grader.rubric", "templates"),
+                             undefined=jinja2.StrictUndefined, autoescape=False,
+                             keep_trailing_newline=False, bytecode_cache=bytecode_cache())
+    return env.get_template("feedback.j2").make_module()
+
+
+def warm_cache():
+    """Compile the messages once into the bytecode cache (setup.sh runs this, through the reports)."""
+    _macros()
+
+
+class Feedback(str):
+    """A message, with the likely cause kept apart (``hint``): reports render it, never parse for it."""
+
+    hint = None
+
+
+def say(kind, **fields):
+    """One message, e.g. ``say("wrong_shape", name=..., hint=...)``; ``hint`` goes with it, not into it."""
+    hint = fields.pop("hint", None)
+    message = Feedback(str(getattr(_macros(), kind)(**fields)).strip())
+    message.hint = hint or None
+    return message
+
+
+def number(x):
+    return np.format_float_positional(float(x), precision=6, unique=True, trim="-", fractional=False) \
+        if np.isfinite(x) and 1e-4 <= abs(x) < 1e6 else f"{float(x):.6g}"
+
+
+def array(a, limit=6):
+    """A short rendering of an array for a message."""
+    a = np.asarray(a)
+    if a.ndim == 0:
+        return number(a)
+    flat = [number(x) for x in a.reshape(-1)[:limit]]
+    more = f", ... ({a.size} values)" if a.size > limit else ""
+    return f"[{', '.join(flat)}{more}]" + ("" if a.ndim == 1 else f" shape {a.shape}")

@@ -1,0 +1,329 @@
+"""How each kind of test judges a case set. The catalogue decides what to
+judge and for how many points; these routines decide pass or fail."""
+
+from collections import Counter
+
+import numpy as np
+
+from grader import registry
+from grader.rubric import finite_differences
+
+from grader.protocol import wire
+from grader.rubric.checks import Failed, compare, exact_shape, matches, unchanged
+from grader.rubric.feedback import say
+from grader.boundary.returned import (Problem, as_array, as_outputs, as_triple, describe_kind, fit_shape, inputs_after,
+                             raise_for_error)
+from grader.session import NEG, SKIPGRAM, as_scalar
+from grader.protocol.standins import standin_values
+
+LOSS_OUTPUTS = ("loss", "gradCenterVec", "gradOutsideVecs")
+SKIPGRAM_OUTPUTS = ("loss", "gradCenterVecs", "gradOutsideVectors")
+
+
+def _triple(session, name, index, function, outputs):
+    try:
+        return as_triple(function, session.student(name)[index], outputs)
+    except Problem as problem:
+        raise Failed(f"{problem} (case: {_case_text(session, name, index)})") from None
+
+
+def _case_text(session, name, index):
+    case = session.cases(name)[index]
+    return case.describe() if hasattr(case, "describe") else case.label
+
+
+def _problem(function, call):
+    try:
+        raise_for_error(function, call)
+    except Problem as problem:
+        raise Failed(str(problem)) from None
+
+
+# -- any function called with plain arguments ------------------------------------
+
+def plain_values(session, name):
+    """Each returned value against the reference's, named as the registry names the outputs."""
+    function = registry.by_name(session.function_of(name))
+    notes = []
+    for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        try:
+            if len(function.outputs) == 1:
+                raise_for_error(function.name, call)
+                got = (as_array(call.value, f"{function.name}({case.label})"),)
+            else:
+                got = as_outputs(function.name, call, function.outputs)
+        except Problem as problem:
+            raise Failed(str(problem)) from None
+        for output, value, wanted in zip(function.outputs, got, expected):
+            value, note = fit_shape(value, wanted.shape)
+            compare(f"{output} of {function.name}", value, wanted, case.label, note=note,
+                    tol=session.settings.tolerances)
+            if note:
+                notes.append(note)
+    return notes[0] if notes else None
+
+
+# -- sigmoid -------------------------------------------------------------------
+
+def sigmoid_values(session, name):
+    notes = []
+    for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
+        _problem("sigmoid", call)
+        try:
+            got = as_array(call.value, f"sigmoid({case.label})")
+        except Problem as problem:
+            raise Failed(str(problem)) from None
+        got, note = fit_shape(got, expected.shape)
+        compare(f"sigmoid of {case.label}", got, expected, case.label, note=note,
+                hints=[lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None,
+                       lambda g, e: say("hint_sigmoid_flipped") if matches(g, 1 - e) else None],
+                tol=session.settings.tolerances)
+        if note:
+            notes.append(note)
+    return notes[0] if notes else None
+
+
+def sigmoid_shapes(session, name):
+    for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
+        exact_shape(f"sigmoid of {case.label}", as_array(call.value, "sigmoid"), expected.shape, case.label)
+
+
+def sigmoid_inputs_unchanged(session, name):
+    for case, call in zip(session.cases(name), session.student(name)):
+        if isinstance(case.x, np.ndarray):
+            unchanged("sigmoid", "x", np.asarray(case.x, dtype=float), inputs_after(call, 0), case.label)
+
+
+# -- the two loss functions ----------------------------------------------------
+
+def _right_on_distinct(session):
+    """Whether the student's outputs are right on every distinct-negatives case."""
+    for index, expected in enumerate(session.expected("neg.distinct")):
+        try:
+            got = as_triple(NEG, session.student("neg.distinct")[index], LOSS_OUTPUTS)
+        except Problem:
+            return False
+        if not all(matches(fit_shape(g, e.shape)[0], e, session.settings.tolerances)
+                   for g, e in zip(got, expected[:3])):
+            return False
+    return True
+
+
+def _loss_hints(session, case, output, function):
+    """Pattern hints for a wrong loss-function output on one case."""
+    hints = []
+    if function == NEG and len(set(case.negatives())) < len(case.negatives()):
+        hints.append(lambda got, expected: say("hint_repeats_only") if _right_on_distinct(session) else None)
+    if output == 2:
+        o = case.outsideWordIdx
+
+        def outside_row_only(got, expected):
+            bad = np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1))
+            return say("hint_outside_row", row=o) if list(bad) == [o] else None
+        hints.append(outside_row_only)
+        if function == NEG:
+            negatives = case.negatives()
+            repeated = {i for i, n in Counter(negatives).items() if n > 1}
+
+            def repeats_once(got, expected):
+                bad = set(np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1)))
+                return say("hint_repeats", rows=", ".join(str(int(r)) for r in sorted(bad))) if repeated and bad and bad <= repeated else None
+            hints.insert(1, repeats_once)
+    return hints
+
+
+def _factors(case, function):
+    V = case.shape[0]
+    if function == NEG:
+        K = len(case.negatives())
+        return {"K": K, "K + 1": K + 1}
+    return {"the vocabulary size V": V}
+
+
+def loss_values(session, name, outputs=(0, 1, 2)):
+    """Compare the chosen outputs with the reference on every case of the set."""
+    function = session.function_of(name)
+    notes = []
+    for index, (case, call, expected) in enumerate(zip(session.cases(name), session.student(name),
+                                                       session.expected(name))):
+        got = _triple(session, name, index, function, LOSS_OUTPUTS)
+        if function == NEG and call.draws is not None and call.draws != expected[3]:
+            too_few = call.draws < expected[3]
+            raise Failed(say("too_few_draws" if too_few else "wrong_draws", case=case.describe(),
+                             got=call.draws, expected=expected[3], K=len(case.negatives()),
+                             hint=say("hint_draws_rejected" if too_few else "hint_draws_K")))
+        for k in outputs:
+            value, note = fit_shape(got[k], expected[k].shape)
+            compare(LOSS_OUTPUTS[k], value, expected[k], case.describe(), note=note,
+                    hints=_loss_hints(session, case, k, function), factors=_factors(case, function), tol=session.settings.tolerances)
+            if note:
+                notes.append(f"{LOSS_OUTPUTS[k]}: {note}")
+    return "; ".join(dict.fromkeys(notes)) or None
+
+
+def loss_shapes(session, name):
+    function = session.function_of(name)
+    for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
+        got = _triple(session, name, index, function, LOSS_OUTPUTS)
+        for k in range(3):
+            exact_shape(LOSS_OUTPUTS[k], got[k], expected[k].shape, case.describe())
+
+
+def loss_inputs_unchanged(session, name):
+    function = session.function_of(name)
+    for case, call in zip(session.cases(name), session.student(name)):
+        unchanged(function, "centerWordVec", case.centerWordVec, inputs_after(call, 0), case.describe())
+        unchanged(function, "outsideVectors", case.outsideVectors, inputs_after(call, 2), case.describe())
+
+
+def gradient_check(session, name):
+    """The student's gradients against central differences of the student's own loss."""
+    function = session.function_of(name)
+    for index, case in enumerate(session.cases(name)):
+        loss, grad_center, grad_outside = _triple(session, name, index, function, LOSS_OUTPUTS)
+        V, d = case.shape
+        grad_center, _ = fit_shape(grad_center, (d,))
+        grad_outside, _ = fit_shape(grad_outside, (V, d))
+        for got, want, label in ((grad_center, (d,), "gradCenterVec"), (grad_outside, (V, d), "gradOutsideVecs")):
+            if got.shape != want:
+                raise Failed(say("wrong_shape", name=label, case=case.describe(), got=got.shape,
+                                 expected=want, hint=None) + "\n  The gradient check needs the right shape.")
+        tol = session.settings.tolerances
+        dirs = finite_differences.directions(session.fd_rng(name, index), V, d, tol)
+        losses = []
+        for call in session.losses_at(name, index, dirs):
+            _problem(function, call)
+            try:
+                value = as_scalar(as_array(call.value, "loss"))
+            except Problem as problem:
+                raise Failed(str(problem)) from None
+            if value is None:
+                raise Failed(f"{function}'s loss is not a single number; the gradient check needs one.")
+            losses.append(value)
+        found, constant = finite_differences.judge(dirs, losses, grad_center, grad_outside, tol)
+        if constant:
+            raise Failed(say("constant_loss", function=function, case=case.describe()))
+        if found:
+            raise Failed(say("gradient_disagrees", function=function, case=case.describe(), mismatches=found[:6],
+                                 step=tol.fd_step, hint=say("hint_gradient")))
+
+
+def efficiency(session, name):
+    """The student's time per call against the reference's, on a large vocabulary."""
+    function = session.function_of(name)
+    tol = session.settings.tolerances
+    case = session.cases(name)[0]
+    call, student = session.seconds_per_call(name, tol.efficiency_repeats)
+    _problem(function, call)
+    if call.value is None or call.value.get("kind") != "number":     # only_loss: the loss alone
+        raise Failed(f"Not timed: {function} did not return a loss on the timing case "
+                     f"(it returned {describe_kind(call.value or {})}).")
+    reference = min(session.oracle.seconds_per_call(function, case, tol.efficiency_repeats) for _ in range(2))
+    ratio = student / max(reference, 1e-9)
+    V, d = case.shape
+    text = say("efficiency", function=function, V=V, d=d, student=f"{student * 1e3:.3g}",
+               reference=f"{reference * 1e3:.3g}", ratio=f"{ratio:.3g}", limit=f"{tol.efficiency_ratio:g}")
+    if ratio > tol.efficiency_ratio:
+        raise Failed(text, hint=say("hint_slow"))
+    return text
+
+
+# -- skip-gram -----------------------------------------------------------------
+
+def _skipgram_hints(case, output):
+    V, d = case.outsideVectors.shape
+    center = case.word2Ind[case.currentCenterWord]
+    words = [case.word2Ind[w] for w in case.outsideWords]
+
+    def contribution(indices):
+        total = [0.0, np.zeros((V, d)), np.zeros((V, d))]
+        for i in indices:
+            loss, g_center, g_outside = standin_values(case.standin_seed, i, V, d)
+            total[0] += loss
+            total[1][center] += g_center
+            total[2] += g_outside
+        return np.asarray(total[output], dtype=float)
+
+    def last_only(got, expected):
+        return say("hint_last_word") if len(words) > 1 and matches(got, contribution(words[-1:])) else None
+
+    def dedup(got, expected):
+        return say("hint_dedup") if len(set(words)) < len(words) and matches(got, contribution(set(words))) \
+            else None
+
+    def center_row(got, expected):
+        if output == 1 and got.ndim == 2:
+            rows = set(np.flatnonzero(np.any(got != 0, axis=1)))
+            return say("hint_center_row", row=center) if rows and rows != {center} else None
+        return None
+    return [last_only, dedup, center_row]
+
+
+def skipgram_values(session, name, outputs=(0, 1, 2)):
+    notes = []
+    for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
+        got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
+        for k in outputs:
+            value, note = fit_shape(got[k], expected[k].shape)
+            compare(SKIPGRAM_OUTPUTS[k], value, expected[k], case.describe(), note=note,
+                    hints=_skipgram_hints(case, k),
+                    factors={"the number of outside words": len(case.outsideWords)},
+                    tol=session.settings.tolerances)
+            if note:
+                notes.append(f"{SKIPGRAM_OUTPUTS[k]}: {note}")
+    return "; ".join(dict.fromkeys(notes)) or None
+
+
+def skipgram_shapes(session, name):
+    for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
+        got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
+        for k in range(3):
+            exact_shape(SKIPGRAM_OUTPUTS[k], got[k], expected[k].shape, case.describe())
+
+
+def _index(value):
+    """A recorded outsideWordIdx as an int, or its text: never an unhashable reply object."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else str(value)[:40]
+
+
+def skipgram_calls(session, name):
+    """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments."""
+    for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
+        _problem("skipgram", call)
+        records = call.calls or []
+        center = case.word2Ind[case.currentCenterWord]
+        want = [case.word2Ind[w] for w in case.outsideWords]
+        where = case.describe()
+        got_indices = [_index(r.get("outsideWordIdx")) for r in records]
+        if len(records) != len(want):
+            hint = None
+            if len(set(want)) < len(want) and sorted(map(str, got_indices)) == sorted(map(str, set(want))):
+                hint = say("hint_dedup")
+            raise Failed(f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
+                         f"expected once per entry of outsideWords ({len(want)} calls, repeats included).", hint)
+        if sorted(map(str, got_indices)) != sorted(map(str, want)):
+            hint = None
+            if set(got_indices) == {center}:
+                hint = say("hint_center_as_outside", row=center)
+            raise Failed(f"skipgram passed outsideWordIdx values {got_indices} for {where}; "
+                         f"expected {want} (word2Ind of each outside word).", hint)
+        for r in records:
+            try:
+                center_vec = wire.decode_array(r["centerWordVec"])
+                outside = wire.decode_array(r["outsideVectors"])
+            except (KeyError, TypeError, wire.WireError):
+                raise Failed("the grading process sent an unreadable record of skipgram's calls") from None
+            if center_vec.shape != (case.centerWordVectors.shape[1],) or \
+                    not np.array_equal(center_vec, case.centerWordVectors[center]):
+                rows = [i for i in range(len(case.centerWordVectors))
+                        if center_vec.shape == case.centerWordVectors[i].shape
+                        and np.array_equal(center_vec, case.centerWordVectors[i])]
+                detail = f"row {rows[0]} of centerWordVectors" if rows else f"an array of shape {center_vec.shape}"
+                raise Failed(f"skipgram passed {detail} as centerWordVec for {where}; expected row {center} "
+                             "of centerWordVectors (the center word's own vector, v_c).")
+            if outside.shape != case.outsideVectors.shape or not np.array_equal(outside, case.outsideVectors):
+                raise Failed(f"skipgram did not pass outsideVectors unchanged to word2vecLossAndGradient for "
+                             f"{where} (got shape {outside.shape}).")
+            if r.get("same_dataset") is not True:
+                raise Failed(f"skipgram did not pass its dataset argument on to word2vecLossAndGradient for {where}.")
