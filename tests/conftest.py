@@ -113,6 +113,19 @@ def pytest_report_header(config):
     return f"root: workers run as the sandbox user ({sys.executable})"
 
 
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """The markers registered in pyproject.toml, applied: skip, saying why, where a test cannot run."""
+    import os
+    if item.get_closest_marker("root"):
+        needs_switch()
+    if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
+        pytest.skip(f"Debian's chromium is not installed ({CHROMIUM}; apt-get install chromium)")
+
+
 def needs_switch():
     """Skip (saying why) a test of the user switch where the suite cannot use it."""
     import os

@@ -109,6 +109,7 @@ def graded_export(tmp_path_factory):
     return root, dict(kinds), records, done
 
 
+@pytest.mark.slow
 def test_export_batch_exits_zero_and_reports_progress(graded_export):
     root, kinds, records, done = graded_export
     assert done.returncode == 0, done.stderr[-3000:]
@@ -117,6 +118,7 @@ def test_export_batch_exits_zero_and_reports_progress(graded_export):
     assert f"{EXPORT_SIZE - 1} of {EXPORT_SIZE} submissions graded" in done.stdout
 
 
+@pytest.mark.slow
 def test_export_rows_have_ids_names_emails_and_statuses_in_id_order(graded_export):
     root, kinds, records, done = graded_export
     rows = read_scores(root / "out")
@@ -138,6 +140,7 @@ def test_export_rows_have_ids_names_emails_and_statuses_in_id_order(graded_expor
             assert row["status"] == "graded", row
 
 
+@pytest.mark.slow
 def test_export_totals_match_grading_each_file_alone(graded_export):
     root, kinds, records, done = graded_export
     rows = {r["id"]: r for r in read_scores(root / "out")}
@@ -166,6 +169,7 @@ def test_export_totals_match_grading_each_file_alone(graded_export):
     assert all(float(r["total"]) == 0 for i, r in rows.items() if kinds[i] == "template")
 
 
+@pytest.mark.slow
 def test_export_every_mutant_loses_points_under_its_function_only(graded_export):
     root, kinds, records, done = graded_export
     rows = {r["id"]: r for r in read_scores(root / "out")}
@@ -181,6 +185,7 @@ def test_export_every_mutant_loses_points_under_its_function_only(graded_export)
         assert float(row["total"]) < 100
 
 
+@pytest.mark.slow
 def test_export_writes_a_text_and_json_report_per_submission(graded_export):
     root, kinds, records, done = graded_export
     reports = root / "out" / "reports"
@@ -199,6 +204,7 @@ def test_export_writes_a_text_and_json_report_per_submission(graded_export):
     assert str(root / "assignment_1_export" / f"submission_{reference_id}" / "word2vec.py") in text
 
 
+@pytest.mark.slow
 def test_export_summary_page_has_histogram_pass_rates_hints_and_links(graded_export):
     root, kinds, records, done = graded_export
     page = (root / "out" / "summary.html").read_text(encoding="utf-8")
@@ -223,7 +229,8 @@ def test_export_summary_page_has_histogram_pass_rates_hints_and_links(graded_exp
     assert "https://" not in page
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)")
+@pytest.mark.browser
+@pytest.mark.slow
 def test_export_summary_page_renders_in_a_real_browser(graded_export, tmp_path):
     root, kinds, records, done = graded_export
     page = root / "out" / "summary.html"

@@ -1,11 +1,13 @@
 """The benchmark script runs (a smoke run: its figures are reported, never asserted)."""
 
+import pytest
 import subprocess
 import sys
 
 from conftest import REPO
 
 
+@pytest.mark.slow
 def test_benchmark_script_runs_and_reports_every_measure():
     done = subprocess.run([sys.executable, "benchmarks/run.py", "--quick"], cwd=REPO, capture_output=True,
                           text=True, timeout=900)

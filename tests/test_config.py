@@ -101,6 +101,7 @@ def test_the_zip_carries_the_chosen_config(tmp_path):
     assert requirements.stdout.split() == ["numpy>=1.24"]
 
 
+@pytest.mark.slow
 def test_self_check_passes():
     done = subprocess.run([sys.executable, "-m", "grader", "check", "--seeds", "2"],
                           capture_output=True, text=True, cwd=REPO, timeout=600)

@@ -55,6 +55,7 @@ def test_results_json_replaces_a_planted_symlink(tmp_path):
     assert json.loads((tmp_path / "results" / "results.json").read_text())["tests"]
 
 
+@pytest.mark.slow
 def test_zip_installs_and_grades_end_to_end(tmp_path, request):
     """setup.sh into a temporary virtual environment, then run_autograder as Gradescope would."""
     done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist"],

@@ -98,6 +98,7 @@ def run(python, *args, cwd, timeout=300):
                           timeout=timeout, env=env)
 
 
+@pytest.mark.slow
 def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, handout):
     def local(*args):
         return run(installed, "-m", "grader", "local", *args, cwd=handout)
@@ -114,6 +115,7 @@ def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, han
     assert hidden.returncode == 2 and "does not include" in hidden.stderr and "Traceback" not in hidden.stderr
 
 
+@pytest.mark.slow
 def test_handout_installs_the_gradescope_workers_numpy_and_states_the_python_floor(installed, handout):
     from grader.python_version import minimum_text
     numpy = config.load(REPO / "grader.yml").worker.numpy
@@ -127,6 +129,7 @@ def test_handout_installs_the_gradescope_workers_numpy_and_states_the_python_flo
     assert "numpy" not in run(installed, "-m", "grader", "local", cwd=handout).stderr
 
 
+@pytest.mark.slow
 def test_every_student_command_in_the_readmes_works_in_the_installed_handout(installed, handout, tmp_path):
     commands = shown_commands((handout / "README.md").read_text())
     commands += shown_commands(students_section((REPO / "README.md").read_text()))

@@ -272,8 +272,7 @@ def css_class(name):
     return lambda tag, attrs: name in (attrs.get("class") or "").split()
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (Debian: apt-get install chromium); "
-                                              "the browser rendering check needs it")
+@pytest.mark.browser
 def test_a_browser_shows_the_report(tmp_path, grade):
     page = tmp_path / "report.html"
     done = grader("local", EXAMPLE, "--all", "--format", "html", "-o", page)

@@ -17,7 +17,7 @@ from grader.boundary.privileges import SandboxUser, launcher
 from grader.boundary.sandbox import Sandbox
 from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed
 
-from conftest import REPO, needs_switch
+from conftest import REPO
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 # Printed at import, so the report shows who ran the submission and from where.
@@ -49,8 +49,9 @@ def _tree_state(top):
 
 
 @pytest.mark.parametrize("spawner", [ForkServer, ExecSpawner])
+@pytest.mark.root
 def test_a_submission_in_a_private_folder_grades_as_the_sandbox_user(tmp_path, grade, reference_source, spawner):
-    needs_switch()
+
     path = _private_submission(tmp_path, reference_source + WHO)
     before = _tree_state(tmp_path)
     user = launcher()
@@ -65,10 +66,11 @@ def test_a_submission_in_a_private_folder_grades_as_the_sandbox_user(tmp_path, g
     assert _tree_state(tmp_path) == before, "grading changed the caller's folder"
 
 
+@pytest.mark.root
 def test_the_grader_code_is_staged_when_the_sandbox_user_cannot_read_it(tmp_path, grade, reference_source,
                                                                         monkeypatch):
     """An exec'd worker imports the grader's worker modules; a checkout in a private home must not matter."""
-    needs_switch()
+
     import grader.boundary.privileges
     real = grader.boundary.privileges.reachable
     package = str(REPO / "grader")
@@ -79,8 +81,9 @@ def test_the_grader_code_is_staged_when_the_sandbox_user_cannot_read_it(tmp_path
     assert "grader-staged-" in run.printed, run.printed
 
 
+@pytest.mark.root
 def test_staged_copies_are_removed_when_the_worker_ends(tmp_path, reference_source):
-    needs_switch()
+
     user = launcher()
     with Sandbox(_private_submission(tmp_path, reference_source), Limits(), user) as sandbox:
         assert sandbox.check_import().ok
@@ -126,8 +129,9 @@ def test_snapshot_reads_the_submission_and_its_helper_modules(tmp_path):
         staging.Snapshot.read(tmp_path / "missing.py")
 
 
+@pytest.mark.root
 def test_a_helper_package_beside_the_submission_is_importable_under_the_switch(tmp_path, grade, reference_source):
-    needs_switch()
+
     path = _private_submission(tmp_path, "from mine.maths import *\n")
     (path.parent / "mine").mkdir()
     (path.parent / "mine" / "__init__.py").write_text("")
@@ -136,10 +140,9 @@ def test_a_helper_package_beside_the_submission_is_importable_under_the_switch(t
     assert run.score == run.max_score, run.summary
 
 
+@pytest.mark.root
 def test_gradescope_mode_never_changes_a_checkout(tmp_path, capsys):
     """lock_down() closes the installation only where setup.sh put it; the checkout is the instructor's."""
-    if os.geteuid() != 0:
-        pytest.skip("lock-down runs only as root")
     watched = [REPO / "reference", REPO / "grader", REPO / "student_template"]
     before = {str(top): _tree_state(top) for top in watched}
     (tmp_path / "submission").mkdir()
@@ -152,9 +155,10 @@ def test_gradescope_mode_never_changes_a_checkout(tmp_path, capsys):
     assert "nothing of it is locked down" in capsys.readouterr().out    # reported, not hidden
 
 
+@pytest.mark.root
 def test_earlier_results_in_the_metadata_are_closed_to_the_submission(readable_folder):
     """submission_metadata.json holds earlier results.json, hidden tests included."""
-    needs_switch()
+
     tmp_path = readable_folder           # as /autograder is: every user may pass through it
     (tmp_path / "submission").mkdir()
     secret = "HIDDEN-RESULT-OF-AN-EARLIER-RUN"
@@ -179,9 +183,10 @@ _os.chdir(_top)
 '''
 
 
+@pytest.mark.root
 def test_a_scratch_folder_thousands_of_levels_deep_is_cleaned_and_costs_nothing(tmp_path, grade, reference_source):
     """A submission shapes its scratch folder; cleaning it must neither fail the run nor leave copies behind."""
-    needs_switch()
+
     user = launcher()
     run = grade(_private_submission(tmp_path, reference_source + DEEP), hidden=True, launcher=user)
     assert run.score == run.max_score and not run.internal_error, run.summary
@@ -189,8 +194,9 @@ def test_a_scratch_folder_thousands_of_levels_deep_is_cleaned_and_costs_nothing(
     assert not staging.stale(staging.STAGED_PREFIX, lambda uid, gid: uid == 0 and gid == user.gid)
 
 
+@pytest.mark.root
 def test_copies_left_by_a_killed_grader_are_swept_before_the_next_worker(tmp_path, grade, reference_source):
-    needs_switch()
+
     user = launcher()
     shared = staging.shared_temp_folder()
     left = os.path.join(shared, staging.STAGED_PREFIX + "left-by-a-killed-run")
