@@ -79,6 +79,7 @@ class SandboxUser:
         self.scratch = None
         self.staging = None
         self._swept = False
+        self._reachable = None
 
     def prepare(self, spec, snapshot=None):
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
@@ -97,9 +98,8 @@ class SandboxUser:
                 config["submission"] = str(self.staging.submission(snapshot))
             spec = dict(spec, config=config, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
                         env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch))
-            package = Path(GRADER_PARENT) / "grader"
-            if not all(reachable(package / module) for module in WORKER_MODULES):
-                spec["grader_parent"] = str(self.staging.code(package))
+            if not self._code_reachable():
+                spec["grader_parent"] = str(self.staging.code(Path(GRADER_PARENT) / "grader"))
         except BaseException as error:
             self.kill_leftovers()                  # nothing half-made stays behind
             if isinstance(error, OSError):
@@ -116,6 +116,13 @@ class SandboxUser:
         finally:
             if staging:
                 staging.remove()
+
+    def _code_reachable(self):
+        """Whether this user can read the worker's modules in place (asked once: installs do not move)."""
+        if self._reachable is None:
+            package = Path(GRADER_PARENT) / "grader"
+            self._reachable = all(reachable(package / module) for module in WORKER_MODULES)
+        return self._reachable
 
     def _sweep_stale(self):
         for folder in stale(SCRATCH_PREFIX, lambda uid, gid: uid == self.uid):

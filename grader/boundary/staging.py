@@ -218,21 +218,13 @@ class Staging:
 def remove_tree(path):
     """Delete ``path`` and everything under it, never following links; never raises.
 
-    A worker's scratch folder is the submission's to shape: thousands of
-    levels deep, or changing while it goes. GNU rm walks it without recursion
-    and without following links; the fallback walks it here.
+    A worker's scratch folder is the submission's to shape, thousands of
+    levels deep if it likes: past Python's recursion limit, GNU rm (which
+    walks without recursion and follows no links) takes over. Every process
+    that could change the tree is dead by the time it is removed.
     """
     if not os.path.lexists(path):
         return
-    rm = shutil.which("rm", path="/usr/bin:/bin")
-    if rm and sys.platform.startswith("linux"):
-        try:
-            subprocess.run([rm, "-rf", "--one-file-system", "--", str(path)], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-        except (OSError, subprocess.SubprocessError):
-            pass
-        if not os.path.lexists(path):
-            return
     try:
         for folder, dirs, files in os.walk(path, topdown=False):
             for name in files + dirs:
@@ -244,6 +236,13 @@ def remove_tree(path):
         os.rmdir(path)
     except (OSError, RecursionError):
         pass
+    rm = shutil.which("rm", path="/usr/bin:/bin")
+    if os.path.lexists(path) and rm and sys.platform.startswith("linux"):
+        try:
+            subprocess.run([rm, "-rf", "--one-file-system", "--", str(path)], stdin=subprocess.DEVNULL,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        except (OSError, subprocess.SubprocessError):
+            pass
 
 
 def stale(prefix, owner):

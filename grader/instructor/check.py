@@ -10,11 +10,7 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from grader import bundle
-from grader.grading import grade as grade_file
-from grader.boundary.privileges import launcher
-from grader.reporting.report import render
-from grader import config
+from grader import bundle, config
 from grader.commands.usage import fail
 
 
@@ -39,6 +35,11 @@ def _lost(run):
 
 
 def run_check(settings, seeds=3):
+    # Imported here: building the command line must stay light (see grader.cli).
+    from grader.boundary.privileges import launcher
+    from grader.grading import grade as grade_file
+    from grader.reporting.report import render
+
     settings = replace(settings, hidden=True)
     reference = bundle.reference_file()
     # Only the grader's own files run here, so the user switch is best-effort.

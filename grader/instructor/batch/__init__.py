@@ -9,11 +9,9 @@ import os
 import sys
 from pathlib import Path
 
-from grader.instructor.batch.runner import GRADER_ERROR, GradingProcessesFailed
-from grader.instructor.batch.submissions import BatchUsageError
 import argparse
 
-__all__ = ["run_batch", "BatchUsageError", "GradingProcessesFailed"]
+__all__ = ["run_batch"]
 
 INTERRUPTED = 130          # the shell's code for a command ended by Ctrl-C
 
@@ -27,8 +25,9 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
     from grader import config, grading
     from grader.instructor.batch import outputs, runner
     from grader.instructor.batch.progress import Progress
-    from grader.instructor.batch.submissions import collect
     from grader.answers.oracle import load_reference
+    from grader.instructor.batch.runner import GRADER_ERROR
+    from grader.instructor.batch.submissions import BatchUsageError, collect
 
     settings = config.load(config_path, seed=seed, hidden=True)
     points, _ = grading.rubric(grading.selected_tests(settings.hidden), settings)   # refuses a bad config
@@ -119,6 +118,8 @@ def command(args):
     from grader import config
     from grader.answers.oracle import ReferenceMissing
     from grader.commands.usage import fail
+    from grader.instructor.batch.runner import GradingProcessesFailed
+    from grader.instructor.batch.submissions import BatchUsageError
     try:
         return run_batch(args.paths, jobs=args.jobs, out=args.out, seed=args.seed, config_path=args.config)
     except (BatchUsageError, GradingProcessesFailed, ReferenceMissing, config.ConfigError) as error:
