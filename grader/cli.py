@@ -97,16 +97,21 @@ def local(args):
     from grader.sandbox import Sandbox
     from grader.spawners import WorkerStartFailed
     try:
-        settings = config.load(args.config, seed=args.seed, hidden=args.all)
+        settings = config.read(args.config, seed=args.seed, hidden=args.all)
     except config.ConfigError as error:
         return _fail(str(error))
     cannot_start = "the grader could not start the process that runs your file: {}"
     try:
         # Start the worker first: it boots while this process loads numpy,
-        # the templates and the reference.
+        # the catalogue, the templates and the reference.
         sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
     except WorkerStartFailed as error:
         return _fail(cannot_start.format(error))
+    try:
+        config.check_rubric(settings)
+    except config.ConfigError as error:
+        sandbox.close()
+        return _fail(str(error))
     _warn_if_numpy_differs(settings.worker.numpy)
     from grader import report
     from grader.grading import grade
@@ -188,10 +193,10 @@ def _dispatch(args):
         print("\n".join([worker.numpy, *worker.packages]))
         return 0
     if args.verb == "build":
-        from grader.build import BuildError, build_autograder_zip, build_student_zip
+        from grader.build import BuildError, build_autograder_zip, build_student_zip, repository_root
         try:
-            if args.config:
-                config.load(args.config)          # refuse a broken config before packing it
+            # The config the zips will carry, refused before anything is packed.
+            config.load(args.config or repository_root() / config.CONFIG_NAME)
             print(f"wrote {build_autograder_zip(args.out, args.config)}")
             print(f"wrote {build_student_zip(args.out, args.config)}")
         except (BuildError, config.ConfigError) as exc:
