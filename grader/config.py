@@ -1,18 +1,41 @@
-"""Every number the grader depends on, with its default, in one place.
+"""Every number the grader depends on, with its default and bounds, in one place.
 
 An instructor changes them in ``grader.yml`` (see ``load``); points and
 visibility default to the decorators in ``catalogue.py`` and may be
-overridden there too.
+overridden there too. Each setting is declared once, with
+``settings_schema.setting(default, rule, description)``: that declaration
+checks grader.yml, and writes the commented grader.yml and the README's
+table (``python -m grader.config`` rewrites both).
 """
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
+
+from grader.settings_schema import (Choice, Invalid, ListOf, Mapping, Numbers, Real, Text, Whole,
+                                    check_section, commented_yaml, markdown_table, section, setting)
 
 DEFAULT_SEED = 224
 CONFIG_NAME = "grader.yml"
 VISIBILITIES = ("visible", "after_due_date", "after_published", "hidden")
+
+# The smallest limits.memory_mb grader.yml accepts. Measured as RLIMIT_AS
+# on Python 3.11 with one BLAS thread: importing numpy and the worker took
+# 79 MiB (numpy 1.26) to 98 MiB (2.4); the reference passed the hidden
+# suite from 120 MiB forked and 145 MiB exec'd. 256 leaves room for other
+# numpy builds and Pythons.
+MEMORY_MB_MINIMUM = 256
+
+# The most numbers a (V, d) case set may hold in one array argument: V * d,
+# summed over its cases. Each crosses to the worker and back as base64 in
+# JSON (about 21 bytes per number with the returned gradient), far inside
+# the smallest reply_mb; see the README for the measurements.
+CASE_NUMBERS = 250_000
+# Word vectors have tens to hundreds of dimensions; d also sizes the
+# gradient with respect to the center vector.
+DIMENSIONS = 1000
 
 
 @dataclass(frozen=True)
@@ -25,74 +48,138 @@ class Tolerances:
     when |numerical - analytical| > fd_tol * max(1, |numerical|, |analytical|).
     """
 
-    rtol: float = 1e-5
-    atol: float = 1e-8
-    fd_step: float = 1e-4
-    fd_tol: float = 1e-5
-    # A loss whose every directional change is below this is constant: it
-    # agrees with a zero gradient but earns nothing.
-    fd_constant_loss: float = 1e-10
-    fd_joint_directions: int = 2
-    # Efficiency: slower than this many times the reference on a large
-    # vocabulary fails the (by default 0-point) efficiency tests.
-    efficiency_ratio: float = 10.0
-    efficiency_repeats: int = 5
+    rtol: float = setting(1e-5, Real(1e-9, 0.01),
+                          "Relative tolerance of value checks: |got - expected| <= atol + rtol * |expected|.")
+    atol: float = setting(1e-8, Real(1e-10, 0.01), "Absolute tolerance of value checks.")
+    fd_step: float = setting(1e-4, Real(1e-6, 1e-4), "Step h of the central differences of the gradient checks.")
+    fd_tol: float = setting(1e-5, Real(1e-7, 0.01),
+                            "A gradient check fails when |numerical - analytical| > fd_tol * max(1, |numerical|, "
+                            "|analytical|).")
+    fd_constant_loss: float = setting(1e-10, Real(0, 1e-6, above=True),
+                                      "A loss whose every directional change is below this is constant: it agrees "
+                                      "with a zero gradient but earns nothing.")
+    fd_joint_directions: int = setting(2, Whole(1, 10), "Random directions in all inputs at once, per gradient check.")
+    efficiency_ratio: float = setting(10.0, Real(1, 1000),
+                                      "The efficiency tests fail when slower than this many times the reference.")
+    efficiency_repeats: int = setting(5, Whole(1, 20), "Calls timed per efficiency measurement.")
 
 
 @dataclass(frozen=True)
 class Limits:
     """What the sandboxed worker may use."""
 
-    import_seconds: float = 10.0     # wall time to import the submission
-    call_seconds: float = 5.0        # wall time for one request (a batch of calls)
-    total_seconds: float = 50.0      # whole grading run; later calls fail at once
-    cpu_seconds: int = 60            # RLIMIT_CPU for one worker
-    memory_mb: int = 512             # RLIMIT_AS for one worker
-    processes: int = 16              # RLIMIT_NPROC (per sandbox user)
-    file_mb: int = 1                 # RLIMIT_FSIZE: largest file the worker may write
-    open_files: int = 64             # RLIMIT_NOFILE
-    output_bytes: int = 8 * 1024     # stdout/stderr kept from the worker, each
-    reply_mb: int = 64               # largest reply accepted from the worker
+    import_seconds: float = setting(10.0, Real(5, 300, "seconds"), "Wall time to import the submission.")
+    call_seconds: float = setting(5.0, Real(1, 300, "seconds"),
+                                  "Wall time for one request: a batch of calls to one function.")
+    total_seconds: float = setting(50.0, Real(10, 600, "seconds"),
+                                   "The whole grading run; later calls fail at once. Gradescope's own default "
+                                   "limit is 10 minutes.")
+    cpu_seconds: int = setting(60, Whole(10, 3600, "seconds"), "RLIMIT_CPU of one worker.")
+    memory_mb: int = setting(512, Whole(MEMORY_MB_MINIMUM, 16384, "MiB", why=(
+        f"the worker needs at least {MEMORY_MB_MINIMUM} MiB of address space to import numpy and run every "
+        "test; with less, every submission fails while being imported")),
+        "RLIMIT_AS of one worker; Gradescope's default container has 768 MB.")
+    processes: int = setting(16, Whole(4, 1024), "RLIMIT_NPROC, per sandbox user.")
+    file_mb: int = setting(1, Whole(1, 1024, "MiB"), "RLIMIT_FSIZE: the largest file the worker may write.")
+    open_files: int = setting(64, Whole(32, 4096), "RLIMIT_NOFILE of one worker.")
+    output_bytes: int = setting(8 * 1024, Whole(256, 2**20, "bytes"),
+                                "Of the worker's stdout and of its stderr, how much is kept, each.")
+    reply_mb: int = setting(64, Whole(32, 1024, "MiB"), "The largest reply accepted from the worker.")
+
+
+def _shapes(what):
+    shape = Numbers(("V", "d"), (1, 1), (CASE_NUMBERS, DIMENSIONS))
+    return ListOf(shape, 1, 10, f"[V, d] pairs ({what})", total=lambda shapes: sum(v * d for v, d in shapes),
+                  most=CASE_NUMBERS, total_text="V * d")
 
 
 @dataclass(frozen=True)
 class Cases:
     """Shapes and counts of the random cases."""
 
-    # (V, d) for the public naive-softmax cases: V < d, V = d and V > d.
-    public_shapes: tuple = ((3, 5), (6, 6), (12, 4))
-    hidden_shapes: tuple = ((1, 4), (2, 7), (9, 9), (40, 8), (3000, 20))
-    stable_score: float = 800.0       # naive softmax: every score near this
-    stable_spread: float = 2.0
-    neg_score_scale: float = 15.0     # hidden neg sampling: scores up to +- this
-    hidden_neg_sampling: int = 5      # random negative-sampling cases
-    other_K: tuple = (1, 3, 17)
-    fd_shape: tuple = (7, 4)          # (V, d) for gradient checks
-    skipgram_vocab: tuple = (5, 8)    # public vocabulary sizes
-    skipgram_hidden_vocab: tuple = (12, 20)
-    skipgram_dim: int = 4
-    efficiency_shape: tuple = (2000, 50)    # (V, d) of the timing case
+    public_shapes: tuple = setting(((3, 5), (6, 6), (12, 4)), _shapes("public"),
+                                   "(V, d) of the public naive-softmax cases: V < d, V = d and V > d.")
+    hidden_shapes: tuple = setting(((1, 4), (2, 7), (9, 9), (40, 8), (3000, 20)), _shapes("hidden"),
+                                   "(V, d) of the hidden naive-softmax cases.")
+    stable_score: float = setting(800.0, Real(0, 2000, above=True),
+                                  "Naive softmax stability cases: every score u_w . v_c near +- this.")
+    stable_spread: float = setting(2.0, Real(0, 100, above=True), "How far those scores spread.")
+    neg_score_scale: float = setting(15.0, Real(0, 100, above=True),
+                                     "Hidden negative sampling: scores u_w . v_c up to +- this.")
+    hidden_neg_sampling: int = setting(5, Whole(1, 50), "Random negative-sampling cases in the hidden suite.")
+    # Each K is drawn without repeats from the other words of a vocabulary of 20, 8 and 25 words.
+    other_K: tuple = setting((1, 3, 17), Numbers(("K1", "K2", "K3"), (1, 1, 1), (19, 7, 24)),
+                             "The K of test 3.5's cases, whose vocabularies have 20, 8 and 25 words.")
+    # Negative sampling with repeats needs a word besides the outside word.
+    fd_shape: tuple = setting((7, 4), Numbers(("V", "d"), (2, 1), (50, 50)), "(V, d) of the gradient checks.")
+    # Words come from a list of 30; window 3 with repeats draws from 3 distinct words.
+    skipgram_vocab: tuple = setting((5, 8), Numbers(("V1", "V2"), (3, 2), (30, 30)),
+                                    "Vocabulary sizes of the two public skip-gram cases.")
+    skipgram_hidden_vocab: tuple = setting((12, 20), Numbers(("low", "high"), (3, 3), (30, 30), ascending=True),
+                                           "Range of the hidden skip-gram cases' vocabulary sizes.")
+    skipgram_dim: int = setting(4, Whole(1, 100), "d of the skip-gram cases (the hidden ones use d + 2).")
+    # Negative sampling draws K = 10 distinct negatives here: V > 10.
+    efficiency_shape: tuple = setting((2000, 50), Numbers(("V", "d"), (11, 1), (CASE_NUMBERS, DIMENSIONS),
+                                                          most=CASE_NUMBERS),
+                                      "(V, d) of the efficiency tests' timing case.")
+
+
+def _numpy_requirement(value):
+    from grader import numpy_requirement
+    try:
+        numpy_requirement.parse(value)
+    except numpy_requirement.UnsupportedForm as error:
+        return f"in {value!r}, {error}"
+    return None
+
+
+# A name, optional extras and optional version clauses: no URLs, markers or pip options.
+PACKAGE = (r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?"
+           r"(?:\s*(?:~=|==|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!-]{0,40})?"
+           r"(?:\s*,\s*(?:~=|==|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!-]{0,40}){0,5}")
+
+
+def _package(value):
+    return None if re.fullmatch(PACKAGE, value) else f"not {value!r}"
 
 
 @dataclass(frozen=True)
 class Worker:
     """What setup.sh installs for the worker, besides the grader."""
 
-    numpy: str = "numpy<2"            # the course environment's numpy
-    packages: tuple = ()              # extra packages submissions may import
+    numpy: str = setting("numpy<2", Text(_numpy_requirement, (
+        "a numpy requirement like 'numpy<2', 'numpy>=1.24,<2' or 'numpy==1.26.*', which the grader can check "
+        "the installed numpy against")),
+        "The course environment's numpy; some valid submissions break under 2.x.")
+    packages: tuple = setting((), ListOf(Text(_package, "a package name with optional version clauses, such as "
+                                                      "'scipy>=1.10'"), 0, 20, "packages"),
+                              "Extra packages a submission may import.")
+
+
+POINTS = Real(0, 1000)
+SEED = Whole(0, 2**32 - 1)
 
 
 @dataclass(frozen=True)
 class Settings:
-    seed: int = DEFAULT_SEED
+    seed: int = setting(DEFAULT_SEED, SEED,
+                        "Seed of every random case; students see it in their report.")
     hidden: bool = False
-    tolerances: Tolerances = field(default_factory=Tolerances)
-    limits: Limits = field(default_factory=Limits)
-    cases: Cases = field(default_factory=Cases)
-    worker: Worker = field(default_factory=Worker)
-    points: tuple = ()                # (test number or function tag, points) overrides
-    visibility: tuple = ()            # (test number, function tag or suite, visibility) overrides
-    efficiency_points: float = 0.0
+    points: tuple = setting((), Mapping(POINTS, "a function or a test number", example=(
+        ("neg_sampling", 40), ('"3.4"', 8))),
+        "Points per function (its tests scale in proportion) or per test. Defaults: sigmoid 10, "
+        "naive_softmax 30, neg_sampling 35, skipgram 25.")
+    visibility: tuple = setting((), Mapping(Choice(VISIBILITIES), "a suite (public, hidden), a function or "
+                                            "a test number", example=(("skipgram", "hidden"),
+                                                                      ('"2.8"', "after_published"))),
+                                "What students see of each test, and when. A test credited only once another "
+                                "passes (1.3 needs 1.1) may not be shown before that one.")
+    efficiency_points: float = setting(0.0, POINTS, "Points for the efficiency tests (timing against the "
+                                                    "reference), shared by the two; 0 = report only.")
+    limits: Limits = section(Limits, "What the sandboxed worker may use.")
+    tolerances: Tolerances = section(Tolerances, "When a value or a gradient counts as right.")
+    cases: Cases = section(Cases, "Shapes and counts of the random cases.")
+    worker: Worker = section(Worker, "What setup.sh installs for the worker besides the grader.")
     source: str = "defaults"          # the file these came from
 
 
@@ -100,15 +187,11 @@ class ConfigError(Exception):
     """An instructor's grader.yml that cannot be used; the message names key and file."""
 
 
-# The smallest limits.memory_mb grader.yml accepts. Measured as RLIMIT_AS
-# on Python 3.11 with one BLAS thread: importing numpy and the worker took
-# 79 MiB (numpy 1.26) to 98 MiB (2.4); the reference passed the hidden
-# suite from 120 MiB forked and 145 MiB exec'd. 256 leaves room for other
-# numpy builds and Pythons.
-MEMORY_MB_MINIMUM = 256
-
-SECTIONS = {"tolerances": Tolerances, "limits": Limits, "cases": Cases, "worker": Worker}
-TOP_LEVEL = {"seed", "points", "visibility", "efficiency_points"} | set(SECTIONS)
+HEADER = """\
+The grader's settings for this term. Everything here is optional: a key
+left out keeps its default. Written from the declarations in
+grader/config.py (python -m grader.config); quote test numbers ("3.4"),
+or YAML reads 1.10 as 1.1."""
 
 
 def find(explicit=None):
@@ -129,117 +212,117 @@ def find(explicit=None):
 
 
 def load(path=None, **overrides):
-    """Settings from a grader.yml (or the defaults), then keyword overrides such as seed."""
+    """Settings from a grader.yml (or the defaults), then keyword overrides such as seed.
+
+    Everything is checked here, the rubric's keys included, so a config
+    that loads can be graded with.
+    """
+    settings = read(path, **overrides)
+    check_rubric(settings)
+    return settings
+
+
+def read(path=None, **overrides):
+    """``load`` but for the rubric's keys, whose check imports the catalogue (and numpy).
+
+    For commands that start the worker first: they call ``check_rubric``
+    while it boots, before anything is graded.
+    """
     path = find(path)
     settings = Settings() if path is None else _parse(path)
-    return dataclasses.replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if "seed" in overrides:
+        try:
+            SEED.check(overrides["seed"], "--seed")
+        except Invalid as invalid:
+            raise ConfigError(str(invalid)) from None
+    return dataclasses.replace(settings, **overrides)
 
 
 def _parse(path):
     import yaml
 
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        raw = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=_loader())
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: is not valid YAML ({exc})") from None
-    raw = raw or {}
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: is not UTF-8 text") from None
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:   # also int() of 5000 digits, deep nesting
+        raise ConfigError(f"{path}: is not valid YAML: {_yaml_problem(exc)}") from None
+    return from_mapping(raw, str(path), rubric=False)
+
+
+def _loader():
+    """YAML's safe loader (libyaml's when there is one), refusing a key given twice, which YAML would
+    resolve silently by keeping the last."""
+    import yaml
+
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                    key = self.construct_object(key_node)
+                    if key in seen:
+                        raise yaml.constructor.ConstructorError(None, None, f"found the key {key!r} twice",
+                                                                key_node.start_mark)
+                    seen.add(key)
+            return super().construct_mapping(node, deep)
+    return Loader
+
+
+def _yaml_problem(exc):
+    """PyYAML's complaint on one line, with where it is."""
+    mark = getattr(exc, "problem_mark", None)
+    text = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return " ".join(text.split())[:200] + where
+
+
+def from_mapping(raw, source, rubric=True):
+    """Settings from grader.yml's contents as YAML reads them; raises ConfigError naming ``source`` and the key."""
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-
-    def fail(key, message):
-        raise ConfigError(f"{path}: '{key}' {message}")
-
-    for key in raw:
-        if key not in TOP_LEVEL:
-            fail(key, f"is not a setting; known settings: {', '.join(sorted(TOP_LEVEL))}")
-    values = {"source": str(path)}
-    if "seed" in raw:
-        if not isinstance(raw["seed"], int) or isinstance(raw["seed"], bool) or raw["seed"] < 0:
-            fail("seed", "must be a whole number >= 0")
-        values["seed"] = raw["seed"]
-    if "efficiency_points" in raw:
-        values["efficiency_points"] = _number(raw["efficiency_points"], "efficiency_points", fail)
-    for section, kind in SECTIONS.items():
-        if section in raw:
-            values[section] = _section(raw[section], section, kind, fail)
-    if "points" in raw:
-        values["points"] = tuple(_mapping(raw["points"], "points", fail, _points_value))
-    if "visibility" in raw:
-        values["visibility"] = tuple(_mapping(raw["visibility"], "visibility", fail, _visibility_value))
-    return Settings(**values)
-
-
-def _number(value, key, fail, minimum=0):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        fail(key, f"must be a number >= {minimum}, not {value!r}")
-    return value
-
-
-def _section(raw, section, kind, fail):
-    if not isinstance(raw, dict):
-        fail(section, "must be a mapping")
-    defaults = kind()
-    values = {}
-    for key, value in raw.items():
-        if key not in {f.name for f in dataclasses.fields(kind)}:
-            fail(f"{section}.{key}", f"is not a setting; known: {', '.join(f.name for f in dataclasses.fields(kind))}")
-        default = getattr(defaults, key)
-        name = f"{section}.{key}"
-        if isinstance(default, tuple):
-            if not isinstance(value, list):
-                fail(name, f"must be a list like {list(default)!r}")
-            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
-        elif isinstance(default, str):
-            if not isinstance(value, str):
-                fail(name, "must be text")
-        elif isinstance(default, int) and not isinstance(default, bool):
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                fail(name, f"must be a whole number > 0, not {value!r}")
-        else:
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                fail(name, f"must be a number > 0, not {value!r}")
-            value = float(value)
-        if name in FIELD_CHECKS:
-            FIELD_CHECKS[name](name, value, fail)
-        values[key] = value
-    return dataclasses.replace(defaults, **values)
-
-
-def _memory_floor(name, value, fail):
-    if value < MEMORY_MB_MINIMUM:
-        fail(name, f"must be at least {MEMORY_MB_MINIMUM} (MiB), not {value}: the worker needs that much "
-                   "address space to import numpy and run every test; with less, every submission fails "
-                   "while being imported")
-
-
-def _numpy_requirement(name, value, fail):
-    from grader import numpy_requirement
+        raise ConfigError(f"{source}: expected a mapping of settings at the top level, not {type(raw).__name__}")
     try:
-        numpy_requirement.parse(value)
-    except numpy_requirement.UnsupportedForm as error:
-        fail(name, f"must be a numpy requirement like {numpy_requirement.FORMS}, which the grader can "
-                   f"check the installed numpy against; in {value!r}, {error}")
+        settings = dataclasses.replace(check_section(Settings, raw), source=source)
+    except Invalid as invalid:
+        raise ConfigError(f"{source}: {invalid}") from None
+    if rubric:
+        check_rubric(settings)
+    return settings
 
 
-# Checks beyond a value's type, by dotted key.
-FIELD_CHECKS = {"limits.memory_mb": _memory_floor, "worker.numpy": _numpy_requirement}
+def check_rubric(settings):
+    """Refuse points and visibility that name no test, or that would show a gated test early."""
+    from grader import grading
+    grading.rubric(grading.selected_tests(True), settings)       # every test: a superset of the public run
 
 
-def _mapping(raw, section, fail, check):
-    if not isinstance(raw, dict):
-        fail(section, "must be a mapping from a test number (\"3.4\") or function tag to a value")
-    for key, value in raw.items():
-        key = str(key)
-        yield key, check(f"{section}.{key}", value, fail)
+def commented_defaults():
+    """grader.yml with every setting at its default."""
+    return commented_yaml(Settings, HEADER)
 
 
-def _points_value(name, value, fail):
-    return float(_number(value, name, fail))
+def settings_table():
+    """The README's table of grader.yml's settings."""
+    return markdown_table(Settings)
 
 
-def _visibility_value(name, value, fail):
-    if value not in VISIBILITIES:
-        fail(name, f"must be one of {', '.join(VISIBILITIES)}, not {value!r}")
-    return value
+TABLE_START = "<!-- settings table: written by python -m grader.config -->"
+TABLE_END = "<!-- end of settings table -->"
+
+
+def readme_with_table(text):
+    """The README's text with its settings table rewritten from the declarations."""
+    start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
+    return text[:start] + "\n" + settings_table() + text[end:]
+
+
+if __name__ == "__main__":
+    # Rewrite the checkout's grader.yml and the README's table from the declarations.
+    root = Path(__file__).resolve().parent.parent
+    (root / CONFIG_NAME).write_text(commented_defaults(), encoding="utf-8")
+    readme = root / "README.md"
+    readme.write_text(readme_with_table(readme.read_text(encoding="utf-8")), encoding="utf-8")

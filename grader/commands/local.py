@@ -46,16 +46,21 @@ def run(args):
     from grader.boundary.sandbox import Sandbox
     from grader.boundary.spawners import WorkerStartFailed
     try:
-        settings = config.load(args.config, seed=args.seed, hidden=args.all)
+        settings = config.read(args.config, seed=args.seed, hidden=args.all)
     except config.ConfigError as error:
         return fail(str(error))
     cannot_start = "the grader could not start the process that runs your file: {}"
     try:
         # Start the worker first: it boots while this process loads numpy,
-        # the templates and the reference.
+        # the catalogue, the templates and the reference.
         sandbox = Sandbox(path, settings.limits, launcher(required=False)).start()
     except WorkerStartFailed as error:
         return fail(cannot_start.format(error))
+    try:
+        config.check_rubric(settings)
+    except config.ConfigError as error:
+        sandbox.close()
+        return fail(str(error))
     _warn_if_numpy_differs(settings.worker.numpy)
     from grader.reporting import report
     from grader.grading import grade

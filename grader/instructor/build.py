@@ -145,8 +145,8 @@ def command(args):
     from grader import config
     from grader.commands.usage import fail
     try:
-        if args.config:
-            config.load(args.config)          # refuse a broken config before packing it
+        # The config the zips will carry, refused before anything is packed.
+        config.load(args.config or repository_root() / config.CONFIG_NAME)
         print(f"wrote {build_autograder_zip(args.out, args.config)}")
         print(f"wrote {build_student_zip(args.out, args.config)}")
     except (BuildError, config.ConfigError) as exc:

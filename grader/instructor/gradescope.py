@@ -10,6 +10,14 @@ from grader.reporting.results import grader_failure_json, write_results
 from grader.submission import SubmissionNotFound, find_submission
 
 
+def broken_config_json():
+    """What Gradescope gets when grader.yml cannot be used: nothing was graded, and staff have the why."""
+    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "stdout_visibility": "hidden",
+            "output": "The autograder's configuration (grader.yml) is broken, so this submission was not "
+                      "graded. Please contact course staff.",
+            "tests": []}
+
+
 def not_found_json(message):
     return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "output": message,
             "stdout_visibility": "hidden", "tests": []}
@@ -46,15 +54,23 @@ def run(root, seed=None, launcher=None, config_path=None):
             write_results(results_path, not_found_json(str(missing)))
             print(missing)
             return 0
-        settings = config.load(config_path, seed=seed, hidden=True)
+        settings = config.read(config_path, seed=seed, hidden=True)
         # Locked down first, then the worker starts and boots while the
         # reference loads here.
         sandbox = Sandbox(submission, settings.limits, launcher or default_launcher()).start()
+        try:
+            config.check_rubric(settings)        # the catalogue loads while the worker boots
+        except config.ConfigError:
+            sandbox.close()
+            raise
         from grader.reporting import report
         from grader.grading import grade
         graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)
         print(report.text(graded))           # course staff only: it shows every test
+    except config.ConfigError as error:       # before anything was graded
+        print(f"python -m grader: {error}")
+        results = broken_config_json()
     except Exception as exc:  # a grader bug: still leave Gradescope a valid result
         traceback.print_exc(file=sys.stdout)
         results = grader_failure_json(type(exc).__name__)

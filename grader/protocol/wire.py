@@ -46,7 +46,10 @@ def decode_array(obj, max_elements=None):
         raise WireError("array data is not base64") from None
     if len(raw) != 8 * count:
         raise WireError(f"array data has {len(raw)} bytes, shape {shape} needs {8 * count}")
-    return np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(shape)
+    try:
+        return np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(shape)
+    except ValueError:              # no elements, but a side numpy cannot index: [0, 10**20]
+        raise WireError(f"bad array shape {str(shape)[:80]}") from None
 
 
 def encode_input(value):
