@@ -46,8 +46,7 @@ def floor(python, repeats):
 
 
 def build(out):
-    subprocess.run([sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO, check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO, check=True, capture_output=True)
 
 
 def gradescope_install(dist, scratch):
@@ -115,8 +114,22 @@ def measure_batch(count, repeats, scratch, python=None):
     per_jobs = {}
     for jobs in (1, 2):
         env = {k: v for k, v in os.environ.items() if k != "GRADER_SANDBOX"} if python else None
-        took = seconds([python or sys.executable, "-m", "grader", "batch", str(folder), "--jobs", str(jobs),
-                        "--out", str(outputs / f"jobs{jobs}")], repeats, cwd=outputs if python else REPO, env=env)
+        took = seconds(
+            [
+                python or sys.executable,
+                "-m",
+                "grader",
+                "batch",
+                str(folder),
+                "--jobs",
+                str(jobs),
+                "--out",
+                str(outputs / f"jobs{jobs}"),
+            ],
+            repeats,
+            cwd=outputs if python else REPO,
+            env=env,
+        )
         per_jobs[jobs] = took
     return per_jobs
 
@@ -138,6 +151,7 @@ def count_calls():
         def run(session):
             current[0] = test.__number__
             return test(session)
+
         for name in ("__number__", "__weight__", "__visibility__", "__tags__", "__doc__"):
             setattr(run, name, getattr(test, name))
         if hasattr(test, "__requires__"):
@@ -150,6 +164,7 @@ def count_calls():
     suite.all_tests = lambda: wrapped
     try:
         from grader.boundary.privileges import launcher
+
         run = grading.grade(REFERENCE, hidden=True, launcher=launcher(required=False))
     finally:
         sandbox.Sandbox.request, suite.all_tests = original, saved
@@ -185,9 +200,11 @@ def main(argv=None):
         took, base = measure_local(dist, repeats, scratch)
         print(f"| (b) `python -m grader local` in the handout | {took:.3f} | {base:.3f} | {took / base:.2f} |")
         per_jobs = measure_batch(count, repeats, scratch, installed)
-        print(f"\n(c) batch of {count} submissions: --jobs 1 {per_jobs[1]:.2f} s "
-              f"({count / per_jobs[1]:.1f}/s), --jobs 2 {per_jobs[2]:.2f} s ({count / per_jobs[2]:.1f}/s): "
-              f"{per_jobs[1] / per_jobs[2]:.2f} times faster with two jobs")
+        print(
+            f"\n(c) batch of {count} submissions: --jobs 1 {per_jobs[1]:.2f} s "
+            f"({count / per_jobs[1]:.1f}/s), --jobs 2 {per_jobs[2]:.2f} s ({count / per_jobs[2]:.1f}/s): "
+            f"{per_jobs[1] / per_jobs[2]:.2f} times faster with two jobs"
+        )
         print("\n(d) student-function calls per test (a case set's calls are counted at the first test that uses it)")
         print("| test | calls |")
         print("| --- | ---: |")

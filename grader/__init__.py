@@ -13,6 +13,7 @@ def __getattr__(name):
     # Lazy, so the sandboxed worker importing grader.worker stays light.
     if name == "grade":
         from grader.grading import grade
+
         return grade
     # No f-string: an old Python parses this file before the version check runs.
     raise AttributeError("module 'grader' has no attribute %r" % (name,))

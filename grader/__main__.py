@@ -3,7 +3,7 @@ import sys
 
 from grader.python_version import refuse_unsupported
 
-refuse_unsupported()    # first: on an old Python everything below fails for unrelated reasons
+refuse_unsupported()  # first: on an old Python everything below fails for unrelated reasons
 
 # One BLAS thread, set before numpy loads. The grader's arrays are small, and
 # OpenBLAS's idle threads spin in sched_yield: on a 2-core machine they took

@@ -15,8 +15,12 @@ import sys
 from grader.commands.usage import fail
 
 PUBLIC = ("grader.commands.local", "grader.commands.requirements")
-INSTRUCTOR = ("grader.instructor.gradescope", "grader.instructor.batch", "grader.instructor.build",
-              "grader.instructor.check")
+INSTRUCTOR = (
+    "grader.instructor.gradescope",
+    "grader.instructor.batch",
+    "grader.instructor.build",
+    "grader.instructor.check",
+)
 INSTRUCTOR_VERBS = tuple(name.rsplit(".", 1)[1] for name in INSTRUCTOR)
 
 
@@ -35,11 +39,14 @@ def _parser(handout):
 
 def main(argv=None):
     from grader.boundary.privileges import SandboxUnavailable
+
     argv = sys.argv[1:] if argv is None else list(argv)
     handout = is_handout()
     if handout and argv and argv[0] in INSTRUCTOR_VERBS:
-        return fail(f"{argv[0]} is for instructors: it needs the reference solution, which this student "
-                    "handout does not include; grade your file with: python -m grader local [path/to/word2vec.py]")
+        return fail(
+            f"{argv[0]} is for instructors: it needs the reference solution, which this student "
+            "handout does not include; grade your file with: python -m grader local [path/to/word2vec.py]"
+        )
     args = _parser(handout).parse_args(argv)
     try:
         return args.command(args)

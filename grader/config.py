@@ -14,8 +14,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.settings_schema import (Choice, Invalid, ListOf, Mapping, Numbers, Real, Text, Whole,
-                                    check_section, commented_yaml, markdown_table, section, setting)
+from grader.settings_schema import (
+    Choice,
+    Invalid,
+    ListOf,
+    Mapping,
+    Numbers,
+    Real,
+    Text,
+    Whole,
+    check_section,
+    commented_yaml,
+    markdown_table,
+    section,
+    setting,
+)
 
 DEFAULT_SEED = 224
 CONFIG_NAME = "grader.yml"
@@ -48,19 +61,26 @@ class Tolerances:
     when |numerical - analytical| > fd_tol * max(1, |numerical|, |analytical|).
     """
 
-    rtol: float = setting(1e-5, Real(1e-9, 0.01),
-                          "Relative tolerance of value checks: |got - expected| <= atol + rtol * |expected|.")
+    rtol: float = setting(
+        1e-5, Real(1e-9, 0.01), "Relative tolerance of value checks: |got - expected| <= atol + rtol * |expected|."
+    )
     atol: float = setting(1e-8, Real(1e-10, 0.01), "Absolute tolerance of value checks.")
     fd_step: float = setting(1e-4, Real(1e-6, 1e-4), "Step h of the central differences of the gradient checks.")
-    fd_tol: float = setting(1e-5, Real(1e-7, 0.01),
-                            "A gradient check fails when |numerical - analytical| > fd_tol * max(1, |numerical|, "
-                            "|analytical|).")
-    fd_constant_loss: float = setting(1e-10, Real(0, 1e-6, above=True),
-                                      "A loss whose every directional change is below this is constant: it agrees "
-                                      "with a zero gradient but earns nothing.")
+    fd_tol: float = setting(
+        1e-5,
+        Real(1e-7, 0.01),
+        "A gradient check fails when |numerical - analytical| > fd_tol * max(1, |numerical|, |analytical|).",
+    )
+    fd_constant_loss: float = setting(
+        1e-10,
+        Real(0, 1e-6, above=True),
+        "A loss whose every directional change is below this is constant: it agrees "
+        "with a zero gradient but earns nothing.",
+    )
     fd_joint_directions: int = setting(2, Whole(1, 10), "Random directions in all inputs at once, per gradient check.")
-    efficiency_ratio: float = setting(10.0, Real(1, 1000),
-                                      "The efficiency tests fail when slower than this many times the reference.")
+    efficiency_ratio: float = setting(
+        10.0, Real(1, 1000), "The efficiency tests fail when slower than this many times the reference."
+    )
     efficiency_repeats: int = setting(5, Whole(1, 20), "Calls timed per efficiency measurement.")
 
 
@@ -69,63 +89,99 @@ class Limits:
     """What the sandboxed worker may use."""
 
     import_seconds: float = setting(10.0, Real(5, 300, "seconds"), "Wall time to import the submission.")
-    call_seconds: float = setting(5.0, Real(1, 300, "seconds"),
-                                  "Wall time for one request: a batch of calls to one function.")
-    total_seconds: float = setting(50.0, Real(10, 600, "seconds"),
-                                   "The whole grading run; later calls fail at once. Gradescope's own default "
-                                   "limit is 10 minutes.")
+    call_seconds: float = setting(
+        5.0, Real(1, 300, "seconds"), "Wall time for one request: a batch of calls to one function."
+    )
+    total_seconds: float = setting(
+        50.0,
+        Real(10, 600, "seconds"),
+        "The whole grading run; later calls fail at once. Gradescope's own default limit is 10 minutes.",
+    )
     cpu_seconds: int = setting(60, Whole(10, 3600, "seconds"), "RLIMIT_CPU of one worker.")
-    memory_mb: int = setting(512, Whole(MEMORY_MB_MINIMUM, 16384, "MiB", why=(
-        f"the worker needs at least {MEMORY_MB_MINIMUM} MiB of address space to import numpy and run every "
-        "test; with less, every submission fails while being imported")),
-        "RLIMIT_AS of one worker; Gradescope's default container has 768 MB.")
+    memory_mb: int = setting(
+        512,
+        Whole(
+            MEMORY_MB_MINIMUM,
+            16384,
+            "MiB",
+            why=(
+                f"the worker needs at least {MEMORY_MB_MINIMUM} MiB of address space to import numpy and run every "
+                "test; with less, every submission fails while being imported"
+            ),
+        ),
+        "RLIMIT_AS of one worker; Gradescope's default container has 768 MB.",
+    )
     processes: int = setting(16, Whole(4, 1024), "RLIMIT_NPROC, per sandbox user.")
     file_mb: int = setting(1, Whole(1, 1024, "MiB"), "RLIMIT_FSIZE: the largest file the worker may write.")
     open_files: int = setting(64, Whole(32, 4096), "RLIMIT_NOFILE of one worker.")
-    output_bytes: int = setting(8 * 1024, Whole(256, 2**20, "bytes"),
-                                "Of the worker's stdout and of its stderr, how much is kept, each.")
+    output_bytes: int = setting(
+        8 * 1024, Whole(256, 2**20, "bytes"), "Of the worker's stdout and of its stderr, how much is kept, each."
+    )
     reply_mb: int = setting(64, Whole(32, 1024, "MiB"), "The largest reply accepted from the worker.")
 
 
 def _shapes(what):
     shape = Numbers(("V", "d"), (1, 1), (CASE_NUMBERS, DIMENSIONS))
-    return ListOf(shape, 1, 10, f"[V, d] pairs ({what})", total=lambda shapes: sum(v * d for v, d in shapes),
-                  most=CASE_NUMBERS, total_text="V * d")
+    return ListOf(
+        shape,
+        1,
+        10,
+        f"[V, d] pairs ({what})",
+        total=lambda shapes: sum(v * d for v, d in shapes),
+        most=CASE_NUMBERS,
+        total_text="V * d",
+    )
 
 
 @dataclass(frozen=True)
 class Cases:
     """Shapes and counts of the random cases."""
 
-    public_shapes: tuple = setting(((3, 5), (6, 6), (12, 4)), _shapes("public"),
-                                   "(V, d) of the public naive-softmax cases: V < d, V = d and V > d.")
-    hidden_shapes: tuple = setting(((1, 4), (2, 7), (9, 9), (40, 8), (3000, 20)), _shapes("hidden"),
-                                   "(V, d) of the hidden naive-softmax cases.")
-    stable_score: float = setting(800.0, Real(0, 2000, above=True),
-                                  "Naive softmax stability cases: every score u_w . v_c near +- this.")
+    public_shapes: tuple = setting(
+        ((3, 5), (6, 6), (12, 4)),
+        _shapes("public"),
+        "(V, d) of the public naive-softmax cases: V < d, V = d and V > d.",
+    )
+    hidden_shapes: tuple = setting(
+        ((1, 4), (2, 7), (9, 9), (40, 8), (3000, 20)), _shapes("hidden"), "(V, d) of the hidden naive-softmax cases."
+    )
+    stable_score: float = setting(
+        800.0, Real(0, 2000, above=True), "Naive softmax stability cases: every score u_w . v_c near +- this."
+    )
     stable_spread: float = setting(2.0, Real(0, 100, above=True), "How far those scores spread.")
-    neg_score_scale: float = setting(15.0, Real(0, 100, above=True),
-                                     "Hidden negative sampling: scores u_w . v_c up to +- this.")
+    neg_score_scale: float = setting(
+        15.0, Real(0, 100, above=True), "Hidden negative sampling: scores u_w . v_c up to +- this."
+    )
     hidden_neg_sampling: int = setting(5, Whole(1, 50), "Random negative-sampling cases in the hidden suite.")
     # Each K is drawn without repeats from the other words of a vocabulary of 20, 8 and 25 words.
-    other_K: tuple = setting((1, 3, 17), Numbers(("K1", "K2", "K3"), (1, 1, 1), (19, 7, 24)),
-                             "The K of test 3.5's cases, whose vocabularies have 20, 8 and 25 words.")
+    other_K: tuple = setting(
+        (1, 3, 17),
+        Numbers(("K1", "K2", "K3"), (1, 1, 1), (19, 7, 24)),
+        "The K of test 3.5's cases, whose vocabularies have 20, 8 and 25 words.",
+    )
     # Negative sampling with repeats needs a word besides the outside word.
     fd_shape: tuple = setting((7, 4), Numbers(("V", "d"), (2, 1), (50, 50)), "(V, d) of the gradient checks.")
     # Words come from a list of 30; window 3 with repeats draws from 3 distinct words.
-    skipgram_vocab: tuple = setting((5, 8), Numbers(("V1", "V2"), (3, 2), (30, 30)),
-                                    "Vocabulary sizes of the two public skip-gram cases.")
-    skipgram_hidden_vocab: tuple = setting((12, 20), Numbers(("low", "high"), (3, 3), (30, 30), ascending=True),
-                                           "Range of the hidden skip-gram cases' vocabulary sizes.")
+    skipgram_vocab: tuple = setting(
+        (5, 8), Numbers(("V1", "V2"), (3, 2), (30, 30)), "Vocabulary sizes of the two public skip-gram cases."
+    )
+    skipgram_hidden_vocab: tuple = setting(
+        (12, 20),
+        Numbers(("low", "high"), (3, 3), (30, 30), ascending=True),
+        "Range of the hidden skip-gram cases' vocabulary sizes.",
+    )
     skipgram_dim: int = setting(4, Whole(1, 100), "d of the skip-gram cases (the hidden ones use d + 2).")
     # Negative sampling draws K = 10 distinct negatives here: V > 10.
-    efficiency_shape: tuple = setting((2000, 50), Numbers(("V", "d"), (11, 1), (CASE_NUMBERS, DIMENSIONS),
-                                                          most=CASE_NUMBERS),
-                                      "(V, d) of the efficiency tests' timing case.")
+    efficiency_shape: tuple = setting(
+        (2000, 50),
+        Numbers(("V", "d"), (11, 1), (CASE_NUMBERS, DIMENSIONS), most=CASE_NUMBERS),
+        "(V, d) of the efficiency tests' timing case.",
+    )
 
 
 def _numpy_requirement(value):
     from grader import numpy_requirement
+
     try:
         numpy_requirement.parse(value)
     except numpy_requirement.UnsupportedForm as error:
@@ -134,9 +190,11 @@ def _numpy_requirement(value):
 
 
 # A name, optional extras and optional version clauses: no URLs, markers or pip options.
-PACKAGE = (r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?"
-           r"(?:\s*(?:~=|==|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!-]{0,40})?"
-           r"(?:\s*,\s*(?:~=|==|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!-]{0,40}){0,5}")
+PACKAGE = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?(?:\[[A-Za-z0-9._,-]+\])?"
+    r"(?:\s*(?:~=|==|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!-]{0,40})?"
+    r"(?:\s*,\s*(?:~=|==|!=|<=|>=|<|>)\s*[0-9][0-9A-Za-z.*+!-]{0,40}){0,5}"
+)
 
 
 def _package(value):
@@ -147,13 +205,24 @@ def _package(value):
 class Worker:
     """What setup.sh installs for the worker, besides the grader."""
 
-    numpy: str = setting("numpy<2", Text(_numpy_requirement, (
-        "a numpy requirement like 'numpy<2', 'numpy>=1.24,<2' or 'numpy==1.26.*', which the grader can check "
-        "the installed numpy against")),
-        "The course environment's numpy; some valid submissions break under 2.x.")
-    packages: tuple = setting((), ListOf(Text(_package, "a package name with optional version clauses, such as "
-                                                      "'scipy>=1.10'"), 0, 20, "packages"),
-                              "Extra packages a submission may import.")
+    numpy: str = setting(
+        "numpy<2",
+        Text(
+            _numpy_requirement,
+            (
+                "a numpy requirement like 'numpy<2', 'numpy>=1.24,<2' or 'numpy==1.26.*', which the grader can check "
+                "the installed numpy against"
+            ),
+        ),
+        "The course environment's numpy; some valid submissions break under 2.x.",
+    )
+    packages: tuple = setting(
+        (),
+        ListOf(
+            Text(_package, "a package name with optional version clauses, such as 'scipy>=1.10'"), 0, 20, "packages"
+        ),
+        "Extra packages a submission may import.",
+    )
 
 
 POINTS = Real(0, 1000)
@@ -162,25 +231,34 @@ SEED = Whole(0, 2**32 - 1)
 
 @dataclass(frozen=True)
 class Settings:
-    seed: int = setting(DEFAULT_SEED, SEED,
-                        "Seed of every random case; students see it in their report.")
+    seed: int = setting(DEFAULT_SEED, SEED, "Seed of every random case; students see it in their report.")
     hidden: bool = False
-    points: tuple = setting((), Mapping(POINTS, "a function or a test number", example=(
-        ("neg_sampling", 40), ('"3.4"', 8))),
+    points: tuple = setting(
+        (),
+        Mapping(POINTS, "a function or a test number", example=(("neg_sampling", 40), ('"3.4"', 8))),
         "Points per function (its tests scale in proportion) or per test. Defaults: sigmoid 10, "
-        "naive_softmax 30, neg_sampling 35, skipgram 25.")
-    visibility: tuple = setting((), Mapping(Choice(VISIBILITIES), "a suite (public, hidden), a function or "
-                                            "a test number", example=(("skipgram", "hidden"),
-                                                                      ('"2.8"', "after_published"))),
-                                "What students see of each test, and when. A test credited only once another "
-                                "passes (1.3 needs 1.1) may not be shown before that one.")
-    efficiency_points: float = setting(0.0, POINTS, "Points for the efficiency tests (timing against the "
-                                                    "reference), shared by the two; 0 = report only.")
+        "naive_softmax 30, neg_sampling 35, skipgram 25.",
+    )
+    visibility: tuple = setting(
+        (),
+        Mapping(
+            Choice(VISIBILITIES),
+            "a suite (public, hidden), a function or a test number",
+            example=(("skipgram", "hidden"), ('"2.8"', "after_published")),
+        ),
+        "What students see of each test, and when. A test credited only once another "
+        "passes (1.3 needs 1.1) may not be shown before that one.",
+    )
+    efficiency_points: float = setting(
+        0.0,
+        POINTS,
+        "Points for the efficiency tests (timing against the reference), shared by the two; 0 = report only.",
+    )
     limits: Limits = section(Limits, "What the sandboxed worker may use.")
     tolerances: Tolerances = section(Tolerances, "When a value or a gradient counts as right.")
     cases: Cases = section(Cases, "Shapes and counts of the random cases.")
     worker: Worker = section(Worker, "What setup.sh installs for the worker besides the grader.")
-    source: str = "defaults"          # the file these came from
+    source: str = "defaults"  # the file these came from
 
 
 class ConfigError(Exception):
@@ -248,7 +326,7 @@ def _parse(path):
         raise ConfigError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: is not UTF-8 text") from None
-    except (yaml.YAMLError, ValueError, RecursionError) as exc:   # also int() of 5000 digits, deep nesting
+    except (yaml.YAMLError, ValueError, RecursionError) as exc:  # also int() of 5000 digits, deep nesting
         raise ConfigError(f"{path}: is not valid YAML: {_yaml_problem(exc)}") from None
     return from_mapping(raw, str(path), rubric=False)
 
@@ -265,10 +343,12 @@ def _loader():
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
                     key = self.construct_object(key_node)
                     if key in seen:
-                        raise yaml.constructor.ConstructorError(None, None, f"found the key {key!r} twice",
-                                                                key_node.start_mark)
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"found the key {key!r} twice", key_node.start_mark
+                        )
                     seen.add(key)
             return super().construct_mapping(node, deep)
+
     return Loader
 
 
@@ -297,7 +377,8 @@ def from_mapping(raw, source, rubric=True):
 def check_rubric(settings):
     """Refuse points and visibility that name no test, or that would show a gated test early."""
     from grader import grading
-    grading.rubric(grading.selected_tests(True), settings)       # every test: a superset of the public run
+
+    grading.rubric(grading.selected_tests(True), settings)  # every test: a superset of the public run
 
 
 def commented_defaults():

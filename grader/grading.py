@@ -10,8 +10,7 @@ from grader.rubric import suite
 from grader.rubric.checks import Failed
 from grader.rubric.feedback import say
 from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
-from grader.reporting.results import (GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun,
-                                     TestResult)
+from grader.reporting.results import GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun, TestResult
 from grader.boundary.returned import Problem, printable
 from grader.boundary.sandbox import Sandbox
 from grader.session import Session
@@ -21,7 +20,7 @@ from grader.session import Session
 # each group in a fresh worker. So nothing a test shown later does (hang,
 # crash, spend the time budget, change the module's state, print) can reach
 # the results or the printed output of a group shown earlier.
-RELEASE_ORDER = config.VISIBILITIES          # SHOWN_AT_ONCE first, "hidden" last
+RELEASE_ORDER = config.VISIBILITIES  # SHOWN_AT_ONCE first, "hidden" last
 NOT_IMPORTED = "Not run: the submission could not be imported (see the summary)."
 
 
@@ -34,8 +33,9 @@ def import_failure_text(status, path):
     if status.lost is not None:
         text = f"{name} could not be imported: {status.lost.detail}."
         if status.lost.kind == "timeout":
-            text += ("\nIs a long computation running at the top level of the file? Put it under "
-                     "if __name__ == \"__main__\":")
+            text += (
+                '\nIs a long computation running at the top level of the file? Put it under if __name__ == "__main__":'
+            )
         return text
     error = status.error or {}
     if error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
@@ -44,8 +44,9 @@ def import_failure_text(status, path):
         if error.get("text"):
             text += printable(f"\n    {error['text'].strip()}")
         return text
-    text = printable(f"{name} raised {error.get('type', 'an exception')} while being imported: "
-                     f"{error.get('message', '')}")
+    text = printable(
+        f"{name} raised {error.get('type', 'an exception')} while being imported: {error.get('message', '')}"
+    )
     frames = error.get("frames") or []
     if frames:
         text += f"\n  at line {frames[-1].get('line')}: {str(frames[-1].get('code', '')).strip()}"
@@ -73,8 +74,10 @@ def rubric(tests, settings):
                 if number in points:
                     points[number] = round(points[number] * value / total, 2)
         elif key not in numbers:
-            raise config.ConfigError(f"{settings.source}: 'points.{key}' names no test or function; tests are "
-                                     f"{', '.join(sorted(numbers))}, functions {', '.join(registry.tags())}")
+            raise config.ConfigError(
+                f"{settings.source}: 'points.{key}' names no test or function; tests are "
+                f"{', '.join(sorted(numbers))}, functions {', '.join(registry.tags())}"
+            )
     for number in points:
         if "efficiency" in dict((t.__number__, t.__tags__) for t in tests)[number]:
             points[number] = round(settings.efficiency_points / 2, 2)
@@ -86,11 +89,15 @@ def rubric(tests, settings):
     for scope in ("suite", "function", "test"):
         for key, value in settings.visibility:
             if key not in numbers and key not in registry.tags() and key not in suites:
-                raise config.ConfigError(f"{settings.source}: 'visibility.{key}' names no test, function or "
-                                         "suite (public, hidden)")
+                raise config.ConfigError(
+                    f"{settings.source}: 'visibility.{key}' names no test, function or suite (public, hidden)"
+                )
             for t in tests:
-                hit = {"suite": suites.get(key) == t.__visibility__, "function": key == t.__tags__[0],
-                       "test": key == t.__number__}[scope]
+                hit = {
+                    "suite": suites.get(key) == t.__visibility__,
+                    "function": key == t.__tags__[0],
+                    "test": key == t.__number__,
+                }[scope]
                 if hit:
                     visibility[t.__number__] = value
     _refuse_revealing_gates(tests, visibility, settings)
@@ -111,7 +118,8 @@ def _refuse_revealing_gates(tests, visibility, settings):
                     f"{settings.source}: test {t.__number__} ({visibility[t.__number__]}) is credited only once "
                     f"test {number} ({visibility[number]}) passes, so its score would reveal test {number}'s "
                     f"result before that is shown; give test {t.__number__} the visibility "
-                    f"{visibility[number]} too, or make test {number} {visibility[t.__number__]}")
+                    f"{visibility[number]} too, or make test {number} {visibility[t.__number__]}"
+                )
 
 
 def choose_oracle(settings, reference=None):
@@ -120,19 +128,34 @@ def choose_oracle(settings, reference=None):
         return Oracle(load_reference(reference))
     golden = bundle.golden_file()
     if golden is None:
-        raise ReferenceMissing("this install has neither the reference nor the public answers "
-                               "(grader/golden.npz); reinstall the grader or the handout")
+        raise ReferenceMissing(
+            "this install has neither the reference nor the public answers "
+            "(grader/golden.npz); reinstall the grader or the handout"
+        )
     if settings.hidden:
-        raise ReferenceMissing("the hidden suite needs the reference solution, which the student "
-                               "handout does not include; run without --all")
+        raise ReferenceMissing(
+            "the hidden suite needs the reference solution, which the student "
+            "handout does not include; run without --all"
+        )
     from grader.answers.golden import GoldenOracle
+
     oracle = GoldenOracle(golden)
     oracle.verify(Session(None, oracle, settings))
     return oracle
 
 
-def grade(submission, seed=None, hidden=False, settings=None, launcher=None, reference=None, config_path=None,
-          oracle=None, sandbox=None, spawner=None):
+def grade(
+    submission,
+    seed=None,
+    hidden=False,
+    settings=None,
+    launcher=None,
+    reference=None,
+    config_path=None,
+    oracle=None,
+    sandbox=None,
+    spawner=None,
+):
     """Grade ``submission`` (a path to word2vec.py) and return a GradingRun.
 
     ``sandbox``: one already started for this submission (see Sandbox.start),
@@ -145,8 +168,16 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
     run = GradingRun(submission=str(submission), seed=settings.seed, hidden=settings.hidden)
     tests = selected_tests(settings.hidden)
     points, visibility = rubric(tests, settings)
-    run.tests = [TestResult(t.__number__, t.__doc__.strip().splitlines()[0], tuple(t.__tags__),
-                            points[t.__number__], visibility[t.__number__]) for t in tests]
+    run.tests = [
+        TestResult(
+            t.__number__,
+            t.__doc__.strip().splitlines()[0],
+            tuple(t.__tags__),
+            points[t.__number__],
+            visibility[t.__number__],
+        )
+        for t in tests
+    ]
     # The worker (or its fork server) starts before the reference is loaded, never after.
     sandbox = sandbox or Sandbox(submission, settings.limits, launcher, spawner).start()
     try:
@@ -166,8 +197,11 @@ def grade(submission, seed=None, hidden=False, settings=None, launcher=None, ref
             functions = status.functions
             missing = _missing(functions)
             if missing:
-                run.summary = "\n".join(f"{name} is {functions.get(name, 'missing').replace('ok', 'present')} in "
-                                        f"the submission; its tests score 0." for name in missing.values())
+                run.summary = "\n".join(
+                    f"{name} is {functions.get(name, 'missing').replace('ok', 'present')} in "
+                    f"the submission; its tests score 0."
+                    for name in missing.values()
+                )
             _run_in_release_order(run, tests, Session(sandbox, session_oracle, settings), missing, started)
         run.execution_time = time.monotonic() - started
     if run.shown_seconds is None:
@@ -180,7 +214,7 @@ def _run_in_release_order(run, tests, session, missing, started):
     passed = {}
     for visibility in RELEASE_ORDER:
         group = [(t, r) for t, r in zip(tests, run.tests) if r.visibility == visibility]
-        if group or visibility == SHOWN_AT_ONCE:         # that group also holds the import's output
+        if group or visibility == SHOWN_AT_ONCE:  # that group also holds the import's output
             for test, result in group:
                 _run_test(run, test, result, session, missing, passed)
             _keep_printed(run, visibility, session.sandbox.take_output(), session.settings.limits)
@@ -226,8 +260,10 @@ def _run_test(run, test, result, session, missing, passed):
             result.hint = (failure.hint if isinstance(failure, Failed) else None) or ""
         except Exception:
             print(f"grader error in test {result.number}:\n{traceback.format_exc()}", file=sys.stderr)
-            result.message = ("The grader hit an internal error on this test; course staff "
-                             "have the details. It is not counted against you yet.")
+            result.message = (
+                "The grader hit an internal error on this test; course staff "
+                "have the details. It is not counted against you yet."
+            )
             result.grader_error = True
             run.internal_error = True
     passed[result.number] = result.passed

@@ -27,15 +27,16 @@ def parse(text):
     name = _NAME.match(text)
     if not name:
         raise UnsupportedForm("it does not start with numpy")
-    rest = text[name.end():]
+    rest = text[name.end() :]
     if not rest:
         return ()
     clauses = []
     for part in rest.split(","):
         clause = _CLAUSE.fullmatch(part)
         if not clause:
-            raise UnsupportedForm(f"{part.strip()!r} is not one of {' '.join(OPERATORS)} "
-                                  "followed by a release number such as 1.24")
+            raise UnsupportedForm(
+                f"{part.strip()!r} is not one of {' '.join(OPERATORS)} followed by a release number such as 1.24"
+            )
         operator, version, wildcard = clause.groups()
         release = tuple(int(n) for n in version.split("."))
         if wildcard and operator not in ("==", "!="):
@@ -60,10 +61,9 @@ def allows(text, installed):
 
 def _fits(operator, wanted, wildcard, release, rank):
     if operator == "~=":
-        return (_fits(">=", wanted, False, release, rank)
-                and _fits("==", wanted[:-1], True, release, rank))
+        return _fits(">=", wanted, False, release, rank) and _fits("==", wanted[:-1], True, release, rank)
     if wildcard:
-        same = _padded(release, len(wanted))[:len(wanted)] == wanted
+        same = _padded(release, len(wanted))[: len(wanted)] == wanted
         return same if operator == "==" else not same
     width = max(len(release), len(wanted))
     have, want = (_padded(release, width), rank), (_padded(wanted, width), 0)
@@ -72,11 +72,11 @@ def _fits(operator, wanted, wildcard, release, rank):
     if operator == "!=":
         return have != want
     if operator == "<":
-        return have < want and have[0] != want[0]       # not a pre-release of the bound
+        return have < want and have[0] != want[0]  # not a pre-release of the bound
     if operator == "<=":
         return have <= want
     if operator == ">":
-        return have > want and have[0] != want[0]       # not a post-release of the bound
+        return have > want and have[0] != want[0]  # not a post-release of the bound
     return have >= want
 
 

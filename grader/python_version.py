@@ -21,7 +21,8 @@ def refuse_unsupported():
     if tuple(sys.version_info[:2]) >= MINIMUM:
         return
     have = "%d.%d.%d" % tuple(sys.version_info[:3])
-    sys.stderr.write("python -m grader: this grader needs Python %s or newer; you have %s (%s). "
-                     "Install a newer Python and run the grader with it.\n"
-                     % (minimum_text(), have, sys.executable))
+    sys.stderr.write(
+        "python -m grader: this grader needs Python %s or newer; you have %s (%s). "
+        "Install a newer Python and run the grader with it.\n" % (minimum_text(), have, sys.executable)
+    )
     sys.exit(2)

@@ -23,18 +23,18 @@ CALL_KINDS = ("plain", "loss", "skipgram")
 
 @dataclass(frozen=True)
 class GradedFunction:
-    tag: str                       # the rubric's name: test tags, grader.yml keys, report rows
-    name: str                      # the name students define
-    title: str                     # what a person calls it
+    tag: str  # the rubric's name: test tags, grader.yml keys, report rows
+    name: str  # the name students define
+    title: str  # what a person calls it
     arguments: Tuple[str, ...]
-    outputs: Tuple[str, ...]       # names of the returned values, in order
-    shapes: Tuple[str, ...]        # their exact shapes, as the shape tests state them
-    points: float                  # default points (its tests' weights add up to this)
-    prefix: str                    # test numbers: "2" for 2.1, 2.2, ...
-    call: str                      # one of CALL_KINDS
-    case_sets: str                 # "module:function" giving {set name: generator(rng)} for settings
-    tests: str = "grader.rubric.catalogue"   # module whose tests tagged ``tag`` are this function's
-    source: str = "word2vec.py"    # the file of the submission that defines it
+    outputs: Tuple[str, ...]  # names of the returned values, in order
+    shapes: Tuple[str, ...]  # their exact shapes, as the shape tests state them
+    points: float  # default points (its tests' weights add up to this)
+    prefix: str  # test numbers: "2" for 2.1, 2.2, ...
+    call: str  # one of CALL_KINDS
+    case_sets: str  # "module:function" giving {set name: generator(rng)} for settings
+    tests: str = "grader.rubric.catalogue"  # module whose tests tagged ``tag`` are this function's
+    source: str = "word2vec.py"  # the file of the submission that defines it
 
     def sets(self, settings) -> Dict[str, Callable]:
         module, function = self.case_sets.split(":")
@@ -42,24 +42,53 @@ class GradedFunction:
 
 
 SIGMOID = GradedFunction(
-    "sigmoid", "sigmoid", "Sigmoid", ("x",), ("s",), ("x.shape",), 10, "1", "plain",
-    "grader.rubric.cases:sigmoid_sets")
+    "sigmoid", "sigmoid", "Sigmoid", ("x",), ("s",), ("x.shape",), 10, "1", "plain", "grader.rubric.cases:sigmoid_sets"
+)
 NAIVE_SOFTMAX = GradedFunction(
-    "naive_softmax", "naiveSoftmaxLossAndGradient", "Naive softmax",
+    "naive_softmax",
+    "naiveSoftmaxLossAndGradient",
+    "Naive softmax",
     ("centerWordVec", "outsideWordIdx", "outsideVectors", "dataset"),
-    ("loss", "gradCenterVec", "gradOutsideVecs"), ("()", "(d,)", "(V, d)"), 30, "2", "loss",
-    "grader.rubric.cases:naive_sets")
+    ("loss", "gradCenterVec", "gradOutsideVecs"),
+    ("()", "(d,)", "(V, d)"),
+    30,
+    "2",
+    "loss",
+    "grader.rubric.cases:naive_sets",
+)
 NEG_SAMPLING = GradedFunction(
-    "neg_sampling", "negSamplingLossAndGradient", "Negative sampling",
+    "neg_sampling",
+    "negSamplingLossAndGradient",
+    "Negative sampling",
     ("centerWordVec", "outsideWordIdx", "outsideVectors", "dataset", "K"),
-    ("loss", "gradCenterVec", "gradOutsideVecs"), ("()", "(d,)", "(V, d)"), 35, "3", "loss",
-    "grader.rubric.cases:neg_sets")
+    ("loss", "gradCenterVec", "gradOutsideVecs"),
+    ("()", "(d,)", "(V, d)"),
+    35,
+    "3",
+    "loss",
+    "grader.rubric.cases:neg_sets",
+)
 SKIPGRAM = GradedFunction(
-    "skipgram", "skipgram", "Skip-gram",
-    ("currentCenterWord", "windowSize", "outsideWords", "word2Ind", "centerWordVectors", "outsideVectors",
-     "dataset", "word2vecLossAndGradient"),
-    ("loss", "gradCenterVecs", "gradOutsideVectors"), ("()", "(V, d)", "(V, d)"), 25, "4", "skipgram",
-    "grader.rubric.cases:skipgram_sets")
+    "skipgram",
+    "skipgram",
+    "Skip-gram",
+    (
+        "currentCenterWord",
+        "windowSize",
+        "outsideWords",
+        "word2Ind",
+        "centerWordVectors",
+        "outsideVectors",
+        "dataset",
+        "word2vecLossAndGradient",
+    ),
+    ("loss", "gradCenterVecs", "gradOutsideVectors"),
+    ("()", "(V, d)", "(V, d)"),
+    25,
+    "4",
+    "skipgram",
+    "grader.rubric.cases:skipgram_sets",
+)
 
 _FUNCTIONS: List[GradedFunction] = [SIGMOID, NAIVE_SOFTMAX, NEG_SAMPLING, SKIPGRAM]
 

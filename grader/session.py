@@ -40,14 +40,28 @@ def encode_call(function, case):
         return {"args": [wire.encode_input(value) for value in case.args]}
     if kind == "skipgram":
         V, d = case.outsideVectors.shape
-        return {"args": [wire.encode_input(case.currentCenterWord), wire.encode_input(case.windowSize),
-                         wire.encode_input(list(case.outsideWords)), wire.encode_input(dict(case.word2Ind)),
-                         wire.encode_array(case.centerWordVectors), wire.encode_array(case.outsideVectors),
-                         {"dataset": True},
-                         {"standin": {"seed": case.standin_seed, "vocab_size": V, "dim": d}}]}
-    call = {"args": [wire.encode_array(case.centerWordVec), wire.encode_input(case.outsideWordIdx),
-                     wire.encode_array(case.outsideVectors), {"dataset": True}],
-            "stream": list(case.stream), "reseed": case.reseed}
+        return {
+            "args": [
+                wire.encode_input(case.currentCenterWord),
+                wire.encode_input(case.windowSize),
+                wire.encode_input(list(case.outsideWords)),
+                wire.encode_input(dict(case.word2Ind)),
+                wire.encode_array(case.centerWordVectors),
+                wire.encode_array(case.outsideVectors),
+                {"dataset": True},
+                {"standin": {"seed": case.standin_seed, "vocab_size": V, "dim": d}},
+            ]
+        }
+    call = {
+        "args": [
+            wire.encode_array(case.centerWordVec),
+            wire.encode_input(case.outsideWordIdx),
+            wire.encode_array(case.outsideVectors),
+            {"dataset": True},
+        ],
+        "stream": list(case.stream),
+        "reseed": case.reseed,
+    }
     if case.K is not None:
         call["kwargs"] = {"K": wire.encode_input(case.K)}
     return call
@@ -80,6 +94,7 @@ class Session:
         def ask():
             batch = [encode_call(function, case) for case in self.cases(name)]
             return self._request(function, batch, return_inputs=True, trusted_sigmoid=(function == NEG))
+
         return self._once(("student", name), ask)
 
     def expected(self, name):
@@ -93,8 +108,9 @@ class Session:
         case = self.cases(name)[index]
         batch = []
         for direction in dirs:
-            for center, outside in finite_differences.points(case.centerWordVec, case.outsideVectors, direction,
-                                                             self.settings.tolerances):
+            for center, outside in finite_differences.points(
+                case.centerWordVec, case.outsideVectors, direction, self.settings.tolerances
+            ):
                 call = encode_call(function, case)
                 call["args"][0] = wire.encode_array(center)
                 call["args"][2] = wire.encode_array(outside)
@@ -111,16 +127,15 @@ class Session:
         function = self.function_of(name)
         call = dict(encode_call(function, self.cases(name)[0]), keep_as=name)
         best = None
-        for _ in range(2):            # the quicker of two pairs: load only ever adds time
+        for _ in range(2):  # the quicker of two pairs: load only ever adds time
             elapsed = []
             for count in (1, repeat + 1):
                 started = time.perf_counter()
-                reply = self._request(function, [call], only_loss=True, trusted_sigmoid=(function == NEG),
-                                      repeat=count)
+                reply = self._request(function, [call], only_loss=True, trusted_sigmoid=(function == NEG), repeat=count)
                 elapsed.append(time.perf_counter() - started)
                 if reply[0].failed:
                     return reply[0], None
-                call = {"reuse": name}       # the worker kept the inputs: send them once
+                call = {"reuse": name}  # the worker kept the inputs: send them once
             pair = max(elapsed[1] - elapsed[0], 0.0) / repeat
             best = pair if best is None else min(best, pair)
         return reply[0], best
@@ -138,7 +153,9 @@ class Session:
             return [Call(error=error)] * len(batch)
         results = reply.get("results")
         if not isinstance(results, list) or len(results) != len(batch):
-            return [Call.of_lost_worker(WorkerLost("protocol", "the worker sent the wrong number of results"))] * len(batch)
+            return [Call.of_lost_worker(WorkerLost("protocol", "the worker sent the wrong number of results"))] * len(
+                batch
+            )
         return [Call.from_reply(item) for item in results]
 
 

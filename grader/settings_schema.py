@@ -49,6 +49,7 @@ def _number(value):
 # -- rules ----------------------------------------------------------------------
 # Plain classes: dataclasses would cost milliseconds at every start, before the worker.
 
+
 class Whole:
     """A whole number from ``low`` to ``high``; ``why`` is said when a value is refused."""
 
@@ -72,9 +73,13 @@ class Real:
         self.low, self.high, self.unit, self.above = low, high, unit, above
 
     def check(self, value, path):
-        fits = not isinstance(value, bool) and isinstance(value, (int, float)) and \
-            (self.low < value if self.above else self.low <= value) and value <= self.high
-        if not fits:                                   # NaN fails every comparison
+        fits = (
+            not isinstance(value, bool)
+            and isinstance(value, (int, float))
+            and (self.low < value if self.above else self.low <= value)
+            and value <= self.high
+        )
+        if not fits:  # NaN fails every comparison
             raise Invalid(path, f"must be a number {self.allowed()}, not {_shown(value)}")
         return float(value)
 
@@ -126,13 +131,18 @@ class Numbers:
 
     def check(self, value, path):
         if not isinstance(value, list) or len(value) != len(self.names):
-            raise Invalid(path, f"must be a list [{', '.join(self.names)}] of {len(self.names)} whole numbers, "
-                                f"not {_shown(value)}")
+            raise Invalid(
+                path,
+                f"must be a list [{', '.join(self.names)}] of {len(self.names)} whole numbers, not {_shown(value)}",
+            )
         for i, (n, name, low, high) in enumerate(zip(value, self.names, self.lows, self.highs)):
             Whole(low, high, f"({name})").check(n, f"{path}[{i}]")
         if self.most is not None and math.prod(value) > self.most:
-            raise Invalid(path, f"has {' * '.join(self.names)} = {math.prod(value)}; at most {self.most} "
-                                "(the numbers the grader sends and checks per case)")
+            raise Invalid(
+                path,
+                f"has {' * '.join(self.names)} = {math.prod(value)}; at most {self.most} "
+                "(the numbers the grader sends and checks per case)",
+            )
         if self.ascending and value[0] > value[1]:
             raise Invalid(path, f"must not start above its end, not {_shown(value)}")
         return tuple(value)
@@ -158,10 +168,9 @@ class ListOf:
             raise Invalid(path, f"must be a list of {self.low} to {self.high} {self.what}, not {_shown(value)}")
         items = tuple(self.item.check(v, f"{path}[{i}]") for i, v in enumerate(value))
         if self.total is not None and self.total(items) > self.most:
-            for i, item in enumerate(items):           # name the one item that is too large by itself
+            for i, item in enumerate(items):  # name the one item that is too large by itself
                 if self.total((item,)) > self.most:
-                    raise Invalid(f"{path}[{i}]", f"has {self.total_text} = {self.total((item,))}; "
-                                                  f"at most {self.most}")
+                    raise Invalid(f"{path}[{i}]", f"has {self.total_text} = {self.total((item,))}; at most {self.most}")
             raise Invalid(path, f"has {self.total_text} = {self.total(items)} in all; at most {self.most}")
         return items
 
@@ -181,12 +190,18 @@ class Mapping:
 
     def check(self, value, path):
         if not isinstance(value, dict) or len(value) > self.high:
-            raise Invalid(path, f"must be a mapping of at most {self.high} entries from {self.keys} to a value "
-                                f"({self.value.allowed()}), not {_shown(value)}")
+            raise Invalid(
+                path,
+                f"must be a mapping of at most {self.high} entries from {self.keys} to a value "
+                f"({self.value.allowed()}), not {_shown(value)}",
+            )
         for key in value:
-            if not isinstance(key, str):      # YAML reads 3.10 as the number 3.1
-                raise Invalid(f"{path}.{_key(key)}", f"must be written as text, in quotes (\"{_key(key)}\"), "
-                                                     f"not as the {type(key).__name__} {_shown(key)}")
+            if not isinstance(key, str):  # YAML reads 3.10 as the number 3.1
+                raise Invalid(
+                    f"{path}.{_key(key)}",
+                    f'must be written as text, in quotes ("{_key(key)}"), '
+                    f"not as the {type(key).__name__} {_shown(key)}",
+                )
             if _key(key) != key:
                 raise Invalid(f"{path}.{_key(key)}", f"must be {self.keys}")
         return tuple((k, self.value.check(v, f"{path}.{k}")) for k, v in value.items())
@@ -196,6 +211,7 @@ class Mapping:
 
 
 # -- checking ---------------------------------------------------------------------
+
 
 def settings_of(kind):
     """The declared settings of a dataclass, in order: (name, field)."""
@@ -213,12 +229,16 @@ def check_section(kind, raw, path=""):
         if key not in known:
             raise Invalid(name, f"is not a setting; known settings: {', '.join(known)}")
         declared = known[key].metadata
-        values[key] = (check_section(declared["section"], value, name) if "section" in declared
-                       else declared["rule"].check(value, name))
+        values[key] = (
+            check_section(declared["section"], value, name)
+            if "section" in declared
+            else declared["rule"].check(value, name)
+        )
     return kind(**values)
 
 
 # -- writing out ------------------------------------------------------------------
+
 
 def yaml_value(value):
     """A default as grader.yml writes it; PyYAML reads floats only with a '.' and a signed exponent."""
@@ -244,6 +264,7 @@ def _default(f):
 
 def _comment(text, indent):
     import textwrap
+
     return textwrap.wrap(text, 100, initial_indent=indent + "# ", subsequent_indent=indent + "# ")
 
 
@@ -267,6 +288,7 @@ def commented_yaml(kind, header):
                 lines.extend(f"{indent}#  {key}: {value}" for key, value in rule.example)
             else:
                 lines.append(f"{indent}{name}: {yaml_value(_default(f))}")
+
     write(kind, "")
     return "\n".join(lines) + "\n"
 
@@ -285,5 +307,6 @@ def markdown_table(kind):
             default = "{}" if isinstance(rule, Mapping) else yaml_value(_default(f))
             cells = (f"`{prefix}{name}`", f"`{default}`", rule.allowed(), declared["doc"])
             rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+
     write(kind, "")
     return "\n".join(rows) + "\n"

@@ -15,10 +15,8 @@ def find_submission(folder):
     named = sorted(p for p in folder.rglob("word2vec.py") if p.is_file() and not p.is_symlink())
     if named:
         return min(named, key=lambda p: len(p.parts))
-    python = sorted(p for p in folder.rglob("*.py") if p.is_file() and not p.is_symlink()
-                    and "__MACOSX" not in p.parts)
+    python = sorted(p for p in folder.rglob("*.py") if p.is_file() and not p.is_symlink() and "__MACOSX" not in p.parts)
     if len(python) == 1:
         return python[0]
     found = ", ".join(str(p.relative_to(folder)) for p in python[:5]) or "no .py files"
-    raise SubmissionNotFound(f"no word2vec.py in the submission (found: {found}); "
-                             "submit your completed word2vec.py")
+    raise SubmissionNotFound(f"no word2vec.py in the submission (found: {found}); submit your completed word2vec.py")

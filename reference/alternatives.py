@@ -39,7 +39,7 @@ ALTERNATIVES = (
         "ns_python_loops",
         "Naive softmax with explicit Python loops over the vocabulary, "
         "subtracting the largest score before exponentiating.",
-        '''
+        """
 def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
     V = outsideVectors.shape[0]
     scores = []
@@ -58,11 +58,12 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
         gradCenterVec += coef * outsideVectors[w]
         gradOutsideVecs[w] = coef * centerWordVec
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "ns_einsum",
         "Naive softmax written with np.einsum and a one-hot y.",
-        '''
+        """
 def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
     scores = np.einsum("wd,d->w", outsideVectors, centerWordVec)
     scores = scores - np.max(scores)
@@ -73,12 +74,12 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
     gradCenterVec = np.einsum("wd,w->d", outsideVectors, y_hat - y)
     gradOutsideVecs = np.einsum("w,d->wd", y_hat - y, centerWordVec)
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "ns_utils_softmax",
-        "Naive softmax the most common way: the provided softmax from utils, "
-        "-np.log(y_hat[o]), and a one-hot y.",
-        '''
+        "Naive softmax the most common way: the provided softmax from utils, -np.log(y_hat[o]), and a one-hot y.",
+        """
 def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
     y_hat = softmax(outsideVectors @ centerWordVec)
     loss = -np.log(y_hat[outsideWordIdx])
@@ -87,12 +88,13 @@ def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, d
     gradCenterVec = outsideVectors.T.dot(y_hat - y)
     gradOutsideVecs = (y_hat - y)[:, np.newaxis] * centerWordVec[np.newaxis, :]
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "neg_loop_over_samples",
         "Negative sampling with an explicit loop over the K samples, adding "
         "each sample's row gradient with +=, so repeats count every time.",
-        '''
+        """
 def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
     negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
     indices = [outsideWordIdx] + negSampleWordIndices
@@ -114,12 +116,13 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
         gradCenterVec += (1 - sig_k) * u_k
         gradOutsideVecs[w] += (1 - sig_k) * centerWordVec
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "neg_counter",
         "Negative sampling over the distinct negative words, weighting each by "
         "how often it was drawn (collections.Counter).",
-        '''
+        """
 import collections
 
 
@@ -142,12 +145,12 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
     gradOutsideVecs[outsideWordIdx] = (sig_o - 1) * centerWordVec
     gradOutsideVecs[words] = np.outer(times * sig_neg, centerWordVec)
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "neg_bincount",
-        "Negative sampling accumulating the per-word coefficients with "
-        "np.bincount(..., weights=..., minlength=V).",
-        '''
+        "Negative sampling accumulating the per-word coefficients with np.bincount(..., weights=..., minlength=V).",
+        """
 def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
     negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
     indices = [outsideWordIdx] + negSampleWordIndices
@@ -164,12 +167,12 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
     coefs[outsideWordIdx] += s_o - 1
     gradOutsideVecs = coefs[:, None] * centerWordVec[None, :]
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "neg_index_matrix",
-        "Negative sampling with a (K, V) one-hot index matrix: its transpose "
-        "sums the sample rows, repeats included.",
-        '''
+        "Negative sampling with a (K, V) one-hot index matrix: its transpose sums the sample rows, repeats included.",
+        """
 def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
     negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
     indices = [outsideWordIdx] + negSampleWordIndices
@@ -187,13 +190,14 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
     gradOutsideVecs = picks.T @ np.outer(s_neg, centerWordVec)
     gradOutsideVecs[outsideWordIdx] += (s_o - 1) * centerWordVec
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "neg_textbook_stacked",
         "Negative sampling written as in the handout: "
         "-log sigma(u_o . v) - sum log sigma(-U_neg v), using the stacked "
         "matrix [u_o, -u_w1, ..., -u_wK] for the gradients and np.add.at.",
-        '''
+        """
 def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
     negSampleWordIndices = getNegativeSamples(outsideWordIdx, dataset, K)
     indices = [outsideWordIdx] + negSampleWordIndices
@@ -209,40 +213,42 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
     gradOutsideVecs = np.zeros(outsideVectors.shape)
     np.add.at(gradOutsideVecs, indices, np.outer((s - 1) * signs, centerWordVec))
     return loss, gradCenterVec, gradOutsideVecs
-'''),
+""",
+    ),
     Alternative(
         "sigmoid_where_two_branch",
         "Stable sigmoid with np.where: exp(-|x|) in both branches, so nothing "
         "overflows; returns a 0-d array for a scalar.",
-        '''
+        """
 def sigmoid(x):
     x = np.asarray(x, dtype=float)
     z = np.exp(-np.abs(x))
     s = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
     return s
-'''),
+""",
+    ),
     Alternative(
         "sigmoid_tanh",
         "Sigmoid via the identity sigma(x) = (1 + tanh(x / 2)) / 2.",
-        '''
+        """
 def sigmoid(x):
     s = 0.5 * (1 + np.tanh(x / 2))
     return s
-'''),
+""",
+    ),
     Alternative(
         "sigmoid_plain",
-        "The plain 1 / (1 + np.exp(-x)): exp overflows with a warning at "
-        "x = -800, but the value 0 is right.",
-        '''
+        "The plain 1 / (1 + np.exp(-x)): exp overflows with a warning at x = -800, but the value 0 is right.",
+        """
 def sigmoid(x):
     s = 1 / (1 + np.exp(-x))
     return s
-'''),
+""",
+    ),
     Alternative(
         "sg_keyword_arguments",
-        "Skip-gram calling the loss function with keyword arguments and "
-        "enumerating the window.",
-        '''
+        "Skip-gram calling the loss function with keyword arguments and enumerating the window.",
+        """
 def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
              centerWordVectors, outsideVectors, dataset,
              word2vecLossAndGradient=naiveSoftmaxLossAndGradient):
@@ -261,12 +267,12 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
         gradCenterVecs[c, :] += g_center
         gradOutsideVectors += g_outside
     return loss, gradCenterVecs, gradOutsideVectors
-'''),
+""",
+    ),
     Alternative(
         "sg_local_sums",
-        "Skip-gram summing into local variables and assigning the center row "
-        "once, after the loop.",
-        '''
+        "Skip-gram summing into local variables and assigning the center row once, after the loop.",
+        """
 def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
              centerWordVectors, outsideVectors, dataset,
              word2vecLossAndGradient=naiveSoftmaxLossAndGradient):
@@ -283,12 +289,12 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
     gradCenterVecs = np.zeros(centerWordVectors.shape)
     gradCenterVecs[centerIdx] = totalCenterGrad
     return totalLoss, gradCenterVecs, totalOutsideGrad
-'''),
+""",
+    ),
     Alternative(
         "python_float_losses",
-        "Every loss returned as a Python float (float(...)) rather than a "
-        "numpy scalar; skip-gram sums Python floats.",
-        '''
+        "Every loss returned as a Python float (float(...)) rather than a numpy scalar; skip-gram sums Python floats.",
+        """
 _reference_naive = naiveSoftmaxLossAndGradient
 _reference_neg = negSamplingLossAndGradient
 _reference_skipgram = skipgram
@@ -313,12 +319,12 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
         currentCenterWord, windowSize, outsideWords, word2Ind,
         centerWordVectors, outsideVectors, dataset, word2vecLossAndGradient)
     return float(loss), gradCenterVecs, gradOutsideVectors
-'''),
+""",
+    ),
     Alternative(
         "numpy_scalar_losses",
-        "Every loss returned as a numpy float64 built by np.sum over the terms, "
-        "including skip-gram's.",
-        '''
+        "Every loss returned as a numpy float64 built by np.sum over the terms, including skip-gram's.",
+        """
 def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
     scores = outsideVectors.dot(centerWordVec)
     m = np.max(scores)
@@ -344,5 +350,6 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
         gradOutsideVectors += go
     loss = np.sum(np.array(losses, dtype=np.float64))
     return loss, gradCenterVecs, gradOutsideVectors
-'''),
+""",
+    ),
 )

@@ -44,7 +44,8 @@ def mutate(reference_source: str, mutant: Mutant) -> str:
     if count != 1:
         raise MutantDoesNotApply(
             f"mutant {mutant.name!r}: its 'old' text occurs {count} times in the "
-            f"reference, expected exactly once:\n{mutant.old}")
+            f"reference, expected exactly once:\n{mutant.old}"
+        )
     return reference_source.replace(mutant.old, mutant.new)
 
 
@@ -58,12 +59,9 @@ _NS_LOSS = "    loss = logNormaliser - scores[outsideWordIdx]            # -log 
 _NS_SUBTRACT_Y = "    delta[outsideWordIdx] -= 1.0                             # y_hat - y\n"
 _NS_GRAD_CENTER = "    gradCenterVec = outsideVectors.T @ delta                 # U (y_hat - y)\n"
 _NS_GRAD_OUTSIDE = "    gradOutsideVecs = np.outer(delta, centerWordVec)         # (y_hat - y) v_c^T\n"
-_NEG_LOSS = ("    loss = -_log_sigmoid(outsideScore) - "
-             "np.sum(_log_sigmoid(-negativeScores))\n")
-_NEG_ADD_AT = ("    np.add.at(gradOutsideVecs, negatives, "
-               "np.outer(negativeCoefs, centerWordVec))\n")
-_NEG_GRAD_CENTER = ("    gradCenterVec = outsideCoef * outsideVec + "
-                    "negativeCoefs @ negativeVecs\n")
+_NEG_LOSS = "    loss = -_log_sigmoid(outsideScore) - np.sum(_log_sigmoid(-negativeScores))\n"
+_NEG_ADD_AT = "    np.add.at(gradOutsideVecs, negatives, np.outer(negativeCoefs, centerWordVec))\n"
+_NEG_GRAD_CENTER = "    gradCenterVec = outsideCoef * outsideVec + negativeCoefs @ negativeVecs\n"
 _SG_CALL = """\
         wordLoss, gradCenter, gradOutside = word2vecLossAndGradient(
             centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)
@@ -71,261 +69,318 @@ _SG_CALL = """\
 
 
 def _sg_call(arguments):
-    return ("        wordLoss, gradCenter, gradOutside = word2vecLossAndGradient(\n"
-            f"            {arguments})\n")
+    return f"        wordLoss, gradCenter, gradOutside = word2vecLossAndGradient(\n            {arguments})\n"
 
 
 _SIGMOID = (
     Mutant(
-        "sigmoid_sign_flipped", "sigmoid",
+        "sigmoid_sign_flipped",
+        "sigmoid",
         "sigmoid written as 1 / (1 + exp(x)), which is sigmoid(-x).",
         _SIGMOID_BODY,
-        "    s = 1 / (1 + np.exp(x))\n"),
+        "    s = 1 / (1 + np.exp(x))\n",
+    ),
     Mutant(
-        "sigmoid_exp_over_one_plus_exp", "sigmoid",
+        "sigmoid_exp_over_one_plus_exp",
+        "sigmoid",
         "sigmoid written as exp(x) / (1 + exp(x)): right algebra, but "
         "inf / inf gives nan for large positive x (x = 800).",
         _SIGMOID_BODY,
-        "    s = np.exp(x) / (1 + np.exp(x))\n"),
+        "    s = np.exp(x) / (1 + np.exp(x))\n",
+    ),
     Mutant(
-        "sigmoid_modifies_input", "sigmoid",
+        "sigmoid_modifies_input",
+        "sigmoid",
         "Negates x in place to save a copy: np.asarray returns the caller's "
         "float array itself, so the caller's x is overwritten with -x.",
         _SIGMOID_BODY,
-        "    x = np.asarray(x, dtype=float)\n"
-        "    x *= -1\n"
-        "    s = 1 / (1 + np.exp(x))\n"),
+        "    x = np.asarray(x, dtype=float)\n    x *= -1\n    s = 1 / (1 + np.exp(x))\n",
+    ),
     Mutant(
-        "sigmoid_precedence", "sigmoid",
+        "sigmoid_precedence",
+        "sigmoid",
         "Missing parentheses: 1 / 1 + np.exp(-x) is 1 + exp(-x), not the sigmoid.",
         _SIGMOID_BODY,
-        "    s = 1 / 1 + np.exp(-x)\n"),
+        "    s = 1 / 1 + np.exp(-x)\n",
+    ),
     Mutant(
-        "sigmoid_math_exp", "sigmoid",
+        "sigmoid_math_exp",
+        "sigmoid",
         "Uses math.exp, which accepts only scalars: fails on arrays of "
         "several elements and raises OverflowError at x = -800.",
         _SIGMOID_BODY,
-        "    import math\n"
-        "    s = 1 / (1 + math.exp(-x))\n"),
+        "    import math\n    s = 1 / (1 + math.exp(-x))\n",
+    ),
 )
 
 _NAIVE_SOFTMAX = (
     Mutant(
-        "ns_loss_sign_flipped", "naive_softmax",
-        "Loss returned as log y_hat_o instead of -log y_hat_o; the gradients "
-        "are right.",
+        "ns_loss_sign_flipped",
+        "naive_softmax",
+        "Loss returned as log y_hat_o instead of -log y_hat_o; the gradients are right.",
         _NS_LOSS,
-        "    loss = scores[outsideWordIdx] - logNormaliser\n"),
+        "    loss = scores[outsideWordIdx] - logNormaliser\n",
+    ),
     Mutant(
-        "ns_y_not_subtracted", "naive_softmax",
+        "ns_y_not_subtracted",
+        "naive_softmax",
         "Gradients use y_hat instead of y_hat - y: the one-hot y is forgotten, "
         "so the terms for the true outside word o are wrong.",
         _NS_SUBTRACT_Y,
-        ""),
+        "",
+    ),
     Mutant(
-        "ns_grad_center_wrong_orientation", "naive_softmax",
+        "ns_grad_center_wrong_orientation",
+        "naive_softmax",
         "gradCenterVec computed as outsideVectors @ (y_hat - y) instead of "
         "U (y_hat - y) = outsideVectors.T @ (y_hat - y): only runs when V == d, "
         "and is wrong even then.",
         _NS_GRAD_CENTER,
-        "    gradCenterVec = outsideVectors @ delta\n"),
+        "    gradCenterVec = outsideVectors @ delta\n",
+    ),
     Mutant(
-        "ns_grad_outside_transposed", "naive_softmax",
+        "ns_grad_outside_transposed",
+        "naive_softmax",
         "gradOutsideVecs computed as v_c (y_hat - y)^T, following the write-up's "
         "dJ/dU, which is the transpose of the code's (V, d) layout: shape (d, V).",
         _NS_GRAD_OUTSIDE,
-        "    gradOutsideVecs = np.outer(centerWordVec, delta)\n"),
+        "    gradOutsideVecs = np.outer(centerWordVec, delta)\n",
+    ),
     Mutant(
-        "ns_no_max_shift", "naive_softmax",
+        "ns_no_max_shift",
+        "naive_softmax",
         "Softmax computed as exp(scores) / sum(exp(scores)) without subtracting "
         "the largest score: exp overflows when every score is near 800 and the "
         "loss and gradients become nan.",
         "    shift = scores.max()                                     # keeps exp() finite\n"
         "    logNormaliser = shift + np.log(np.sum(np.exp(scores - shift)))\n"
-        + _NS_LOSS +
-        "    delta = np.exp(scores - logNormaliser)                   # y_hat\n",
+        + _NS_LOSS
+        + "    delta = np.exp(scores - logNormaliser)                   # y_hat\n",
         "    expScores = np.exp(scores)\n"
         "    y_hat = expScores / np.sum(expScores)\n"
         "    loss = -np.log(y_hat[outsideWordIdx])\n"
-        "    delta = y_hat.copy()\n"),
+        "    delta = y_hat.copy()\n",
+    ),
     Mutant(
-        "ns_mean_instead_of_sum", "naive_softmax",
+        "ns_mean_instead_of_sum",
+        "naive_softmax",
         "np.mean instead of np.sum in the softmax denominator: the loss is off "
         "by log V and y_hat, hence both gradients, is V times too large.",
         "np.log(np.sum(np.exp(scores - shift)))",
-        "np.log(np.mean(np.exp(scores - shift)))"),
+        "np.log(np.mean(np.exp(scores - shift)))",
+    ),
     Mutant(
-        "ns_gradients_divided_by_V", "naive_softmax",
-        "Both gradients averaged over the vocabulary (divided by V), as if the "
-        "loss were a mean over words.",
+        "ns_gradients_divided_by_V",
+        "naive_softmax",
+        "Both gradients averaged over the vocabulary (divided by V), as if the loss were a mean over words.",
         _NS_GRAD_CENTER + _NS_GRAD_OUTSIDE,
         "    gradCenterVec = outsideVectors.T @ delta / len(outsideVectors)\n"
-        "    gradOutsideVecs = np.outer(delta, centerWordVec) / len(outsideVectors)\n"),
+        "    gradOutsideVecs = np.outer(delta, centerWordVec) / len(outsideVectors)\n",
+    ),
     Mutant(
-        "ns_modifies_outside_vectors", "naive_softmax",
+        "ns_modifies_outside_vectors",
+        "naive_softmax",
         "Reuses outsideVectors as the buffer for gradOutsideVecs, so the "
         "caller's outside vectors are overwritten by the gradient; the "
         "returned values are right.",
         _NS_GRAD_OUTSIDE,
-        "    gradOutsideVecs = outsideVectors\n"
-        "    gradOutsideVecs[:] = np.outer(delta, centerWordVec)\n"),
+        "    gradOutsideVecs = outsideVectors\n    gradOutsideVecs[:] = np.outer(delta, centerWordVec)\n",
+    ),
     Mutant(
-        "ns_loss_shape_1", "naive_softmax",
+        "ns_loss_shape_1",
+        "naive_softmax",
         "Picks the outside score with a list index, scores[[o]], so the loss "
         "is an array of shape (1,) instead of a scalar; the value is right.",
         _NS_LOSS,
-        "    loss = logNormaliser - scores[[outsideWordIdx]]\n"),
+        "    loss = logNormaliser - scores[[outsideWordIdx]]\n",
+    ),
     Mutant(
-        "ns_grad_center_column", "naive_softmax",
-        "Treats y_hat - y as a column vector, so gradCenterVec has shape (d, 1) "
-        "instead of (d,); the values are right.",
+        "ns_grad_center_column",
+        "naive_softmax",
+        "Treats y_hat - y as a column vector, so gradCenterVec has shape (d, 1) instead of (d,); the values are right.",
         _NS_GRAD_CENTER,
-        "    gradCenterVec = outsideVectors.T @ delta.reshape(-1, 1)\n"),
+        "    gradCenterVec = outsideVectors.T @ delta.reshape(-1, 1)\n",
+    ),
     Mutant(
-        "ns_grad_outside_only_true_word", "naive_softmax",
+        "ns_grad_outside_only_true_word",
+        "naive_softmax",
         "Only the w = o case of dJ/du_w is implemented: every other row of "
         "gradOutsideVecs is left zero instead of y_hat_w v_c.",
         _NS_GRAD_OUTSIDE,
         "    gradOutsideVecs = np.zeros_like(outsideVectors)\n"
-        "    gradOutsideVecs[outsideWordIdx] = delta[outsideWordIdx] * centerWordVec\n"),
+        "    gradOutsideVecs[outsideWordIdx] = delta[outsideWordIdx] * centerWordVec\n",
+    ),
 )
 
 _NEG_SAMPLING = (
     Mutant(
-        "neg_repeated_negatives_fancy_index", "neg_sampling",
+        "neg_repeated_negatives_fancy_index",
+        "neg_sampling",
         "Accumulates with gradOutsideVecs[negatives] += ...: numpy applies a "
         "repeated index once, so a word drawn twice counts once.",
         _NEG_ADD_AT,
-        "    gradOutsideVecs[negatives] += np.outer(negativeCoefs, centerWordVec)\n"),
+        "    gradOutsideVecs[negatives] += np.outer(negativeCoefs, centerWordVec)\n",
+    ),
     Mutant(
-        "neg_negatives_deduplicated", "neg_sampling",
+        "neg_negatives_deduplicated",
+        "neg_sampling",
         "np.unique on the negative samples to dodge the repeated-index problem: "
         "a word drawn twice now counts once in the loss and the gradients.",
         "    negatives = np.asarray(negSampleWordIndices, dtype=int)\n",
-        "    negatives = np.unique(negSampleWordIndices)\n"),
+        "    negatives = np.unique(negSampleWordIndices)\n",
+    ),
     Mutant(
-        "neg_loss_negative_term_sign", "neg_sampling",
+        "neg_loss_negative_term_sign",
+        "neg_sampling",
         "Loss uses log sigma(u_k . v_c) instead of log sigma(-u_k . v_c) for the "
         "negative samples; the gradients are right.",
         _NEG_LOSS,
-        "    loss = -_log_sigmoid(outsideScore) - np.sum(_log_sigmoid(negativeScores))\n"),
+        "    loss = -_log_sigmoid(outsideScore) - np.sum(_log_sigmoid(negativeScores))\n",
+    ),
     Mutant(
-        "neg_grad_center_negative_term_sign", "neg_sampling",
+        "neg_grad_center_negative_term_sign",
+        "neg_sampling",
         "gradCenterVec subtracts the negative-sample terms sigma(u_k . v_c) u_k "
         "instead of adding them (the minus sign of U_o = [u_o, -u_w1, ...] "
         "applied twice).",
         _NEG_GRAD_CENTER,
-        "    gradCenterVec = outsideCoef * outsideVec - negativeCoefs @ negativeVecs\n"),
+        "    gradCenterVec = outsideCoef * outsideVec - negativeCoefs @ negativeVecs\n",
+    ),
     Mutant(
-        "neg_K_ignored", "neg_sampling",
+        "neg_K_ignored",
+        "neg_sampling",
         "Draws a hard-coded 10 negative samples instead of K: right only when K = 10.",
         "= getNegativeSamples(outsideWordIdx, dataset, K)\n",
-        "= getNegativeSamples(outsideWordIdx, dataset, 10)\n"),
+        "= getNegativeSamples(outsideWordIdx, dataset, 10)\n",
+    ),
     Mutant(
-        "neg_loss_divided_by_K_plus_1", "neg_sampling",
-        "Loss averaged over the K + 1 terms instead of summed; the gradients "
-        "are right.",
+        "neg_loss_divided_by_K_plus_1",
+        "neg_sampling",
+        "Loss averaged over the K + 1 terms instead of summed; the gradients are right.",
         _NEG_LOSS,
-        "    loss = (-_log_sigmoid(outsideScore)\n"
-        "            - np.sum(_log_sigmoid(-negativeScores))) / (K + 1)\n"),
+        "    loss = (-_log_sigmoid(outsideScore)\n            - np.sum(_log_sigmoid(-negativeScores))) / (K + 1)\n",
+    ),
     Mutant(
-        "neg_grad_center_missing_outside_term", "neg_sampling",
-        "gradCenterVec keeps only the negative-sample sum and forgets "
-        "(sigma(u_o . v_c) - 1) u_o.",
+        "neg_grad_center_missing_outside_term",
+        "neg_sampling",
+        "gradCenterVec keeps only the negative-sample sum and forgets (sigma(u_o . v_c) - 1) u_o.",
         _NEG_GRAD_CENTER,
-        "    gradCenterVec = negativeCoefs @ negativeVecs\n"),
+        "    gradCenterVec = negativeCoefs @ negativeVecs\n",
+    ),
     Mutant(
-        "neg_grad_outside_word_sign", "neg_sampling",
-        "Gradient for u_o written as (1 - sigma(u_o . v_c)) v_c instead of "
-        "(sigma(u_o . v_c) - 1) v_c.",
+        "neg_grad_outside_word_sign",
+        "neg_sampling",
+        "Gradient for u_o written as (1 - sigma(u_o . v_c)) v_c instead of (sigma(u_o . v_c) - 1) v_c.",
         "    gradOutsideVecs[outsideWordIdx] += outsideCoef * centerWordVec\n",
-        "    gradOutsideVecs[outsideWordIdx] += (1.0 - sigmoid(outsideScore)) * centerWordVec\n"),
+        "    gradOutsideVecs[outsideWordIdx] += (1.0 - sigmoid(outsideScore)) * centerWordVec\n",
+    ),
     Mutant(
-        "neg_sigmoid_of_minus_score_in_gradient", "neg_sampling",
-        "Negative-sample gradients use sigma(-u_k . v_c) (copied from the loss) "
-        "where sigma(u_k . v_c) belongs.",
+        "neg_sigmoid_of_minus_score_in_gradient",
+        "neg_sampling",
+        "Negative-sample gradients use sigma(-u_k . v_c) (copied from the loss) where sigma(u_k . v_c) belongs.",
         "    negativeCoefs = sigmoid(negativeScores)                  # dJ / d(u_k^T v_c)\n",
-        "    negativeCoefs = sigmoid(-negativeScores)\n"),
+        "    negativeCoefs = sigmoid(-negativeScores)\n",
+    ),
     Mutant(
-        "neg_outside_word_among_negatives", "neg_sampling",
+        "neg_outside_word_among_negatives",
+        "neg_sampling",
         "Uses the provided `indices` (outside word first, then the K negatives) "
         "as the negative samples, so u_o is also treated as a negative.",
         "    negatives = np.asarray(negSampleWordIndices, dtype=int)\n",
-        "    negatives = np.asarray(indices, dtype=int)\n"),
+        "    negatives = np.asarray(indices, dtype=int)\n",
+    ),
 )
 
 _SKIPGRAM = (
     Mutant(
-        "sg_grad_outside_overwritten", "skipgram",
-        "gradOutsideVectors = gradOutside instead of +=: only the last outside "
-        "word's gradient survives.",
+        "sg_grad_outside_overwritten",
+        "skipgram",
+        "gradOutsideVectors = gradOutside instead of +=: only the last outside word's gradient survives.",
         "        gradOutsideVectors += gradOutside\n",
-        "        gradOutsideVectors = gradOutside\n"),
+        "        gradOutsideVectors = gradOutside\n",
+    ),
     Mutant(
-        "sg_loss_overwritten", "skipgram",
+        "sg_loss_overwritten",
+        "skipgram",
         "loss = wordLoss instead of +=: only the last outside word's loss survives.",
         "        loss += wordLoss\n",
-        "        loss = wordLoss\n"),
+        "        loss = wordLoss\n",
+    ),
     Mutant(
-        "sg_grad_center_overwritten", "skipgram",
-        "gradCenterVecs[c] = gradCenter instead of +=: only the last outside "
-        "word's center gradient survives.",
+        "sg_grad_center_overwritten",
+        "skipgram",
+        "gradCenterVecs[c] = gradCenter instead of +=: only the last outside word's center gradient survives.",
         "        gradCenterVecs[centerIdx] += gradCenter\n",
-        "        gradCenterVecs[centerIdx] = gradCenter\n"),
+        "        gradCenterVecs[centerIdx] = gradCenter\n",
+    ),
     Mutant(
-        "sg_grad_center_outside_row", "skipgram",
-        "Center-vector gradient added to the outside word's row of "
-        "gradCenterVecs instead of the center word's row.",
+        "sg_grad_center_outside_row",
+        "skipgram",
+        "Center-vector gradient added to the outside word's row of gradCenterVecs instead of the center word's row.",
         "        gradCenterVecs[centerIdx] += gradCenter\n",
-        "        gradCenterVecs[word2Ind[outsideWord]] += gradCenter\n"),
+        "        gradCenterVecs[word2Ind[outsideWord]] += gradCenter\n",
+    ),
     Mutant(
-        "sg_grad_center_row_zero", "skipgram",
+        "sg_grad_center_row_zero",
+        "skipgram",
         "Center-vector gradient always added to row 0 of gradCenterVecs.",
         "        gradCenterVecs[centerIdx] += gradCenter\n",
-        "        gradCenterVecs[0] += gradCenter\n"),
+        "        gradCenterVecs[0] += gradCenter\n",
+    ),
     Mutant(
-        "sg_grad_center_every_row", "skipgram",
-        "gradCenterVecs += gradCenter broadcasts the center gradient into every "
-        "row, not just the center word's.",
+        "sg_grad_center_every_row",
+        "skipgram",
+        "gradCenterVecs += gradCenter broadcasts the center gradient into every row, not just the center word's.",
         "        gradCenterVecs[centerIdx] += gradCenter\n",
-        "        gradCenterVecs += gradCenter\n"),
+        "        gradCenterVecs += gradCenter\n",
+    ),
     Mutant(
-        "sg_outside_words_deduplicated", "skipgram",
-        "Loops over set(outsideWords): an outside word that appears twice in the "
-        "window counts once.",
+        "sg_outside_words_deduplicated",
+        "skipgram",
+        "Loops over set(outsideWords): an outside word that appears twice in the window counts once.",
         "    for outsideWord in outsideWords:\n",
-        "    for outsideWord in set(outsideWords):\n"),
+        "    for outsideWord in set(outsideWords):\n",
+    ),
     Mutant(
-        "sg_center_index_as_outside", "skipgram",
+        "sg_center_index_as_outside",
+        "skipgram",
         "Passes the center word's index as outsideWordIdx.",
         _SG_CALL,
-        _sg_call("centerWordVec, centerIdx, outsideVectors, dataset")),
+        _sg_call("centerWordVec, centerIdx, outsideVectors, dataset"),
+    ),
     Mutant(
-        "sg_outside_vector_as_center", "skipgram",
+        "sg_outside_vector_as_center",
+        "skipgram",
         "Takes v_c from outsideVectors instead of centerWordVectors.",
         "    centerWordVec = centerWordVectors[centerIdx]\n",
-        "    centerWordVec = outsideVectors[centerIdx]\n"),
+        "    centerWordVec = outsideVectors[centerIdx]\n",
+    ),
     Mutant(
-        "sg_center_vectors_as_outside", "skipgram",
+        "sg_center_vectors_as_outside",
+        "skipgram",
         "Passes centerWordVectors where the loss function expects outsideVectors.",
         _SG_CALL,
-        _sg_call("centerWordVec, word2Ind[outsideWord], centerWordVectors, dataset")),
+        _sg_call("centerWordVec, word2Ind[outsideWord], centerWordVectors, dataset"),
+    ),
     Mutant(
-        "sg_divided_by_window", "skipgram",
-        "Averages the loss and both gradients over the outside words instead of "
-        "summing them.",
+        "sg_divided_by_window",
+        "skipgram",
+        "Averages the loss and both gradients over the outside words instead of summing them.",
         "        gradOutsideVectors += gradOutside\n",
         "        gradOutsideVectors += gradOutside\n"
         "    loss /= len(outsideWords)\n"
         "    gradCenterVecs /= len(outsideWords)\n"
-        "    gradOutsideVectors /= len(outsideWords)\n"),
+        "    gradOutsideVectors /= len(outsideWords)\n",
+    ),
     Mutant(
-        "sg_ignores_loss_function_argument", "skipgram",
+        "sg_ignores_loss_function_argument",
+        "skipgram",
         "Calls naiveSoftmaxLossAndGradient directly instead of the "
         "word2vecLossAndGradient it was given, so negative sampling is never used.",
         _SG_CALL,
         "        wordLoss, gradCenter, gradOutside = naiveSoftmaxLossAndGradient(\n"
-        "            centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)\n"),
+        "            centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)\n",
+    ),
 )
 
 MUTANTS = _SIGMOID + _NAIVE_SOFTMAX + _NEG_SAMPLING + _SKIPGRAM

@@ -25,8 +25,9 @@ def _describe_tests(tests):
     """One line per grader test plus the start of its output, for failure messages."""
     lines = []
     for t in tests:
-        lines.append(f"  test {t.number} {t.name!r} tags={list(t.tags)} "
-                     f"score={t.score}/{t.max_score} passed={t.passed}")
+        lines.append(
+            f"  test {t.number} {t.name!r} tags={list(t.tags)} score={t.score}/{t.max_score} passed={t.passed}"
+        )
         output = (t.output or "").strip()
         if output:
             lines.extend("      " + line for line in output.splitlines()[:6])
@@ -54,6 +55,7 @@ def shared_folder():
     """A folder the sandbox user may write into (tmp_path is private to root), removed afterwards."""
     import shutil
     import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="grader-test-shared-", dir="/tmp"))
     folder.chmod(0o777)
     yield folder
@@ -65,6 +67,7 @@ def readable_folder():
     """A folder every user can read but only root can write (a venv the sandbox user runs from)."""
     import shutil
     import tempfile
+
     folder = Path(tempfile.mkdtemp(prefix="grader-test-readable-", dir="/tmp"))
     folder.chmod(0o755)
     yield folder
@@ -74,6 +77,7 @@ def readable_folder():
 def assert_switched(stderr):
     """As root, a grading command's stderr must not say it graded without the user switch."""
     import os
+
     if os.geteuid() == 0 and not NO_SWITCH:
         assert "without the user switch" not in stderr, stderr
 
@@ -83,6 +87,7 @@ def grade():
     # Imported here, not at module level, so the catalogue checks run even
     # when the grader cannot be imported.
     from grader import grade
+
     return grade
 
 
@@ -99,6 +104,7 @@ def pytest_configure(config):
     import os
 
     from readable_python import rerun_under_readable_python
+
     NO_SWITCH = rerun_under_readable_python(config)
     if NO_SWITCH:
         os.environ["GRADER_SANDBOX"] = "off"
@@ -106,6 +112,7 @@ def pytest_configure(config):
 
 def pytest_report_header(config):
     import os
+
     if os.geteuid() != 0:
         return "not root: workers run as this user (no user switch)"
     if NO_SWITCH:
@@ -120,6 +127,7 @@ CHROMIUM = "/usr/bin/chromium"
 def pytest_runtest_setup(item):
     """The markers registered in pyproject.toml, applied: skip, saying why, where a test cannot run."""
     import os
+
     if item.get_closest_marker("root"):
         needs_switch()
     if item.get_closest_marker("browser") and not os.path.exists(CHROMIUM):
@@ -129,6 +137,7 @@ def pytest_runtest_setup(item):
 def needs_switch():
     """Skip (saying why) a test of the user switch where the suite cannot use it."""
     import os
+
     if os.geteuid() != 0:
         pytest.skip("the user switch needs root")
     if NO_SWITCH:
@@ -140,6 +149,7 @@ def gradescope_python():
     import os
     import shutil
     import subprocess
+
     if os.geteuid() == 0:
         system = shutil.which("python3", path="/usr/bin:/bin")
         if system and subprocess.run([system, "-c", "import venv, ensurepip"], capture_output=True).returncode == 0:
@@ -151,6 +161,7 @@ def gradescope_python():
 def subprocess_environment(**extra):
     """os.environ without the development switch-off, so the zip runs as on Gradescope."""
     import os
+
     env = {k: v for k, v in os.environ.items() if k != "GRADER_SANDBOX"}
     env.update(extra)
     return env
@@ -167,10 +178,11 @@ def _checkout_state():
     import os
     import stat
     import subprocess
+
     try:
         listed = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
-        return None                      # not a git checkout: nothing to compare against
+        return None  # not a git checkout: nothing to compare against
     state = {}
     for name in filter(None, listed.decode().split("\0")):
         path = REPO / name

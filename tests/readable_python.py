@@ -30,6 +30,7 @@ def sandbox_can_run():
         return True
     from grader.boundary.privileges import worker_needs
     from grader.boundary.staging import reachable
+
     return all(reachable(p) for p in worker_needs())
 
 
@@ -69,7 +70,7 @@ def readable_venv():
         return None, "no system python3 with venv and ensurepip in /usr/bin, /bin or /usr/local/bin"
     venv = CACHE / f"venv-{_fingerprint(python)}"
     ready = venv / "installed"
-    old_umask = os.umask(0o022)                # the sandbox user reads it; nobody else writes it
+    old_umask = os.umask(0o022)  # the sandbox user reads it; nobody else writes it
     try:
         CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
     finally:
@@ -80,11 +81,24 @@ def readable_venv():
         old_umask = os.umask(0o022)
         try:
             shutil.rmtree(venv, ignore_errors=True)
-            print(f"\nbuilding {venv} from {python}, so the grading tests run under the user switch",
-                  file=sys.stderr, flush=True)
-            steps = [[python, "-m", "venv", str(venv)],
-                     [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                      "-e", f"{REPO}[test]"]]
+            print(
+                f"\nbuilding {venv} from {python}, so the grading tests run under the user switch",
+                file=sys.stderr,
+                flush=True,
+            )
+            steps = [
+                [python, "-m", "venv", str(venv)],
+                [
+                    str(venv / "bin" / "python"),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--disable-pip-version-check",
+                    "-e",
+                    f"{REPO}[test]",
+                ],
+            ]
             for step in steps:
                 done = subprocess.run(step, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
                 if done.returncode != 0:

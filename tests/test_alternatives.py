@@ -30,16 +30,14 @@ def _assert_full_marks(run, label, describe_tests):
     # Full marks: every test worth points passes. The 0-point efficiency
     # report may fairly call a correct Python loop slow.
     lost = [t for t in run.tests if t.score < t.max_score or (t.max_score > 0 and not t.passed)]
-    report = (f"{label}: score {run.score}/{run.max_score}; tests that lost points:\n"
-              + describe_tests(lost))
+    report = f"{label}: score {run.score}/{run.max_score}; tests that lost points:\n" + describe_tests(lost)
     assert run.tests and run.max_score > 0, report
     assert not lost, report
     assert run.score == pytest.approx(run.max_score), report
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_reference_gets_full_marks(reference_source, write_submission, tmp_path,
-                                   grade, describe_tests, seed):
+def test_reference_gets_full_marks(reference_source, write_submission, tmp_path, grade, describe_tests, seed):
     path = write_submission(tmp_path, reference_source)
     run = grade(str(path), seed=seed, hidden=True)
     _assert_full_marks(run, f"reference, seed {seed}", describe_tests)
@@ -47,10 +45,9 @@ def test_reference_gets_full_marks(reference_source, write_submission, tmp_path,
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("alternative", ALTERNATIVES, ids=lambda a: a.name)
-def test_alternative_gets_full_marks(reference_source, write_submission, tmp_path,
-                                     grade, describe_tests, alternative, seed):
+def test_alternative_gets_full_marks(
+    reference_source, write_submission, tmp_path, grade, describe_tests, alternative, seed
+):
     path = write_submission(tmp_path, assemble(reference_source, alternative))
     run = grade(str(path), seed=seed, hidden=True)
-    _assert_full_marks(
-        run, f"alternative {alternative.name}, seed {seed}: {alternative.description}",
-        describe_tests)
+    _assert_full_marks(run, f"alternative {alternative.name}, seed {seed}: {alternative.description}", describe_tests)

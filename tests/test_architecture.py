@@ -25,7 +25,7 @@ def imports(path):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             found.add(node.module)
-            if node.module.split(".")[0] == "grader":    # from grader.x import y: y may be a module
+            if node.module.split(".")[0] == "grader":  # from grader.x import y: y may be a module
                 found.update(f"{node.module}.{alias.name}" for alias in node.names)
     return found
 
@@ -55,16 +55,21 @@ def test_the_protocol_imports_nothing_else_of_the_grader(path):
 
 @pytest.mark.parametrize("path", modules("rubric") + modules("answers"), ids=lambda p: p.name)
 def test_the_rubric_imports_no_command_and_no_report(path):
-    wrong = sorted(n for n in imports(path)
-                   if n.startswith(("grader.commands", "grader.instructor", "grader.reporting", "grader.cli")))
+    wrong = sorted(
+        n
+        for n in imports(path)
+        if n.startswith(("grader.commands", "grader.instructor", "grader.reporting", "grader.cli"))
+    )
     assert not wrong, f"{path.relative_to(REPO)} imports {wrong}: verdicts must not depend on how they are shown"
 
 
 def test_the_checks_see_every_import_form(tmp_path):
     """The rule above could not fail if the parser missed an import: it must see each form."""
     probe = tmp_path / "probe.py"
-    probe.write_text("import grader.boundary.sandbox\nfrom grader import oracle\n"
-                     "def f():\n    from grader.reporting.report import text\n")
+    probe.write_text(
+        "import grader.boundary.sandbox\nfrom grader import oracle\n"
+        "def f():\n    from grader.reporting.report import text\n"
+    )
     assert {"grader.boundary.sandbox", "grader.oracle", "grader.reporting.report"} <= imports(probe)
     assert _outside("grader.boundary.sandbox", ("grader.protocol",))
     assert not _outside("grader.protocol.wire", ("grader.protocol",)) and not _outside("json", ())

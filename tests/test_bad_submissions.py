@@ -6,7 +6,7 @@ from grader import grade
 
 from conftest import REFERENCE_PATH
 
-ZEROS = '''
+ZEROS = """
 import numpy as np
 
 def sigmoid(x):
@@ -21,7 +21,7 @@ def negSamplingLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, da
 def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind, centerWordVectors,
              outsideVectors, dataset, word2vecLossAndGradient=None):
     return 0.0, np.zeros(centerWordVectors.shape), np.zeros(outsideVectors.shape)
-'''
+"""
 
 
 def replace_function(source, name, body):
@@ -63,10 +63,14 @@ def test_missing_function_costs_only_its_tests(tmp_path, write_submission, refer
 
 
 def test_exception_is_reported_with_type_and_line(tmp_path, write_submission, reference_source):
-    source = replace_function(reference_source, "sigmoid", '''
+    source = replace_function(
+        reference_source,
+        "sigmoid",
+        """
         def sigmoid(x):
             raise ValueError("not done yet")
-        ''')
+        """,
+    )
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert lost_functions(run) == {"sigmoid"}
     output = {t.number: t.output for t in run.tests}["1.1"]
@@ -74,22 +78,30 @@ def test_exception_is_reported_with_type_and_line(tmp_path, write_submission, re
 
 
 def test_hang_costs_only_that_function(tmp_path, write_submission, reference_source):
-    source = replace_function(reference_source, "naiveSoftmaxLossAndGradient", '''
+    source = replace_function(
+        reference_source,
+        "naiveSoftmaxLossAndGradient",
+        """
         def naiveSoftmaxLossAndGradient(centerWordVec, outsideWordIdx, outsideVectors, dataset):
             while True:
                 pass
-        ''')
+        """,
+    )
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert lost_functions(run) == {"naive_softmax"}
     assert "did not return within" in {t.number: t.output for t in run.tests}["2.1"]
 
 
 def test_exit_inside_a_call_costs_only_that_function(tmp_path, write_submission, reference_source):
-    source = replace_function(reference_source, "sigmoid", '''
+    source = replace_function(
+        reference_source,
+        "sigmoid",
+        """
         def sigmoid(x):
             import os
             os._exit(0)
-        ''')
+        """,
+    )
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert lost_functions(run) == {"sigmoid"}
     assert run.score == 90
@@ -98,7 +110,8 @@ def test_exit_inside_a_call_costs_only_that_function(tmp_path, write_submission,
 def test_loss_of_shape_one_costs_only_the_shape_points(tmp_path, write_submission, reference_source):
     source = reference_source.replace(
         "    loss = logNormaliser - scores[outsideWordIdx]            # -log y_hat_o",
-        "    loss = np.array([logNormaliser - scores[outsideWordIdx]])")
+        "    loss = np.array([logNormaliser - scores[outsideWordIdx]])",
+    )
     assert source != reference_source
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert [t.number for t in run.tests if not t.passed] == ["2.5"]
@@ -106,10 +119,14 @@ def test_loss_of_shape_one_costs_only_the_shape_points(tmp_path, write_submissio
 
 
 def test_returned_list_is_named_in_the_message(tmp_path, write_submission, reference_source):
-    source = replace_function(reference_source, "sigmoid", '''
+    source = replace_function(
+        reference_source,
+        "sigmoid",
+        """
         def sigmoid(x):
             return [0.5]
-        ''')
+        """,
+    )
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert "is a list of length 1" in {t.number: t.output for t in run.tests}["1.1"]
 
@@ -128,21 +145,25 @@ def test_source_is_graded_not_a_planted_or_stale_pyc(tmp_path, write_submission,
     wrong = reference_source.replace("        loss += wordLoss", "        loss = wordLoss")
     path = write_submission(tmp_path, wrong)
     cache = tmp_path / "__pycache__" / f"word2vec.{sys.implementation.cache_tag}.pyc"
-    py_compile.compile(str(path), cfile=str(cache),
-                       invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+    py_compile.compile(str(path), cfile=str(cache), invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
     stat = path.stat()
     path.write_text(reference_source)
     import os
+
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert grade(path, hidden=True).score == 100
     assert not any(p.name != cache.name for p in (tmp_path / "__pycache__").iterdir())
 
 
 def test_terminal_escapes_in_messages_are_neutralised(tmp_path, write_submission, reference_source):
-    source = replace_function(reference_source, "sigmoid", '''
+    source = replace_function(
+        reference_source,
+        "sigmoid",
+        """
         def sigmoid(x):
             raise ValueError("\\x1b[2J\\x1b[31mall tests passed")
-        ''')
+        """,
+    )
     run = grade(write_submission(tmp_path, source), hidden=True)
     output = {t.number: t.output for t in run.tests}["1.1"]
     assert "\x1b" not in output and "?[2J" in output
@@ -154,58 +175,64 @@ def test_terminal_escapes_in_messages_are_neutralised(tmp_path, write_submission
 TAMPERING = {
     "deep nesting": "return original(self, {'id': message.get('id'), 'results': eval('[' * 5000 + ']' * 5000)})",
     "error as text": "return original(self, {'id': message.get('id'), 'results': "
-                     "[{'error': 'boom'} for _ in message.get('results') or []]})",
+    "[{'error': 'boom'} for _ in message.get('results') or []]})",
     "failed as text": "return original(self, {'id': message.get('id'), 'failed': 'boom'})",
     "frames as a number": "return original(self, {'id': message.get('id'), 'results': "
-                          "[{'error': {'type': 'X', 'frames': 5}} for _ in message.get('results') or []]})",
+    "[{'error': {'type': 'X', 'frames': 5}} for _ in message.get('results') or []]})",
     "items shorter than length": "return original(self, {'id': message.get('id'), 'results': "
-                                 "[{'value': {'kind': 'sequence', 'length': 3, 'items': [{'kind': 'none'}]}} "
-                                 "for _ in message.get('results') or []]})",
+    "[{'value': {'kind': 'sequence', 'length': 3, 'items': [{'kind': 'none'}]}} "
+    "for _ in message.get('results') or []]})",
     "huge shape": "return original(self, {'id': message.get('id'), 'results': [{'value': {'kind': 'number', "
-                  "'ndarray': '', 'shape': [2**62, 4]}} for _ in message.get('results') or []]})",
+    "'ndarray': '', 'shape': [2**62, 4]}} for _ in message.get('results') or []]})",
     "unhashable index": "return original(self, {'id': message.get('id'), 'results': [dict(r, calls=[{"
-                        "'outsideWordIdx': [1]}]) for r in message.get('results') or []]})",
+    "'outsideWordIdx': [1]}]) for r in message.get('results') or []]})",
 }
 
 
 def test_tampered_replies_fail_calls_not_the_grader(tmp_path, write_submission, reference_source):
     for label, body in TAMPERING.items():
-        patch = ("\nimport grader.worker.serve as _serve\n_original_send = _serve.Channel.send\n"
-                 "def _send(self, message, original=_original_send):\n"
-                 "    if 'results' in message or 'failed' in message:\n"
-                 f"        {body}\n"
-                 "    return original(self, message)\n"
-                 "_serve.Channel.send = _send\n")
+        patch = (
+            "\nimport grader.worker.serve as _serve\n_original_send = _serve.Channel.send\n"
+            "def _send(self, message, original=_original_send):\n"
+            "    if 'results' in message or 'failed' in message:\n"
+            f"        {body}\n"
+            "    return original(self, message)\n"
+            "_serve.Channel.send = _send\n"
+        )
         folder = tmp_path / label.replace(" ", "_")
         folder.mkdir()
         run = grade(write_submission(folder, reference_source + patch), hidden=True)
         assert not run.internal_error, label
-        if label == "unhashable index":      # only the recorded calls are forged
+        if label == "unhashable index":  # only the recorded calls are forged
             assert not {t.number: t.passed for t in run.tests}["4.1"], label
         else:
             assert run.score == 0, label
 
 
 def test_integer_inputs_reach_sigmoid_as_integers(tmp_path, write_submission, reference_source):
-    source = replace_function(reference_source, "sigmoid", '''
+    source = replace_function(
+        reference_source,
+        "sigmoid",
+        """
         def sigmoid(x):
             s = np.zeros_like(x)            # an int array for int input: a real student bug
             s[...] = 1 / (1 + np.exp(-np.asarray(x, dtype=float)))
             return s[()] if np.ndim(s) == 0 else s
-        ''')
+        """,
+    )
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert "integer array" in {t.number: t.output for t in run.tests}["1.1"]
 
 
-def test_made_up_loss_with_matching_gradients_earns_no_gradient_check(tmp_path, write_submission,
-                                                                       reference_source):
-    fake = '''
+def test_made_up_loss_with_matching_gradients_earns_no_gradient_check(tmp_path, write_submission, reference_source):
+    fake = """
         def {name}(centerWordVec, outsideWordIdx, outsideVectors, dataset, K=10):
             loss = 0.5 * float(centerWordVec @ centerWordVec)
             return loss, centerWordVec.copy(), np.zeros_like(outsideVectors)
-        '''
-    source = replace_function(reference_source, "naiveSoftmaxLossAndGradient",
-                              fake.format(name="naiveSoftmaxLossAndGradient"))
+        """
+    source = replace_function(
+        reference_source, "naiveSoftmaxLossAndGradient", fake.format(name="naiveSoftmaxLossAndGradient")
+    )
     source = replace_function(source, "negSamplingLossAndGradient", fake.format(name="negSamplingLossAndGradient"))
     run = grade(write_submission(tmp_path, source), hidden=True)
     scores = run.by_function()
@@ -213,7 +240,9 @@ def test_made_up_loss_with_matching_gradients_earns_no_gradient_check(tmp_path, 
 
 
 def test_outside_word_not_rejected_gets_the_rejection_hint(tmp_path, write_submission, reference_source):
-    source = reference_source.replace("        while newidx == outsideWordIdx:\n            newidx = dataset.sampleTokenIdx()\n", "")
+    source = reference_source.replace(
+        "        while newidx == outsideWordIdx:\n            newidx = dataset.sampleTokenIdx()\n", ""
+    )
     assert source != reference_source
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert {t.function for t in run.tests if not t.passed} == {"neg_sampling"}

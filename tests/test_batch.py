@@ -27,14 +27,20 @@ SYNTAX_ERROR = "import numpy as np\n\ndef sigmoid(x)\n    return 1 / (1 + np.exp
 EXPORT_SIZE = 200
 CHROMIUM = Path("/usr/bin/chromium")
 # Names that a CSV writer or an HTML page could get wrong.
-AWKWARD_NAMES = ["Zoë Ångström", "Doe, Jane", "<b>Bob</b> & \"Co\"", "O'Brien", "李小龍"]
+AWKWARD_NAMES = ["Zoë Ångström", "Doe, Jane", '<b>Bob</b> & "Co"', "O'Brien", "李小龍"]
 
 
 def batch(*args, cwd):
     """python -m grader batch ARGS in cwd, with this checkout's grader whatever cwd is."""
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    return subprocess.run([sys.executable, "-m", "grader", "batch", *map(str, args)], cwd=cwd,
-                          env=dict(os.environ, PYTHONPATH=path), capture_output=True, text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "batch", *map(str, args)],
+        cwd=cwd,
+        env=dict(os.environ, PYTHONPATH=path),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
 
 
 def read_scores(out):
@@ -45,16 +51,25 @@ def read_scores(out):
 def sources():
     """name -> source of the submissions the tests build exports from."""
     reference = REFERENCE.read_text(encoding="utf-8")
-    found = {"reference": reference, "template": TEMPLATE.read_text(encoding="utf-8"),
-             "example": EXAMPLE.read_text(encoding="utf-8"), "syntax": SYNTAX_ERROR}
+    found = {
+        "reference": reference,
+        "template": TEMPLATE.read_text(encoding="utf-8"),
+        "example": EXAMPLE.read_text(encoding="utf-8"),
+        "syntax": SYNTAX_ERROR,
+    }
     found.update({f"mutant:{m.name}": mutate(reference, m) for m in MUTANTS})
     return found
 
 
 def submitters(number):
     """One submitter, or two for every tenth submission (a group)."""
-    people = [{":name": f"{AWKWARD_NAMES[number % len(AWKWARD_NAMES)]} {number}", ":sid": str(number),
-               ":email": f"s{number}@uni.example"}]
+    people = [
+        {
+            ":name": f"{AWKWARD_NAMES[number % len(AWKWARD_NAMES)]} {number}",
+            ":sid": str(number),
+            ":email": f"s{number}@uni.example",
+        }
+    ]
     if number % 10 == 0:
         people.append({":name": f"Partner {number}", ":sid": f"p{number}", ":email": f"p{number}@uni.example"})
     return people
@@ -77,8 +92,12 @@ def write_export(folder, kinds, records=None):
         else:
             (target / "word2vec.py").write_text(texts[kind], encoding="utf-8")
         default[f"submission_{submission_id}"] = {
-            ":submitters": submitters(number), ":created_at": "2024-02-01 10:00:00.000000000 -08:00",
-            ":score": 0.0, ":results": {"score": 0.0, "tests": []}, ":history": []}
+            ":submitters": submitters(number),
+            ":created_at": "2024-02-01 10:00:00.000000000 -08:00",
+            ":score": 0.0,
+            ":results": {"score": 0.0, "tests": []},
+            ":history": [],
+        }
     metadata = default if records is None else records
     text = metadata if isinstance(metadata, str) else yaml.safe_dump(metadata, allow_unicode=True)
     (folder / "submission_metadata.yml").write_text(text, encoding="utf-8")
@@ -96,6 +115,7 @@ def export_kinds(size=EXPORT_SIZE):
 
 def grade_with_batch_settings(path, seed=None):
     from grader.grading import grade
+
     return grade(path, settings=config.load(None, seed=seed, hidden=True))
 
 
@@ -114,7 +134,7 @@ def test_export_batch_exits_zero_and_reports_progress(graded_export):
     root, kinds, records, done = graded_export
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
-    assert f"graded {EXPORT_SIZE}/{EXPORT_SIZE} (100%)" in done.stderr     # not a TTY: a line per tenth
+    assert f"graded {EXPORT_SIZE}/{EXPORT_SIZE} (100%)" in done.stderr  # not a TTY: a line per tenth
     assert f"{EXPORT_SIZE - 1} of {EXPORT_SIZE} submissions graded" in done.stdout
 
 
@@ -146,7 +166,7 @@ def test_export_totals_match_grading_each_file_alone(graded_export):
     rows = {r["id"]: r for r in read_scores(root / "out")}
     expected = {"reference": 100.0, "template": 0.0}
     sample = {}
-    for submission_id, kind in kinds.items():       # every plain kind once, and every fifth mutant
+    for submission_id, kind in kinds.items():  # every plain kind once, and every fifth mutant
         if kind is None or kind in sample.values():
             continue
         if kind.startswith("mutant:") and list(kinds.values()).index(kind) % 5:
@@ -211,14 +231,14 @@ def test_export_summary_page_has_histogram_pass_rates_hints_and_links(graded_exp
     assert f'<div class="figure" id="submission-count"><b>{EXPORT_SIZE}</b>' in page
     assert page.count('<rect class="bin"') == 10
     top_bin = sum(float(r["total"]) >= 90 for r in read_scores(root / "out"))
-    assert top_bin > sum(kind == "reference" for kind in kinds.values())       # and mutants losing little
+    assert top_bin > sum(kind == "reference" for kind in kinds.values())  # and mutants losing little
     assert f"<title>{top_bin} submissions with 90 to 100 points</title>" in page
     test_rows = page.split('id="pass-rates"')[1].split("</table>")[0]
     numbers = [t.number for t in grade_with_batch_settings(REFERENCE).tests]
     for number in numbers:
         assert f'<tr class="test"><td>{number}</td>' in test_rows
     # The reference passes everything, so no pass rate is 0.
-    assert "<td class=\"num\">0/" not in test_rows
+    assert '<td class="num">0/' not in test_rows
     hints = page.split('id="hints"')[1].split("</ol>")[0]
     assert 1 <= hints.count("<li>") <= 10 and "submission" in hints
     for submission_id in kinds:
@@ -234,27 +254,46 @@ def test_export_summary_page_has_histogram_pass_rates_hints_and_links(graded_exp
 def test_export_summary_page_renders_in_a_real_browser(graded_export, tmp_path):
     root, kinds, records, done = graded_export
     page = root / "out" / "summary.html"
-    browser = [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync",
-               f"--user-data-dir={tmp_path / 'profile'}"]
+    browser = [
+        str(CHROMIUM),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
     dom = subprocess.run(browser + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert '<svg id="histogram"' in dom.stdout and dom.stdout.count('class="histogram-bin"') == 10
     assert '<table id="pass-rates">' in dom.stdout and dom.stdout.count('<tr class="test">') > 20
     assert "%</td>" in dom.stdout
     screenshot = tmp_path / "summary.png"
-    shot = subprocess.run(browser + [f"--screenshot={screenshot}", "--window-size=1200,1600", page.as_uri()],
-                          capture_output=True, text=True, timeout=120)
+    shot = subprocess.run(
+        browser + [f"--screenshot={screenshot}", "--window-size=1200,1600", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert shot.returncode == 0, shot.stderr[-2000:]
     assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert screenshot.stat().st_size > 30_000       # a blank 1200x1600 page is a few kB
+    assert screenshot.stat().st_size > 30_000  # a blank 1200x1600 page is a few kB
     if os.environ.get("GRADER_KEEP_SCREENSHOT"):
         shutil.copy(screenshot, os.environ["GRADER_KEEP_SCREENSHOT"])
 
 
 def test_same_seed_gives_identical_scores_csv(tmp_path):
-    kinds = [("3", "reference"), ("12", "example"), ("20", "mutant:" + MUTANTS[0].name), ("41", "syntax"),
-             ("55", None), ("60", "template")]
+    kinds = [
+        ("3", "reference"),
+        ("12", "example"),
+        ("20", "mutant:" + MUTANTS[0].name),
+        ("41", "syntax"),
+        ("55", None),
+        ("60", "template"),
+    ]
     write_export(tmp_path / "export", kinds)
     first = batch(tmp_path / "export", "--seed", 7, "--out", tmp_path / "first", "--jobs", 2, cwd=tmp_path)
     second = batch(tmp_path / "export", "--seed", 7, "--out", tmp_path / "second", "--jobs", 1, cwd=tmp_path)
@@ -282,7 +321,7 @@ def test_folder_of_py_files_and_folder_of_folders(tmp_path):
     (folders / "frank").mkdir()
     (folders / "frank" / "word2vec.py").write_text("from frank_helpers import *\n")
     shutil.copy(REFERENCE, folders / "frank" / "frank_helpers.py")
-    (folders / "alice").mkdir()                     # the same id as files/alice.py
+    (folders / "alice").mkdir()  # the same id as files/alice.py
     shutil.copy(TEMPLATE, folders / "alice" / "word2vec.py")
     (folders / "__MACOSX").mkdir()
     single = tmp_path / "zed.py"
@@ -333,25 +372,33 @@ submission_999:
 
 
 def test_metadata_read_tolerantly_from_the_real_format(tmp_path):
-    write_export(tmp_path / "export", [(i, "reference") for i in ("101", "102", "103", "104", "105", "106")],
-                 records=REAL_FORMAT)
+    write_export(
+        tmp_path / "export", [(i, "reference") for i in ("101", "102", "103", "104", "105", "106")], records=REAL_FORMAT
+    )
     done = batch(tmp_path / "export", "--out", tmp_path / "out", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     rows = {r["id"]: r for r in read_scores(tmp_path / "out")}
     assert list(rows) == ["101", "102", "103", "104", "105", "106", "999"]
-    assert (rows["101"]["name"], rows["101"]["email"], rows["101"]["status"]) == \
-        ("Ada Lovelace", "ada@example.edu", "graded")
+    assert (rows["101"]["name"], rows["101"]["email"], rows["101"]["status"]) == (
+        "Ada Lovelace",
+        "ada@example.edu",
+        "graded",
+    )
     assert (rows["102"]["name"], rows["102"]["email"]) == ("Grace Hopper", "grace@example.edu")
-    assert rows["102"]["status"] == \
-        "graded [metadata: submitter 1 is a str ('just a string, not a mapping'), not a mapping]"
-    assert rows["103"]["status"] == "graded [metadata: the record is a str ('a record that is a string'), " \
-                                    "not a mapping]"
+    assert (
+        rows["102"]["status"]
+        == "graded [metadata: submitter 1 is a str ('just a string, not a mapping'), not a mapping]"
+    )
+    assert (
+        rows["103"]["status"] == "graded [metadata: the record is a str ('a record that is a string'), not a mapping]"
+    )
     assert rows["104"]["status"] == "graded [metadata: no :submitters]"
     assert (rows["105"]["name"], rows["105"]["email"]) == ("", "linus@example.edu")
     assert rows["105"]["status"] == "graded [metadata: submitter 1's :name is a list]"
     assert rows["106"]["status"] == "graded [metadata: not in submission_metadata.yml]"
-    assert rows["999"]["status"] == ("no submission: submission_metadata.yml lists submission_999, "
-                                     "but the export has no such folder")
+    assert rows["999"]["status"] == (
+        "no submission: submission_metadata.yml lists submission_999, but the export has no such folder"
+    )
     assert all(rows[i]["total"] == "100" for i in ("101", "102", "103", "104", "105", "106"))
     for problem in ("submission_102: submitter 1 is a str", "submission_103: the record is a str"):
         assert f"warning: {tmp_path / 'export' / 'submission_metadata.yml'}: {problem}" in done.stderr
@@ -359,11 +406,15 @@ def test_metadata_read_tolerantly_from_the_real_format(tmp_path):
     assert "Problems reading the inputs" in page and "submitter 1 is a str" in page
 
 
-@pytest.mark.parametrize("metadata, problem", [
-    ("- a list\n- not a mapping\n", "expected a mapping from submission folder to its record, found list"),
-    ("submission_1: [unclosed\n", "is not valid YAML"),
-    ("", "is empty"),
-], ids=["list", "invalid-yaml", "empty"])
+@pytest.mark.parametrize(
+    "metadata, problem",
+    [
+        ("- a list\n- not a mapping\n", "expected a mapping from submission folder to its record, found list"),
+        ("submission_1: [unclosed\n", "is not valid YAML"),
+        ("", "is empty"),
+    ],
+    ids=["list", "invalid-yaml", "empty"],
+)
 def test_unreadable_metadata_still_grades_everything(tmp_path, metadata, problem):
     write_export(tmp_path / "export", [("1", "reference"), ("2", "template")], records=metadata)
     done = batch(tmp_path / "export", "--out", tmp_path / "out", cwd=tmp_path)
@@ -374,14 +425,18 @@ def test_unreadable_metadata_still_grades_everything(tmp_path, metadata, problem
     assert all(r["status"] == "graded [metadata: submission_metadata.yml unreadable]" for r in rows)
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["missing-folder"], "missing-folder does not exist"),
-    (["empty"], "no submissions found in empty"),
-    (["notes.txt"], "notes.txt is neither a folder nor a .py file"),
-    (["files", "--config", "nowhere.yml"], "nowhere.yml: cannot be read"),
-    (["files", "--config", "bad.yml"], "bad.yml: 'points.sigmoidd' names no test or function"),
-    (["files", "--out", "notes.txt"], "cannot write the results to notes.txt"),
-], ids=["missing-path", "no-submissions", "not-python", "no-config", "bad-config", "out-is-a-file"])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["missing-folder"], "missing-folder does not exist"),
+        (["empty"], "no submissions found in empty"),
+        (["notes.txt"], "notes.txt is neither a folder nor a .py file"),
+        (["files", "--config", "nowhere.yml"], "nowhere.yml: cannot be read"),
+        (["files", "--config", "bad.yml"], "bad.yml: 'points.sigmoidd' names no test or function"),
+        (["files", "--out", "notes.txt"], "cannot write the results to notes.txt"),
+    ],
+    ids=["missing-path", "no-submissions", "not-python", "no-config", "bad-config", "out-is-a-file"],
+)
 def test_usage_errors_exit_two_without_a_traceback(tmp_path, arguments, message):
     (tmp_path / "empty").mkdir()
     (tmp_path / "files").mkdir()
@@ -425,8 +480,12 @@ def test_a_dead_grading_process_costs_only_its_submission_and_is_replaced(tmp_pa
     submissions, _ = collect([files])
     outcomes = {}
     settings = config.load(None, hidden=True)
-    runner.grade_all([submissions[0], DiesWhenUnpickled(), submissions[1]], settings, jobs=1,
-                     done=lambda s, outcome: outcomes.setdefault(s.id, outcome))
+    runner.grade_all(
+        [submissions[0], DiesWhenUnpickled(), submissions[1]],
+        settings,
+        jobs=1,
+        done=lambda s, outcome: outcomes.setdefault(s.id, outcome),
+    )
     assert outcomes["dies"].status == "grader error: grading process died (exit status 3)"
     assert (outcomes["a"].status, outcomes["a"].total) == ("graded", 100)
     assert (outcomes["b"].status, outcomes["b"].total) == ("graded", 0)
@@ -440,12 +499,19 @@ def test_histogram_puts_zero_in_the_first_bin_and_full_marks_in_the_last():
 
 def test_hints_that_differ_only_in_numbers_count_once_per_submission():
     def outcome(*hints):
-        return runner.Outcome("graded", tests=[runner.TestSummary(str(i), "t", "skipgram", False, (hint,))
-                                               for i, hint in enumerate(hints)])
+        return runner.Outcome(
+            "graded",
+            tests=[runner.TestSummary(str(i), "t", "skipgram", False, (hint,)) for i, hint in enumerate(hints)],
+        )
+
     row = "gradCenterVecs should be non-zero only in the center word's row, {}."
     all_passed = runner.Outcome("graded", tests=[runner.TestSummary("1", "t", "sigmoid", True)])
-    outcomes = [outcome(row.format(1), row.format(1), "add, do not assign"), outcome(row.format(3)),
-                outcome(row.format(3)), all_passed]
+    outcomes = [
+        outcome(row.format(1), row.format(1), "add, do not assign"),
+        outcome(row.format(3)),
+        outcome(row.format(3)),
+        all_passed,
+    ]
     assert outputs.common_hints(outcomes) == [(row.format(3), 3, 2), ("add, do not assign", 1, 1)]
 
 
@@ -476,12 +542,16 @@ def test_grading_processes_and_their_fork_servers_end_when_the_batch_is_killed(t
     for i in range(60):
         shutil.copy(REFERENCE, files / f"s{i:02d}.py")
     path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    parent = subprocess.Popen([sys.executable, "-m", "grader", "batch", str(files), "--jobs", "2",
-                               "--out", str(tmp_path / "out")], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=path),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "grader", "batch", str(files), "--jobs", "2", "--out", str(tmp_path / "out")],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         below = set()
-        for _ in range(600):             # until both grading processes have a fork server and a worker
+        for _ in range(600):  # until both grading processes have a fork server and a worker
             below = _descendants(parent.pid)
             if len(below) >= 5:
                 break
@@ -491,8 +561,12 @@ def test_grading_processes_and_their_fork_servers_end_when_the_batch_is_killed(t
         parent.kill()
         parent.wait()
     for _ in range(1500):
-        alive = {pid for pid in below if os.path.exists(f"/proc/{pid}")
-                 and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in "ZX"}
+        alive = {
+            pid
+            for pid in below
+            if os.path.exists(f"/proc/{pid}")
+            and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in "ZX"
+        }
         if not alive:
             break
         time.sleep(0.02)

@@ -11,8 +11,9 @@ REFERENCE = REPO / "reference" / "word2vec.py"
 
 
 def grader(*args, cwd=REPO):
-    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_reference_passes_with_exit_zero():
@@ -53,12 +54,13 @@ def test_json_is_gradescope_results_schema():
 
 
 def test_json_is_reproducible_from_the_seed():
-    first, second = (json.loads(grader("local", EXAMPLE, "--all", "--format", "json", "--seed", "9").stdout)
-                     for _ in range(2))
+    first, second = (
+        json.loads(grader("local", EXAMPLE, "--all", "--format", "json", "--seed", "9").stdout) for _ in range(2)
+    )
     for results in (first, second):
         results.pop("execution_time")
         for test in results["tests"]:
-            if "efficiency" in test["tags"]:     # measured times differ from run to run
+            if "efficiency" in test["tags"]:  # measured times differ from run to run
                 test.pop("output")
     assert first == second
 
@@ -69,12 +71,17 @@ def older_pythons():
     from pathlib import Path
 
     from grader.python_version import MINIMUM
+
     found = {}
-    candidates = [*Path.home().glob(".pyenv/versions/*/bin/python"), *Path("/usr/bin").glob("python[23].*"),
-                  *Path("/usr/local/bin").glob("python[23].*")]
+    candidates = [
+        *Path.home().glob(".pyenv/versions/*/bin/python"),
+        *Path("/usr/bin").glob("python[23].*"),
+        *Path("/usr/local/bin").glob("python[23].*"),
+    ]
     for path in candidates:
-        version = re.fullmatch(r"(?:python)?(\d+)\.(\d+)(?:\.\d+)?",
-                               path.parent.parent.name if path.name == "python" else path.name)
+        version = re.fullmatch(
+            r"(?:python)?(\d+)\.(\d+)(?:\.\d+)?", path.parent.parent.name if path.name == "python" else path.name
+        )
         if version and (int(version[1]), int(version[2])) < MINIMUM:
             found.setdefault(version[0], path)
     return [found[v] for v in sorted(found)]
@@ -84,13 +91,19 @@ def test_an_unsupported_python_is_told_the_minimum_before_anything_else(tmp_path
     import pytest
 
     from grader.python_version import minimum_text
+
     pythons = older_pythons()
     if not pythons:
         pytest.skip("no Python older than the grader's minimum on this machine")
     (tmp_path / "word2vec.py").write_text(REFERENCE.read_text())
     for python in pythons:
-        done = subprocess.run([str(python), "-m", "grader", "local", tmp_path / "word2vec.py"], cwd=REPO,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [str(python), "-m", "grader", "local", tmp_path / "word2vec.py"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 2, (python, done.stdout, done.stderr)
         assert done.stdout == "" and len(done.stderr.splitlines()) == 1, (python, done.stderr)
         assert f"this grader needs Python {minimum_text()} or newer; you have " in done.stderr, python
@@ -100,5 +113,6 @@ def test_pyproject_states_the_same_minimum_python():
     import re
 
     from grader.python_version import minimum_text
+
     pyproject = (REPO / "pyproject.toml").read_text()
     assert re.search(r'^requires-python = ">=(.*)"$', pyproject, re.M)[1] == minimum_text()

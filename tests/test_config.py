@@ -24,21 +24,27 @@ def write(tmp_path, text):
 def test_the_repository_config_is_valid_and_matches_the_defaults():
     settings = config.load(REPO / "grader.yml")
     defaults = config.Settings()
-    assert (settings.seed, settings.limits, settings.tolerances) == (defaults.seed, defaults.limits,
-                                                                      defaults.tolerances)
+    assert (settings.seed, settings.limits, settings.tolerances) == (
+        defaults.seed,
+        defaults.limits,
+        defaults.tolerances,
+    )
     assert settings.worker.numpy == "numpy<2"
 
 
-@pytest.mark.parametrize("text, named", [
-    ("colour: red\n", "'colour' is not a setting"),
-    ("limits:\n  call_second: 5\n", "'limits.call_second' is not a setting"),
-    ("limits:\n  call_seconds: -1\n", "'limits.call_seconds' must be a number from 1 to 300 seconds, not -1"),
-    ("seed: many\n", "'seed' must be a whole number"),
-    ("visibility:\n  '1.1': secret\n", "'visibility.1.1' must be one of"),
-    ("points: [1, 2]\n", "'points' must be a mapping"),
-    ("limits: [\n", "is not valid YAML"),
-    ("limits:\n  memory_mb: 20\n", "'limits.memory_mb' must be a whole number from 256 to 16384 MiB, not 20"),
-])
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("colour: red\n", "'colour' is not a setting"),
+        ("limits:\n  call_second: 5\n", "'limits.call_second' is not a setting"),
+        ("limits:\n  call_seconds: -1\n", "'limits.call_seconds' must be a number from 1 to 300 seconds, not -1"),
+        ("seed: many\n", "'seed' must be a whole number"),
+        ("visibility:\n  '1.1': secret\n", "'visibility.1.1' must be one of"),
+        ("points: [1, 2]\n", "'points' must be a mapping"),
+        ("limits: [\n", "is not valid YAML"),
+        ("limits:\n  memory_mb: 20\n", "'limits.memory_mb' must be a whole number from 256 to 16384 MiB, not 20"),
+    ],
+)
 def test_bad_settings_name_the_key_and_the_file(tmp_path, text, named):
     path = write(tmp_path, text)
     with pytest.raises(config.ConfigError) as error:
@@ -65,8 +71,11 @@ def test_points_for_unknown_tests_are_refused_when_the_file_is_read(tmp_path):
 
 
 def test_points_and_visibility_change_the_next_run(tmp_path):
-    path = write(tmp_path, "seed: 11\npoints:\n  neg_sampling: 70\n  '1.1': 8\n"
-                           "visibility:\n  skipgram: hidden\n  '2.8': after_published\n")
+    path = write(
+        tmp_path,
+        "seed: 11\npoints:\n  neg_sampling: 70\n  '1.1': 8\n"
+        "visibility:\n  skipgram: hidden\n  '2.8': after_published\n",
+    )
     run = grade(EXAMPLE, settings=config.load(path, hidden=True))
     assert run.seed == 11
     assert run.by_function()["neg_sampling"][1] == 70
@@ -78,33 +87,51 @@ def test_points_and_visibility_change_the_next_run(tmp_path):
 
 def test_local_command_reads_the_config_and_reports_bad_ones(tmp_path):
     good = write(tmp_path, "seed: 5\n")
-    done = subprocess.run([sys.executable, "-m", "grader", "local", EXAMPLE, "--config", good,
-                           "--format", "json"], capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "local", EXAMPLE, "--config", good, "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert "Seed 5." in json.loads(done.stdout)["output"]
-    assert "seed 5" in subprocess.run([sys.executable, "-m", "grader", "local", EXAMPLE, "--config", good],
-                                      capture_output=True, text=True, cwd=REPO).stdout
+    assert (
+        "seed 5"
+        in subprocess.run(
+            [sys.executable, "-m", "grader", "local", EXAMPLE, "--config", good],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+        ).stdout
+    )
     bad = write(tmp_path, "limits:\n  memory: 3\n")
-    done = subprocess.run([sys.executable, "-m", "grader", "local", EXAMPLE, "--config", bad],
-                          capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "local", EXAMPLE, "--config", bad], capture_output=True, text=True, cwd=REPO
+    )
     assert done.returncode == 2 and "'limits.memory' is not a setting" in done.stderr
 
 
 def test_the_zip_carries_the_chosen_config(tmp_path):
     custom = write(tmp_path, "seed: 99\nworker:\n  numpy: 'numpy>=1.24'\n")
-    done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist",
-                           "--config", custom], capture_output=True, text=True, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist", "--config", custom],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / "dist" / "autograder.zip") as archive:
         assert archive.read("grader.yml").decode() == custom.read_text()
-    requirements = subprocess.run([sys.executable, "-m", "grader", "requirements", "--config", custom],
-                                  capture_output=True, text=True, cwd=REPO)
+    requirements = subprocess.run(
+        [sys.executable, "-m", "grader", "requirements", "--config", custom], capture_output=True, text=True, cwd=REPO
+    )
     assert requirements.stdout.split() == ["numpy>=1.24"]
 
 
 @pytest.mark.slow
 def test_self_check_passes():
-    done = subprocess.run([sys.executable, "-m", "grader", "check", "--seeds", "2"],
-                          capture_output=True, text=True, cwd=REPO, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "check", "--seeds", "2"], capture_output=True, text=True, cwd=REPO, timeout=600
+    )
     assert done.returncode == 0, done.stdout[-3000:]
     assert "MISS" not in done.stdout
     assert_switched(done.stderr)
@@ -147,33 +174,49 @@ def _refused(done, path, said):
     assert done.returncode == 2, (done.stdout[-2000:], done.stderr[-2000:])
     assert "Traceback" not in done.stderr and done.stdout == ""
     said_lines = [line for line in done.stderr.splitlines() if not line.startswith("note: ")]
-    assert len(said_lines) == 1, done.stderr                             # one message, on one line
+    assert len(said_lines) == 1, done.stderr  # one message, on one line
     assert str(path) in done.stderr and said in done.stderr, done.stderr
 
 
-@pytest.mark.parametrize("text, said", MALFORMED, ids=[said.split("'")[1] if "'" in said else said[:20]
-                                                       for _, said in MALFORMED])
+@pytest.mark.parametrize(
+    "text, said", MALFORMED, ids=[said.split("'")[1] if "'" in said else said[:20] for _, said in MALFORMED]
+)
 def test_a_malformed_config_is_refused_by_build_and_local_before_anything_runs(tmp_path, text, said):
     path = write(tmp_path, text)
     with pytest.raises(config.ConfigError) as error:
         config.load(path)
     assert said in str(error.value)
     reference = REPO / "reference" / "word2vec.py"
-    for command in (["build", "--out", tmp_path / "dist", "--config", path],
-                    ["local", reference, "--all", "--config", path]):
-        done = subprocess.run([sys.executable, "-m", "grader", *command], capture_output=True, text=True,
-                              cwd=REPO, timeout=120)
+    for command in (
+        ["build", "--out", tmp_path / "dist", "--config", path],
+        ["local", reference, "--all", "--config", path],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "grader", *command], capture_output=True, text=True, cwd=REPO, timeout=120
+        )
         _refused(done, path, said)
     assert not (tmp_path / "dist").exists()
 
 
-@pytest.mark.parametrize("verb", [["local", "examples/word2vec.py"], ["check", "--seeds", "1"],
-                                  ["requirements"], ["batch", "examples", "--out", "{out}"]])
+@pytest.mark.parametrize(
+    "verb",
+    [
+        ["local", "examples/word2vec.py"],
+        ["check", "--seeds", "1"],
+        ["requirements"],
+        ["batch", "examples", "--out", "{out}"],
+    ],
+)
 def test_every_command_refuses_a_malformed_config(tmp_path, verb):
     path = write(tmp_path, "cases:\n  hidden_shapes: [[3]]\n")
     command = [str(part).format(out=tmp_path / "out") for part in verb]
-    done = subprocess.run([sys.executable, "-m", "grader", *command, "--config", path], capture_output=True,
-                          text=True, cwd=REPO, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", *command, "--config", path],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     _refused(done, path, "'cases.hidden_shapes[0]' must be a list [V, d] of 2 whole numbers, not [3]")
     assert not (tmp_path / "out").exists()
 
@@ -187,9 +230,13 @@ def test_batch_refuses_a_malformed_config_before_grading(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("text, said", [("cases:\n  other_K: [1, 3, 25]\n", "'cases.other_K[2]' must be a whole "
-                                                                         "number from 1 to 24"),
-                                        ("visibility:\n  '5.1': hidden\n", "'visibility.5.1' names no test")])
+@pytest.mark.parametrize(
+    "text, said",
+    [
+        ("cases:\n  other_K: [1, 3, 25]\n", "'cases.other_K[2]' must be a whole number from 1 to 24"),
+        ("visibility:\n  '5.1': hidden\n", "'visibility.5.1' names no test"),
+    ],
+)
 def test_gradescope_writes_once_that_the_configuration_is_broken(tmp_path, monkeypatch, capsys, text, said):
     from grader.instructor import gradescope
 
@@ -211,12 +258,18 @@ def test_gradescope_writes_once_that_the_configuration_is_broken(tmp_path, monke
 def test_a_seed_given_on_the_command_line_is_checked_too():
     with pytest.raises(config.ConfigError, match="'--seed' must be a whole number from 0 to 4294967295, not -1"):
         config.load(REPO / "grader.yml", seed=-1)
-    done = subprocess.run([sys.executable, "-m", "grader", "local", EXAMPLE, "--seed", "-1"],
-                          capture_output=True, text=True, cwd=REPO, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "local", EXAMPLE, "--seed", "-1"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+    )
     assert done.returncode == 2 and "'--seed' must be" in done.stderr and done.stdout == ""
 
 
 # -- one declaration per key -------------------------------------------------------
+
 
 def _declared(kind, prefix=""):
     for name, f in settings_schema.settings_of(kind):
@@ -228,25 +281,28 @@ def _declared(kind, prefix=""):
 
 def test_every_default_is_within_its_own_bounds():
     import yaml
+
     for key, f in _declared(config.Settings):
         rule = f.metadata["rule"]
         if isinstance(rule, settings_schema.Mapping):
             continue
-        written = yaml.safe_load(settings_schema.yaml_value(f.default))       # as grader.yml writes it
+        written = yaml.safe_load(settings_schema.yaml_value(f.default))  # as grader.yml writes it
         assert rule.check(written, key) == f.default, key
 
 
 def test_grader_yml_is_the_declared_defaults_with_their_descriptions():
-    assert (REPO / "grader.yml").read_text(encoding="utf-8") == config.commented_defaults(), \
+    assert (REPO / "grader.yml").read_text(encoding="utf-8") == config.commented_defaults(), (
         "grader.yml differs from the declarations in grader/config.py; rewrite it with python -m grader.config"
+    )
     loaded = config.load(REPO / "grader.yml")
     assert dataclasses.replace(loaded, source="defaults") == config.Settings()
 
 
 def test_the_readme_table_is_the_declarations():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert config.readme_with_table(readme) == readme, \
+    assert config.readme_with_table(readme) == readme, (
         "README.md's settings table differs from grader/config.py; rewrite it with python -m grader.config"
+    )
     for key, _ in _declared(config.Settings):
         assert f"| `{key}` |" in readme
 
@@ -296,5 +352,6 @@ tolerances: {{rtol: 1.0e-9, atol: 1.0e-10, fd_tol: 1.0e-7, fd_step: 1.0e-4, fd_j
 def test_the_reference_gets_full_marks_at_the_bounds(tmp_path, cases):
     settings = config.load(write(tmp_path, TIGHTEST + cases), hidden=True)
     run = grade(REPO / "reference" / "word2vec.py", settings=settings)
-    assert not run.internal_error and run.all_passed, [(t.number, t.output[:300]) for t in run.tests
-                                                       if not t.passed][:3]
+    assert not run.internal_error and run.all_passed, [(t.number, t.output[:300]) for t in run.tests if not t.passed][
+        :3
+    ]

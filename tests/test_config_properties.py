@@ -22,18 +22,51 @@ from grader.settings_schema import settings_of
 FUZZ = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Numbers near every bound the declarations use, and some far from any.
-EDGES = [-1, 0, 1, 2, 3, 4, 7, 10, 11, 19, 20, 24, 25, 30, 31, 50, 51, 100, 101, 256, 1000, 1001,
-         250_000, 250_001, 2**32, 10**30]
-numbers = st.one_of(st.sampled_from(EDGES), st.integers(-10, 600), st.floats(), st.floats(1e-12, 1.0),
-                    st.booleans())
+EDGES = [
+    -1,
+    0,
+    1,
+    2,
+    3,
+    4,
+    7,
+    10,
+    11,
+    19,
+    20,
+    24,
+    25,
+    30,
+    31,
+    50,
+    51,
+    100,
+    101,
+    256,
+    1000,
+    1001,
+    250_000,
+    250_001,
+    2**32,
+    10**30,
+]
+numbers = st.one_of(st.sampled_from(EDGES), st.integers(-10, 600), st.floats(), st.floats(1e-12, 1.0), st.booleans())
 shapes = st.lists(st.lists(numbers, max_size=3), max_size=12)
-leaf = st.one_of(numbers, st.lists(numbers, max_size=4), shapes, st.none(),
-                 st.text(max_size=12), st.sampled_from(["numpy<2", "numpy>=1.24,<2", "scipy>=1.10", "visible",
-                                                        "hidden", "public", "-e .", "numpy @ http://x"]))
-anything = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
-                        lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-                        max_leaves=20)
+leaf = st.one_of(
+    numbers,
+    st.lists(numbers, max_size=4),
+    shapes,
+    st.none(),
+    st.text(max_size=12),
+    st.sampled_from(
+        ["numpy<2", "numpy>=1.24,<2", "scipy>=1.10", "visible", "hidden", "public", "-e .", "numpy @ http://x"]
+    ),
+)
+anything = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=20,
+)
 
 
 def mostly(usual, rare):
@@ -41,21 +74,27 @@ def mostly(usual, rare):
     return st.integers(0, 9).flatmap(lambda i: rare if i == 0 else usual)
 
 
-rubric_keys = mostly(st.sampled_from([t.__number__ for t in TESTS] + list(registry.tags())),
-                     st.one_of(st.sampled_from(["public", "hidden", "9.9", "1.10"]), st.text(max_size=4),
-                               st.floats(0, 5), st.integers(0, 5)))
+rubric_keys = mostly(
+    st.sampled_from([t.__number__ for t in TESTS] + list(registry.tags())),
+    st.one_of(
+        st.sampled_from(["public", "hidden", "9.9", "1.10"]), st.text(max_size=4), st.floats(0, 5), st.integers(0, 5)
+    ),
+)
 
 
 def near(rule):
     """Values on, inside and just outside a declared rule's bounds, or junk now and then."""
     if isinstance(rule, schema.Whole):
         inside = st.integers(rule.low - 1, min(rule.high + 1, rule.low + 100)) | st.sampled_from(
-            [rule.low, rule.high, rule.high + 1])
+            [rule.low, rule.high, rule.high + 1]
+        )
     elif isinstance(rule, schema.Real):
         inside = st.floats(rule.low / 2, rule.high * 2) | st.sampled_from([rule.low, rule.high])
     elif isinstance(rule, schema.Numbers):
-        position = [st.integers(low - 1, min(high + 1, low + 60)) | st.sampled_from([high, high + 1])
-                    for low, high in zip(rule.lows, rule.highs)]
+        position = [
+            st.integers(low - 1, min(high + 1, low + 60)) | st.sampled_from([high, high + 1])
+            for low, high in zip(rule.lows, rule.highs)
+        ]
         inside = st.tuples(*position).map(list) | st.lists(st.integers(-1, 60), max_size=3)
     elif isinstance(rule, schema.ListOf):
         inside = st.lists(near(rule.item), min_size=max(rule.low - 1, 0), max_size=min(rule.high + 1, 12))
@@ -64,8 +103,17 @@ def near(rule):
     elif isinstance(rule, schema.Mapping):
         inside = st.dictionaries(rubric_keys, near(rule.value), max_size=4)
     else:
-        inside = st.sampled_from(["numpy<2", "numpy>=1.24,<2", "numpy==1.26.*", "numpy~=1.26", "-e .",
-                                  "numpy @ http://x", "numpy<2; python_version>'3'"])
+        inside = st.sampled_from(
+            [
+                "numpy<2",
+                "numpy>=1.24,<2",
+                "numpy==1.26.*",
+                "numpy~=1.26",
+                "-e .",
+                "numpy @ http://x",
+                "numpy<2; python_version>'3'",
+            ]
+        )
     return mostly(inside, leaf)
 
 
@@ -77,17 +125,22 @@ def within(rule, budget=None):
         return st.floats(rule.low, rule.high, exclude_min=rule.above)
     if isinstance(rule, schema.Numbers):
         most = min(budget or rule.most or math.inf, rule.most or math.inf)
-        if rule.names == ("V", "d"):          # a shape: V * d within what is left
+        if rule.names == ("V", "d"):  # a shape: V * d within what is left
             return st.integers(rule.lows[1], min(rule.highs[1], most)).flatmap(
-                lambda d: st.tuples(st.integers(rule.lows[0], min(rule.highs[0], max(rule.lows[0], most // d))),
-                                    st.just(d)).map(list))
+                lambda d: st.tuples(
+                    st.integers(rule.lows[0], min(rule.highs[0], max(rule.lows[0], most // d))), st.just(d)
+                ).map(list)
+            )
         numbers = st.tuples(*[st.integers(low, high) for low, high in zip(rule.lows, rule.highs)]).map(list)
         return numbers.map(sorted) if rule.ascending else numbers
     if isinstance(rule, schema.ListOf):
         share = rule.most // rule.high if rule.total else None
         spread = st.lists(within(rule.item, share), min_size=rule.low, max_size=rule.high)
-        return spread | st.lists(within(rule.item, rule.most), min_size=max(rule.low, 1), max_size=1) \
-            if rule.total else spread
+        return (
+            spread | st.lists(within(rule.item, rule.most), min_size=max(rule.low, 1), max_size=1)
+            if rule.total
+            else spread
+        )
     if isinstance(rule, schema.Choice):
         return st.sampled_from(rule.values)
     if isinstance(rule, schema.Mapping):
@@ -102,8 +155,7 @@ def mapping_of(kind, value):
     """Some of ``kind``'s settings, each drawn by ``value(rule)``."""
     parts = {}
     for name, f in settings_of(kind):
-        parts[name] = mapping_of(f.metadata["section"], value) if "section" in f.metadata \
-            else value(f.metadata["rule"])
+        parts[name] = mapping_of(f.metadata["section"], value) if "section" in f.metadata else value(f.metadata["rule"])
     chosen = st.lists(st.sampled_from(sorted(parts)), max_size=len(parts), unique=True)
     return chosen.flatmap(lambda names: st.fixed_dictionaries({n: parts[n] for n in names}))
 
@@ -122,7 +174,7 @@ def usable(settings):
             for array in (getattr(case, "outsideVectors", None), getattr(case, "centerWordVec", None)):
                 assert array is None or (np.isfinite(array).all() and array.size <= config.CASE_NUMBERS)
             if getattr(case, "stream", ()):
-                assert len(case.negatives()) == (case.K or 10)          # K negatives besides the outside word
+                assert len(case.negatives()) == (case.K or 10)  # K negatives besides the outside word
     V, d = settings.cases.fd_shape
     finite_differences.directions(np.random.default_rng(0), V, d, settings.tolerances)
     points, visibility = grading.rubric(grading.selected_tests(True), settings)
@@ -144,7 +196,7 @@ def refused_cleanly(error, source):
 def test_every_config_within_the_declared_bounds_is_usable(raw):
     try:
         settings = config.from_mapping(raw, "fuzz.yml")
-    except config.ConfigError as error:                  # only the rubric's gates refuse these
+    except config.ConfigError as error:  # only the rubric's gates refuse these
         assert "is credited only once test" in str(error), error
         return
     usable(settings)
@@ -199,4 +251,5 @@ def test_the_fuzzing_reaches_the_largest_cases_that_load():
         except config.ConfigError:
             return False
         return True
+
     assert large(find(in_bounds, large, settings=settings(max_examples=2000, deadline=None, database=None)))

@@ -11,7 +11,7 @@ def test_frames_come_out_whole_whatever_the_pieces():
     for size in (1, 3, 7, len(data)):
         buffer, out = frames.FrameBuffer(1 << 20), []
         for start in range(0, len(data), size):
-            buffer.feed(data[start:start + size])
+            buffer.feed(data[start : start + size])
             while True:
                 found, message = buffer.next()
                 if not found:
@@ -24,7 +24,7 @@ def test_wanted_never_reads_past_the_frame():
     buffer = frames.FrameBuffer(100)
     data = frames.pack({"a": 1})
     assert buffer.wanted() == frames.HEADER.size
-    buffer.feed(data[:frames.HEADER.size])
+    buffer.feed(data[: frames.HEADER.size])
     assert buffer.wanted() == len(data) - frames.HEADER.size
 
 

@@ -58,8 +58,13 @@ def test_results_json_replaces_a_planted_symlink(tmp_path):
 @pytest.mark.slow
 def test_zip_installs_and_grades_end_to_end(tmp_path, request):
     """setup.sh into a temporary virtual environment, then run_autograder as Gradescope would."""
-    done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist"],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     # Every user must be able to traverse to the installation (pytest's
     # tmp_path sits under a 0700 folder), as on Gradescope.
@@ -73,23 +78,21 @@ def test_zip_installs_and_grades_end_to_end(tmp_path, request):
         assert not any("__pycache__" in n for n in names)
         archive.extractall(root / "source")
     for name in ("setup.sh", "run_autograder"):
-        os.chmod(root / "source" / name, 0o755)     # zipfile does not restore modes
+        os.chmod(root / "source" / name, 0o755)  # zipfile does not restore modes
     env = subprocess_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=gradescope_python())
-    setup = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True,
-                           text=True, timeout=900)
+    setup = subprocess.run(["bash", root / "source" / "setup.sh"], env=env, capture_output=True, text=True, timeout=900)
     assert setup.returncode == 0, setup.stdout + setup.stderr
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "submission" / "hw").mkdir(parents=True)
     shutil.copy(EXAMPLE, root / "submission" / "hw" / "word2vec.py")
-    graded = subprocess.run([root / "run_autograder"], cwd=root, env=env, capture_output=True,
-                            text=True, timeout=300)
+    graded = subprocess.run([root / "run_autograder"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert graded.returncode == 0, graded.stderr
     results = json.loads((root / "results" / "results.json").read_text())
     assert 0 < results["score"] < 100
     assert isinstance(results["execution_time"], float)
     assert {t["visibility"] for t in results["tests"]} == {"visible", "after_due_date"}
-    assert "Total:" in graded.stdout            # instructors see the text report
+    assert "Total:" in graded.stdout  # instructors see the text report
     assert results["score"] == grade(EXAMPLE, hidden=True).score
-    if os.geteuid() == 0:                        # the worker ran as the sandbox user
+    if os.geteuid() == 0:  # the worker ran as the sandbox user
         assert (root / "results").stat().st_mode & 0o777 == 0o700
         assert (root / "source" / "reference").stat().st_mode & 0o777 == 0o700

@@ -25,8 +25,9 @@ HIDDEN_SETS = {"sigmoid.hidden", "naive.hidden", "neg.hidden", "skipgram.hidden"
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     folder = tmp_path_factory.mktemp("handout")
     with zipfile.ZipFile(out / "student.zip") as archive:
@@ -37,13 +38,16 @@ def handout(tmp_path_factory):
 def solution_lines():
     """Lines of the reference that the template does not have: the solution itself."""
     template = set((REPO / "student_template" / "word2vec.py").read_text().splitlines())
-    return [line.strip() for line in REFERENCE_PATH.read_text().splitlines()
-            if line not in template and len(line.strip()) > 24 and not line.strip().startswith(("#", '"'))]
+    return [
+        line.strip()
+        for line in REFERENCE_PATH.read_text().splitlines()
+        if line not in template and len(line.strip()) > 24 and not line.strip().startswith(("#", '"'))
+    ]
 
 
 def test_handout_holds_no_reference_solution(handout):
     lines = solution_lines()
-    assert len(lines) > 15                       # the check has something to look for
+    assert len(lines) > 15  # the check has something to look for
     for path in handout.rglob("*"):
         if path.is_file() and path.suffix != ".npz":
             text = path.read_text(errors="replace")
@@ -94,14 +98,14 @@ def installed(handout):
 def run(python, *args, cwd, timeout=300):
     """python with args in cwd, as a student would: no PYTHONPATH leading to this checkout's grader."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADER_CONFIG")}
-    return subprocess.run([python, *map(str, args)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout, env=env)
+    return subprocess.run([python, *map(str, args)], cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.mark.slow
 def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, handout):
     def local(*args):
         return run(installed, "-m", "grader", "local", *args, cwd=handout)
+
     template = local()
     assert template.returncode == 1 and "Total: 0/80" in template.stdout
     finished = handout / "finished"
@@ -118,6 +122,7 @@ def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, han
 @pytest.mark.slow
 def test_handout_installs_the_gradescope_workers_numpy_and_states_the_python_floor(installed, handout):
     from grader.python_version import minimum_text
+
     numpy = config.load(REPO / "grader.yml").worker.numpy
     requirements = (handout / "requirements.txt").read_text().splitlines()
     assert [line for line in requirements if line.startswith("numpy")] == [numpy]
@@ -125,6 +130,7 @@ def test_handout_installs_the_gradescope_workers_numpy_and_states_the_python_flo
     assert f'requires-python = ">={minimum_text()}"' in pyproject and f'"{numpy}"' in pyproject
     version = run(installed, "-c", "import numpy; print(numpy.__version__)", cwd=handout).stdout.strip()
     from grader.numpy_requirement import allows
+
     assert allows(numpy, version), version
     assert "numpy" not in run(installed, "-m", "grader", "local", cwd=handout).stderr
 
@@ -136,13 +142,13 @@ def test_every_student_command_in_the_readmes_works_in_the_installed_handout(ins
     assert len(commands) >= 8 and any("path/to/word2vec.py" in c for c in commands)
     course = tmp_path / "course"
     shutil.copytree(handout, course)
-    (course / "word2vec.py").write_text(REFERENCE_PATH.read_text())      # a finished submission
+    (course / "word2vec.py").write_text(REFERENCE_PATH.read_text())  # a finished submission
     (course / "path" / "to").mkdir(parents=True)
     (course / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
     for command in commands:
         assert command[0] in ("python", "pip"), f"a README shows students {command}; only python and pip run here"
         if command[0] == "pip":
-            continue                              # the installed fixture ran them
+            continue  # the installed fixture ran them
         done = run(installed, *command[1:], cwd=course)
         said = f"{shlex.join(command)} exited {done.returncode}:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}"
         assert done.returncode == 0 and "Traceback" not in done.stderr, said
@@ -182,8 +188,13 @@ def test_handout_help_lists_only_what_works_there(installed, handout):
 def test_an_unsupported_python_is_refused_by_pip_with_the_floor(handout, tmp_path):
     from grader.python_version import minimum_text
     from test_cli import older_pythons
-    pythons = [p for p in older_pythons() if run(p, "-m", "pip", "--version", cwd=tmp_path).returncode == 0
-               and "(python 3." in run(p, "-m", "pip", "--version", cwd=tmp_path).stdout]
+
+    pythons = [
+        p
+        for p in older_pythons()
+        if run(p, "-m", "pip", "--version", cwd=tmp_path).returncode == 0
+        and "(python 3." in run(p, "-m", "pip", "--version", cwd=tmp_path).stdout
+    ]
     if not pythons:
         pytest.skip("no Python 3 older than the grader's minimum, with pip, on this machine")
     copy = tmp_path / "handout"
@@ -222,6 +233,7 @@ HINTS = {
 @pytest.fixture(scope="module")
 def public_oracle(tmp_path_factory):
     from grader.answers import golden
+
     path = tmp_path_factory.mktemp("golden") / "golden.npz"
     golden.build(path, config.load(REPO / "grader.yml"), REFERENCE_PATH)
     return GoldenOracle(path)
@@ -242,14 +254,16 @@ def test_public_suite_alone_catches_every_mutant_with_its_hint(public_oracle, re
         if {t.function for t in failed} != {mutant.function}:
             missed.append(f"{mutant.name}: lost under {sorted({t.function for t in failed})}")
         elif mutant.name in HINTS and not any(HINTS[mutant.name] in t.output for t in failed):
-            missed.append(f"{mutant.name}: no hint containing {HINTS[mutant.name]!r}; first failure:\n"
-                          + failed[0].output)
+            missed.append(
+                f"{mutant.name}: no hint containing {HINTS[mutant.name]!r}; first failure:\n" + failed[0].output
+            )
     assert not missed, "\n".join(missed)
 
 
 def test_shipped_answers_refuse_other_seeds(public_oracle):
     from grader.answers.oracle import ReferenceMissing
     from grader.session import Session
+
     other = replace(config.load(REPO / "grader.yml"), seed=5)
     with pytest.raises(ReferenceMissing, match="seed 224"):
         public_oracle.verify(Session(None, public_oracle, other))

@@ -15,20 +15,20 @@ from grader import config, grading
 
 from grader.reporting import report
 from grader.reporting.results import GradingRun
-from grader.reporting.results import TestResult as Result      # not Test*: pytest would try to collect it
+from grader.reporting.results import TestResult as Result  # not Test*: pytest would try to collect it
 
 from conftest import REPO
 
 # (the due date has passed, grades are published) at each moment a student looks.
-MOMENTS = {"before the due date": (False, False), "after the due date": (True, False),
-           "after publishing": (True, True)}
+MOMENTS = {"before the due date": (False, False), "after the due date": (True, False), "after publishing": (True, True)}
 
 
 def shown(visibility, moment):
     """Whether Gradescope shows students something of this visibility at ``moment``."""
     due_date_passed, published = MOMENTS[moment]
-    return {"visible": True, "after_due_date": due_date_passed, "after_published": published,
-            "hidden": False}[visibility]
+    return {"visible": True, "after_due_date": due_date_passed, "after_published": published, "hidden": False}[
+        visibility
+    ]
 
 
 def student_view(results, stdout, moment):
@@ -75,8 +75,9 @@ def graded(settings, failing=(), tripped=()):
     run.printed_during = {"visible": "loaded my word vectors"}
     for t in tests:
         number = t.__number__
-        result = Result(number, t.__doc__.strip().splitlines()[0], tuple(t.__tags__), points[number],
-                        visibility[number])
+        result = Result(
+            number, t.__doc__.strip().splitlines()[0], tuple(t.__tags__), points[number], visibility[number]
+        )
         if number in failing:
             result.message = f"gradOutsideVecs is wrong in test {number}\n  expected: [1.0]\n  got:      [2.0]"
             result.hint = f"a mistake only test {number} finds."
@@ -109,7 +110,7 @@ def test_nothing_a_student_sees_depends_on_a_test_not_shown_yet(suite, override,
     passing = graded(settings)
     unseen = not_shown(passing, moment)
     failing = graded(settings, failing=unseen, tripped=set(sorted(unseen)[:1]))
-    if unseen:      # the runs do differ, only where the student cannot look
+    if unseen:  # the runs do differ, only where the student cannot look
         assert report.results_json(failing) != report.results_json(passing)
     assert view_of(failing, moment) == view_of(passing, moment)
 
@@ -146,9 +147,15 @@ def test_execution_time_covers_only_the_tests_shown_at_once_while_others_are_not
     assert report.results_json(run)["execution_time"] == 7.5
 
 
-@pytest.mark.parametrize("dependent, required", [("visible", "after_due_date"), ("visible", "hidden"),
-                                                 ("after_due_date", "after_published"),
-                                                 ("after_published", "after_due_date")])
+@pytest.mark.parametrize(
+    "dependent, required",
+    [
+        ("visible", "after_due_date"),
+        ("visible", "hidden"),
+        ("after_due_date", "after_published"),
+        ("after_published", "after_due_date"),
+    ],
+)
 def test_a_test_credited_only_once_a_later_shown_test_passes_is_refused(dependent, required):
     # 1.3 is credited only once 1.1 passes: its score would give 1.1's result away.
     settings = config.Settings(hidden=True, visibility=(("1.3", dependent), ("1.1", required)))
@@ -156,8 +163,10 @@ def test_a_test_credited_only_once_a_later_shown_test_passes_is_refused(dependen
         grading.rubric(grading.selected_tests(True), settings)
 
 
-@pytest.mark.parametrize("dependent, required", [("after_due_date", "after_due_date"), ("hidden", "after_published"),
-                                                 ("after_published", "visible")])
+@pytest.mark.parametrize(
+    "dependent, required",
+    [("after_due_date", "after_due_date"), ("hidden", "after_published"), ("after_published", "visible")],
+)
 def test_a_gate_on_a_test_shown_no_later_is_allowed(dependent, required):
     settings = config.Settings(hidden=True, visibility=(("1.1", required), ("1.3", dependent), ("1.4", dependent)))
     _, visibility = grading.rubric(grading.selected_tests(True), settings)
@@ -175,21 +184,26 @@ HIDDEN_ONLY_HANG = """\
 
 
 def test_a_submission_failing_only_hidden_tests_looks_the_same_before_the_due_date(
-        tmp_path, grade, reference_source, write_submission):
+    tmp_path, grade, reference_source, write_submission
+):
     """It hangs on hidden cases: that may neither fail a visible test nor show in anything visible."""
-    header = "def naiveSoftmaxLossAndGradient(\n    centerWordVec,\n    outsideWordIdx,\n    outsideVectors,\n" \
-             "    dataset\n):\n"
+    header = (
+        "def naiveSoftmaxLossAndGradient(\n    centerWordVec,\n    outsideWordIdx,\n    outsideVectors,\n"
+        "    dataset\n):\n"
+    )
     assert header in reference_source
     settings = config.load(REPO / "grader.yml", hidden=True)
     settings = dataclasses.replace(settings, limits=dataclasses.replace(settings.limits, call_seconds=1))
     runs, views, seconds = [], [], []
-    for name, source in (("passes", reference_source),
-                         ("hangs", reference_source.replace(header, header + HIDDEN_ONLY_HANG))):
+    for name, source in (
+        ("passes", reference_source),
+        ("hangs", reference_source.replace(header, header + HIDDEN_ONLY_HANG)),
+    ):
         folder = tmp_path / name
         folder.mkdir()
         run = grade(write_submission(folder, source), settings=settings)
-        results = json.loads(json.dumps(report.results_json(run)))       # as Gradescope reads it
-        seconds.append(results.pop("execution_time"))                    # timings differ run to run
+        results = json.loads(json.dumps(report.results_json(run)))  # as Gradescope reads it
+        seconds.append(results.pop("execution_time"))  # timings differ run to run
         runs.append(run)
         views.append(student_view(results, report.text(run), "before the due date"))
     passes, hangs = runs

@@ -36,14 +36,14 @@ from grader import registry
 from conftest import REPO, REFERENCE_PATH
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
-MARKERS = Path("/tmp/w2v-hostile-markers")      # hard-wired in the attacks too
+MARKERS = Path("/tmp/w2v-hostile-markers")  # hard-wired in the attacks too
 FORGERY = "HOSTILE" + "-" + "FORGERY"
-SYSTEM_PYTHON = "/usr/bin/python3"              # Gradescope's image grades with its system python3
+SYSTEM_PYTHON = "/usr/bin/python3"  # Gradescope's image grades with its system python3
 SANDBOX_USERS = ("grader-sandbox", "nobody")
 FUNCTIONS = registry.tags()
-RUN_TIMEOUT = 120        # seconds: the subprocess limit, far above the budget
-RUN_BUDGET = 60          # seconds: what the grader's own limits must keep a hostile run under
-SETTLE = 1.0             # seconds: nothing may change in results/ or the markers after the run
+RUN_TIMEOUT = 120  # seconds: the subprocess limit, far above the budget
+RUN_BUDGET = 60  # seconds: what the grader's own limits must keep a hostile run under
+SETTLE = 1.0  # seconds: nothing may change in results/ or the markers after the run
 MAX_RESULTS_BYTES = 1_000_000
 MAX_STDOUT_BYTES = 2_000_000
 
@@ -61,9 +61,9 @@ def expect(default=FULL, **functions):
 
 @dataclass(frozen=True)
 class Attack:
-    file: str                # in tests/hostile/; None: no attack, only the base
-    expected: dict           # function tag -> FULL or ZERO: what the code earns honestly
-    on_wrong: bool = False   # built on _wrong_answers.py (cheating attempts) instead of correct code
+    file: str  # in tests/hostile/; None: no attack, only the base
+    expected: dict  # function tag -> FULL or ZERO: what the code earns honestly
+    on_wrong: bool = False  # built on _wrong_answers.py (cheating attempts) instead of correct code
     why: str = ""
 
     @property
@@ -76,30 +76,58 @@ class Attack:
 # attack breaks (exits, hangs, crashes, returns junk) scores zero, and wrong
 # answers score zero whatever they patch or forge.
 ATTACKS = [
-    Attack(None, expect(ZERO), on_wrong=True,
-           why="the honest baseline of every on_wrong attack: constant wrong outputs earn nothing"),
-    Attack("forge_results_at_import.py", expect(FULL),
-           why="results/ is not writable by the sandbox user, and the grader writes results.json last"),
+    Attack(
+        None,
+        expect(ZERO),
+        on_wrong=True,
+        why="the honest baseline of every on_wrong attack: constant wrong outputs earn nothing",
+    ),
+    Attack(
+        "forge_results_at_import.py",
+        expect(FULL),
+        why="results/ is not writable by the sandbox user, and the grader writes results.json last",
+    ),
     Attack("exit_sys_at_import.py", expect(ZERO), why="the import fails: every test scores 0"),
     Attack("exit_os_at_import.py", expect(ZERO), why="the import fails: every test scores 0"),
     Attack("exit_sys_in_call.py", expect(neg_sampling=ZERO), why="only negSampling exits"),
     Attack("exit_os_in_call.py", expect(naive_softmax=ZERO), why="only naiveSoftmax exits"),
     Attack("atexit_forge.py", expect(FULL), why="correct code; the atexit hook and its child are powerless"),
     Attack("signal_forge.py", expect(FULL), why="correct code; the worker is ended by SIGKILL"),
-    Attack("monkeypatch_numpy.py", expect(ZERO), on_wrong=True,
-           why="patches live in the worker; the verdict is computed in the trusted process"),
-    Attack("monkeypatch_unittest.py", expect(ZERO), on_wrong=True,
-           why="patches live in the worker; the verdict is computed in the trusted process"),
-    Attack("subclass_always_equal.py", expect(ZERO),
-           why="only plain float64 bytes cross the boundary, so the zeros are judged as zeros"),
+    Attack(
+        "monkeypatch_numpy.py",
+        expect(ZERO),
+        on_wrong=True,
+        why="patches live in the worker; the verdict is computed in the trusted process",
+    ),
+    Attack(
+        "monkeypatch_unittest.py",
+        expect(ZERO),
+        on_wrong=True,
+        why="patches live in the worker; the verdict is computed in the trusted process",
+    ),
+    Attack(
+        "subclass_always_equal.py",
+        expect(ZERO),
+        why="only plain float64 bytes cross the boundary, so the zeros are judged as zeros",
+    ),
     Attack("pickle_reduce.py", expect(sigmoid=ZERO), why="sigmoid returns an object; nothing is unpickled"),
-    Attack("reference_search.py", expect(ZERO), on_wrong=True,
-           why="the reference is unreadable to the sandbox user, so the wrong answers stay"),
-    Attack("kill_parent_and_everyone.py", expect(FULL),
-           why="correct code; the grader runs as root, out of the sandbox user's reach"),
+    Attack(
+        "reference_search.py",
+        expect(ZERO),
+        on_wrong=True,
+        why="the reference is unreadable to the sandbox user, so the wrong answers stay",
+    ),
+    Attack(
+        "kill_parent_and_everyone.py",
+        expect(FULL),
+        why="correct code; the grader runs as root, out of the sandbox user's reach",
+    ),
     Attack("infinite_loop.py", expect(naive_softmax=ZERO), why="naiveSoftmax hangs once, then is skipped"),
-    Attack("infinite_loop_sigterm_ignored.py", expect(neg_sampling=ZERO),
-           why="negSampling hangs once; SIGKILL cannot be ignored"),
+    Attack(
+        "infinite_loop_sigterm_ignored.py",
+        expect(neg_sampling=ZERO),
+        why="negSampling hangs once; SIGKILL cannot be ignored",
+    ),
     Attack("sleep_at_import.py", expect(ZERO), why="the import limit (10 s) fails the import"),
     Attack("memory_hog.py", expect(sigmoid=ZERO), why="RLIMIT_AS makes the 4 GiB allocation fail"),
     Attack("spawn_daemon.py", expect(FULL), why="correct code; every process of the sandbox user is killed"),
@@ -107,12 +135,18 @@ ATTACKS = [
     Attack("close_fds_in_call.py", expect(skipgram=ZERO), why="skipgram cuts its own reply pipe"),
     Attack("segfault.py", expect(naive_softmax=ZERO), why="only naiveSoftmax crashes"),
     Attack("results_writer_thread.py", expect(FULL), why="correct code; results/ is not writable"),
-    Attack("symlink_results.py", expect(FULL),
-           why="correct code; the link cannot be planted, and results.json is replaced, never followed"),
+    Attack(
+        "symlink_results.py",
+        expect(FULL),
+        why="correct code; the link cannot be planted, and results.json is replaced, never followed",
+    ),
     Attack("write_grader_tree.py", expect(FULL), why="correct code; the installation is read-only to it"),
     Attack("partly_hostile_skipgram.py", expect(skipgram=ZERO), why="only skipgram is hostile"),
-    Attack("fork_server_probe.py", expect(FULL),
-           why="correct code; the forked worker holds no socket, no group and no way back to root"),
+    Attack(
+        "fork_server_probe.py",
+        expect(FULL),
+        why="correct code; the forked worker holds no socket, no group and no way back to root",
+    ),
 ]
 
 
@@ -135,6 +169,7 @@ def submission_source(attack):
 
 
 # -- processes ---------------------------------------------------------------------
+
 
 def _processes():
     """pid -> (uid, command line) for every live process /proc shows.
@@ -174,10 +209,13 @@ def _ancestors():
 def leftovers(installed):
     """Processes the attack may have left: the sandbox users', or anything naming the installation."""
     mine = _ancestors()
-    return {pid: (uid, command) for pid, (uid, command) in _processes().items()
-            if pid not in mine and pid not in installed.preexisting
-            and (uid in installed.sandbox_uids or str(installed.root) in command
-                 or "w2v-hostile" in command)}
+    return {
+        pid: (uid, command)
+        for pid, (uid, command) in _processes().items()
+        if pid not in mine
+        and pid not in installed.preexisting
+        and (uid in installed.sandbox_uids or str(installed.root) in command or "w2v-hostile" in command)
+    }
 
 
 def kill_leftovers(installed):
@@ -195,6 +233,7 @@ def kill_leftovers(installed):
 
 
 # -- the installation ----------------------------------------------------------------
+
 
 def snapshot(root):
     """relative path -> (kind, content digest or link target, owner) for the installed tree."""
@@ -237,8 +276,7 @@ def installation_changes(before, after):
 
 def _environment(**extra):
     """This environment without anything that would steer the grader or Python (GRADER_*, PYTHON*)."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("GRADER_", "PYTHON", "VIRTUAL_ENV", "PYTEST"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GRADER_", "PYTHON", "VIRTUAL_ENV", "PYTEST"))}
     env.update(extra)
     return env
 
@@ -249,8 +287,8 @@ class Installed:
     env: dict
     sandbox_uids: set
     preexisting: set
-    baseline_tests: list        # (number, name, max_score, tags) of the reference's results
-    before: dict                # snapshot of the installation
+    baseline_tests: list  # (number, name, max_score, tags) of the reference's results
+    before: dict  # snapshot of the installation
 
 
 def _system_python_makes_venvs():
@@ -258,8 +296,10 @@ def _system_python_makes_venvs():
         return False
     probe = tempfile.mkdtemp(prefix="venv-probe-")
     try:
-        return subprocess.run([SYSTEM_PYTHON, "-m", "venv", probe + "/v"], capture_output=True,
-                              timeout=120).returncode == 0
+        return (
+            subprocess.run([SYSTEM_PYTHON, "-m", "venv", probe + "/v"], capture_output=True, timeout=120).returncode
+            == 0
+        )
     finally:
         shutil.rmtree(probe, ignore_errors=True)
 
@@ -279,19 +319,25 @@ def run_autograder(installed, source):
     (root / "submission" / "word2vec.py").write_text(source, encoding="utf-8")
     _reset_markers()
     started = time.monotonic()
-    process = subprocess.Popen([str(root / "run_autograder")], cwd=root, env=installed.env,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [str(root / "run_autograder")],
+        cwd=root,
+        env=installed.env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         stdout, stderr = process.communicate(timeout=RUN_TIMEOUT)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         stdout, stderr = process.communicate()
         kill_leftovers(installed)
-        pytest.fail(f"run_autograder did not finish within {RUN_TIMEOUT} s (subprocess limit); "
-                    f"stdout ends: {stdout[-2000:]!r}")
-    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), \
-        time.monotonic() - started
+        pytest.fail(
+            f"run_autograder did not finish within {RUN_TIMEOUT} s (subprocess limit); stdout ends: {stdout[-2000:]!r}"
+        )
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), time.monotonic() - started
 
 
 @pytest.fixture(scope="session")
@@ -299,8 +345,13 @@ def installed(tmp_path_factory):
     if not _system_python_makes_venvs():
         pytest.skip(f"{SYSTEM_PYTHON} cannot create a virtual environment here (setup.sh needs it)")
     dist = tmp_path_factory.mktemp("hostile-dist")
-    done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", str(dist)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "build", "--out", str(dist)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     # Every user must be able to traverse to the installation, as to /autograder:
     # pytest's tmp_path sits under a 0700 folder.
@@ -310,10 +361,14 @@ def installed(tmp_path_factory):
         with zipfile.ZipFile(dist / "autograder.zip") as archive:
             archive.extractall(root / "source")
         for name in ("setup.sh", "run_autograder"):
-            os.chmod(root / "source" / name, 0o755)          # zipfile does not restore modes
-        setup = subprocess.run(["bash", str(root / "source" / "setup.sh")], capture_output=True, text=True,
-                               env=_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=SYSTEM_PYTHON),
-                               timeout=900)
+            os.chmod(root / "source" / name, 0o755)  # zipfile does not restore modes
+        setup = subprocess.run(
+            ["bash", str(root / "source" / "setup.sh")],
+            capture_output=True,
+            text=True,
+            env=_environment(AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=SYSTEM_PYTHON),
+            timeout=900,
+        )
         assert setup.returncode == 0, f"setup.sh failed:\n{setup.stdout}\n{setup.stderr}"
         shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
         os.chmod(root / "run_autograder", 0o755)
@@ -326,17 +381,28 @@ def installed(tmp_path_factory):
                 pass
         assert uids, f"none of the sandbox users {SANDBOX_USERS} exists after setup.sh"
         preexisting = {pid for pid, (uid, _) in _processes().items() if uid in uids}
-        installed = Installed(root, {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                     "HOME": "/root", "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root)},
-                              uids, preexisting, [], {})
+        installed = Installed(
+            root,
+            {
+                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                "HOME": "/root",
+                "LANG": "C.UTF-8",
+                "AUTOGRADER_ROOT": str(root),
+            },
+            uids,
+            preexisting,
+            [],
+            {},
+        )
 
         # The reference, graded once: the tests every hostile run must list, and
         # root's own bytecode compiled before the installation is fingerprinted.
         graded, seconds = run_autograder(installed, REFERENCE_PATH.read_text(encoding="utf-8"))
         results = json.loads((root / "results" / "results.json").read_text())
-        assert results.get("score") == 100 and results.get("tests"), \
-            f"the installed grader does not give the reference 100 (got {results.get('score')}):\n" \
+        assert results.get("score") == 100 and results.get("tests"), (
+            f"the installed grader does not give the reference 100 (got {results.get('score')}):\n"
             f"{graded.stdout.decode(errors='replace')[-3000:]}\n{graded.stderr.decode(errors='replace')[-3000:]}"
+        )
         installed.baseline_tests = [_identity(t) for t in results["tests"]]
         installed.before = snapshot(root)
         yield installed
@@ -401,30 +467,37 @@ def test_hostile_submission(installed, attack):
     problems = []
     try:
         graded, seconds = run_autograder(installed, submission_source(attack))
-        left = leftovers(installed)                        # right away: the run is over
+        left = leftovers(installed)  # right away: the run is over
         heartbeats = _sizes("heartbeat")
         results, raw = _read_results(root / "results" / "results.json", problems)
         time.sleep(SETTLE)
         left_later = leftovers(installed)
         heartbeats_later = _sizes("heartbeat")
-        raw_later = (root / "results" / "results.json").read_bytes() \
-            if (root / "results" / "results.json").is_file() else b""
+        raw_later = (
+            (root / "results" / "results.json").read_bytes() if (root / "results" / "results.json").is_file() else b""
+        )
         markers = _markers()
     finally:
         kill_leftovers(installed)
 
     if seconds > RUN_BUDGET:
-        problems.append(f"the run took {seconds:.1f} s, over the {RUN_BUDGET} s budget the grader's own "
-                        "limits (import 10 s, call 5 s, run total) should keep it under")
+        problems.append(
+            f"the run took {seconds:.1f} s, over the {RUN_BUDGET} s budget the grader's own "
+            "limits (import 10 s, call 5 s, run total) should keep it under"
+        )
     if graded.returncode != 0:
         problems.append(f"run_autograder exited with status {graded.returncode}")
     if len(graded.stdout) > MAX_STDOUT_BYTES:
-        problems.append(f"run_autograder printed {len(graded.stdout)} bytes: the submission's output reached "
-                        "Gradescope's log unbounded")
+        problems.append(
+            f"run_autograder printed {len(graded.stdout)} bytes: the submission's output reached "
+            "Gradescope's log unbounded"
+        )
     for name, pids in (("right after the run", left), (f"{SETTLE:g} s later", left_later)):
         if pids:
-            problems.append(f"processes left {name}: " +
-                            "; ".join(f"pid {p} uid {u}: {c[:120]}" for p, (u, c) in sorted(pids.items())))
+            problems.append(
+                f"processes left {name}: "
+                + "; ".join(f"pid {p} uid {u}: {c[:120]}" for p, (u, c) in sorted(pids.items()))
+            )
     if heartbeats != heartbeats_later:
         problems.append(f"marker files still growing after the run: {heartbeats} -> {heartbeats_later}")
     if raw and raw_later != raw:
@@ -466,14 +539,16 @@ def test_hostile_submission(installed, attack):
     for name, text in markers.items():
         lines = text.splitlines() or [""]
         evidence.append(f"    {name} ({len(lines)} line{'s' * (len(lines) != 1)}): {lines[0][:200]}")
-    print("\n".join(evidence))          # what the attack tried, also on a pass (pytest -rP)
+    print("\n".join(evidence))  # what the attack tried, also on a pass (pytest -rP)
     if problems:
         if results is not None:
             evidence.append(f"  summary: {str(results.get('output', ''))[:800]}")
             for t in results.get("tests") or []:
                 if t.get("score") != t.get("max_score"):
-                    evidence.append(f"    {t.get('number')} {t.get('score')}/{t.get('max_score')}: "
-                                    f"{str(t.get('output', '')).strip()[:200]}")
+                    evidence.append(
+                        f"    {t.get('number')} {t.get('score')}/{t.get('max_score')}: "
+                        f"{str(t.get('output', '')).strip()[:200]}"
+                    )
         evidence.append(f"  stdout ends: {graded.stdout[-1500:].decode(errors='replace')}")
         evidence.append(f"  stderr ends: {graded.stderr[-1500:].decode(errors='replace')}")
         pytest.fail("\n".join(evidence), pytrace=False)

@@ -34,18 +34,17 @@ def test_mutate_rejects_text_not_found_exactly_once(reference_source, old):
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_grader_catches_mutant(reference_source, write_submission, tmp_path,
-                               grade, describe_tests, mutant):
+def test_grader_catches_mutant(reference_source, write_submission, tmp_path, grade, describe_tests, mutant):
     path = write_submission(tmp_path, mutate(reference_source, mutant))
     run = grade(str(path), seed=SEED, hidden=True)
 
     lost = [t for t in run.tests if t.score < t.max_score]
-    report = (f"mutant {mutant.name} ({mutant.function}): {mutant.description}\n"
-              f"score {run.score}/{run.max_score}; tests that lost points:\n"
-              + describe_tests(lost))
+    report = (
+        f"mutant {mutant.name} ({mutant.function}): {mutant.description}\n"
+        f"score {run.score}/{run.max_score}; tests that lost points:\n" + describe_tests(lost)
+    )
 
     assert run.score < run.max_score, report
     assert any(mutant.function in t.tags and not t.passed for t in run.tests), report
     collateral = [t for t in lost if mutant.function not in t.tags]
-    assert not collateral, (
-        report + "\ncollateral losses under other functions:\n" + describe_tests(collateral))
+    assert not collateral, report + "\ncollateral losses under other functions:\n" + describe_tests(collateral)

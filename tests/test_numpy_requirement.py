@@ -14,11 +14,38 @@ from conftest import REPO
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 
-REQUIREMENTS = ["numpy", "numpy<2", "numpy>=1.24,<2", "numpy==1.26.*", "numpy!=1.26.*", "numpy==1.26",
-                "numpy == 2.0.0", "numpy!=2.0", "numpy<=1.26", "numpy>1.26", "numpy>2", "numpy~=1.26",
-                "numpy~=1.26.0", "NumPy >= 1.24 , < 2.1"]
-VERSIONS = ["1.24.0", "1.26.0", "1.26", "1.26.4", "1.26.4+mkl", "1.26.4.post1", "2.0.0rc1", "2.0.0.dev0",
-            "2.0.0", "2.0.0.post1", "2.0.1", "2.1.0", "2.4.6", "10.0"]
+REQUIREMENTS = [
+    "numpy",
+    "numpy<2",
+    "numpy>=1.24,<2",
+    "numpy==1.26.*",
+    "numpy!=1.26.*",
+    "numpy==1.26",
+    "numpy == 2.0.0",
+    "numpy!=2.0",
+    "numpy<=1.26",
+    "numpy>1.26",
+    "numpy>2",
+    "numpy~=1.26",
+    "numpy~=1.26.0",
+    "NumPy >= 1.24 , < 2.1",
+]
+VERSIONS = [
+    "1.24.0",
+    "1.26.0",
+    "1.26",
+    "1.26.4",
+    "1.26.4+mkl",
+    "1.26.4.post1",
+    "2.0.0rc1",
+    "2.0.0.dev0",
+    "2.0.0",
+    "2.0.0.post1",
+    "2.0.1",
+    "2.1.0",
+    "2.4.6",
+    "10.0",
+]
 
 
 @pytest.mark.parametrize("requirement", REQUIREMENTS)
@@ -36,9 +63,21 @@ def test_reads_the_forms_grader_yml_allows_without_packaging():
     assert allows("numpy", "2.4.6")
 
 
-@pytest.mark.parametrize("requirement", ["scipy<2", "numpy[extra]<2", "numpy<2; python_version>'3.8'",
-                                         "numpy @ https://example.org/numpy.whl", "numpy===1.26", "numpy<2.*",
-                                         "numpy~=2", "numpy<2.0rc1", "numpy<2,", "numpy<two"])
+@pytest.mark.parametrize(
+    "requirement",
+    [
+        "scipy<2",
+        "numpy[extra]<2",
+        "numpy<2; python_version>'3.8'",
+        "numpy @ https://example.org/numpy.whl",
+        "numpy===1.26",
+        "numpy<2.*",
+        "numpy~=2",
+        "numpy<2.0rc1",
+        "numpy<2,",
+        "numpy<two",
+    ],
+)
 def test_refuses_forms_it_cannot_evaluate(requirement):
     with pytest.raises(UnsupportedForm):
         parse(requirement)
@@ -60,8 +99,13 @@ def test_config_refuses_a_numpy_requirement_it_cannot_check(tmp_path):
 
 def built_requirements(tmp_path, config_file=None):
     options = ["--config", config_file] if config_file else []
-    done = subprocess.run([sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist", *options],
-                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "build", "--out", tmp_path / "dist", *options],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(tmp_path / "dist" / "student.zip") as archive:
         return archive.read("requirements.txt").decode().splitlines()
@@ -79,8 +123,13 @@ def test_handout_requirements_use_the_worker_numpy_of_the_packed_config(tmp_path
 
 
 def local(config_file):
-    return subprocess.run([sys.executable, "-m", "grader", "local", EXAMPLE, "--config", config_file],
-                          capture_output=True, text=True, cwd=REPO, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", "local", EXAMPLE, "--config", config_file],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
 
 
 def test_local_warns_in_one_line_when_numpy_is_not_the_workers(tmp_path):

@@ -53,7 +53,8 @@ def test_same_seed_same_cases_other_seed_other_cases():
     example = REPO / "examples" / "word2vec.py"
     first, again, other = (grade(example, seed=s, hidden=True) for s in (7, 7, 8))
 
-    def outputs(run):        # measured times are the one thing a seed cannot fix
+    def outputs(run):  # measured times are the one thing a seed cannot fix
         return [t.output for t in run.tests if "efficiency" not in t.tags]
+
     assert outputs(first) == outputs(again)
     assert outputs(first) != outputs(other)

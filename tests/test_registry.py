@@ -48,8 +48,19 @@ def toy_values(session):
     return judges.plain_values(session, "toy.values")
 '''
 
-TOY = registry.GradedFunction("toy", "scaled", "Scaled vector", ("x", "a"), ("y",), ("x.shape",), 4, "5", "plain",
-                              "grader_toy_function:toy_sets", tests="grader_toy_function")
+TOY = registry.GradedFunction(
+    "toy",
+    "scaled",
+    "Scaled vector",
+    ("x", "a"),
+    ("y",),
+    ("x.shape",),
+    4,
+    "5",
+    "plain",
+    "grader_toy_function:toy_sets",
+    tests="grader_toy_function",
+)
 RIGHT = "\ndef scaled(x, a):\n    return a * np.asarray(x)\n"
 WRONG = "\ndef scaled(x, a):\n    return 2 * a * np.asarray(x)\n"
 
@@ -78,8 +89,9 @@ def test_a_registered_function_is_graded_end_to_end(toy, tmp_path, grade, write_
     assert "Scaled vector" in report.html(run)
 
 
-def test_a_wrong_registered_function_loses_points_under_its_tag_only(toy, tmp_path, grade, write_submission,
-                                                                     reference_source):
+def test_a_wrong_registered_function_loses_points_under_its_tag_only(
+    toy, tmp_path, grade, write_submission, reference_source
+):
     run = grade(write_submission(tmp_path, reference_source + WRONG), reference=toy)
     lost = {t.function for t in run.tests if not t.passed}
     assert lost == {"toy"}, [t.output for t in run.tests if not t.passed]

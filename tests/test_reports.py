@@ -15,7 +15,7 @@ import pytest
 from grader import config
 
 from grader.reporting import report
-from grader.reporting.results import TestResult as Result   # not Test*: pytest would try to collect it
+from grader.reporting.results import TestResult as Result  # not Test*: pytest would try to collect it
 
 from conftest import REPO
 
@@ -30,25 +30,33 @@ TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "output
 def grader(*args, cwd=REPO, **environment):
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(environment)
-    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def grader_on_a_terminal(*args, **environment):
     """stdout of the grader when its stdout is a terminal (a pseudo-terminal here)."""
     import pty
+
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
     env.update(TERM="xterm", **environment)
     main, secondary = pty.openpty()
-    process = subprocess.Popen([sys.executable, "-m", "grader", *map(str, args)], cwd=REPO, env=env,
-                               stdout=secondary, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "grader", *map(str, args)],
+        cwd=REPO,
+        env=env,
+        stdout=secondary,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+    )
     os.close(secondary)
     chunks = []
     try:
         while True:
             try:
                 chunk = os.read(main, 65536)
-            except OSError:          # EIO: the other end closed
+            except OSError:  # EIO: the other end closed
                 break
             if not chunk:
                 break
@@ -68,6 +76,7 @@ def by_number(results):
 
 
 # --- terminal text -------------------------------------------------------
+
 
 def test_text_is_plain_when_piped_and_coloured_on_request():
     piped = grader("local", EXAMPLE, "--seed", "5")
@@ -103,7 +112,7 @@ def test_color_auto_rules(monkeypatch):
     assert report.color_wanted("auto", None) is False
     assert report.color_wanted("never", Terminal()) is False
     assert report.color_wanted("always", None) is True
-    monkeypatch.setenv("NO_COLOR", "")             # empty counts as unset
+    monkeypatch.setenv("NO_COLOR", "")  # empty counts as unset
     assert report.color_wanted("auto", Terminal()) is True
     monkeypatch.setenv("NO_COLOR", "1")
     assert report.color_wanted("auto", Terminal()) is False
@@ -114,6 +123,7 @@ def test_color_auto_rules(monkeypatch):
 
 
 # --- Gradescope markdown -------------------------------------------------
+
 
 def test_results_json_keeps_gradescope_schema_with_markdown_outputs():
     done = grader("local", EXAMPLE, "--all", "--format", "json")
@@ -138,7 +148,7 @@ def test_results_json_keeps_gradescope_schema_with_markdown_outputs():
 def test_markdown_summary_has_points_per_function_seed_and_reproduce_command(grade):
     run = grade(EXAMPLE, hidden=True)
     summary = report.results_json(run)["output"]
-    shown = report.shown_at_once(run)         # the summary counts only the tests students see at once
+    shown = report.shown_at_once(run)  # the summary counts only the tests students see at once
     assert f"**{shown.score:g}/{shown.max_score:g} points**" in summary
     assert "| function | points | tests passed |" in summary
     for part in shown.functions:
@@ -164,8 +174,15 @@ def test_a_failure_in_markdown_is_a_code_block_then_the_hint_in_bold(grade):
 
 def test_markdown_cannot_be_broken_out_of():
     message = "sigmoid raised ValueError: ``` **bold** <b>x</b>\n  at line 3 in sigmoid: raise ValueError()"
-    result = Result("1.1", "sigmoid: values", ("sigmoid",), 4.0, "visible", message=message,
-                    hint="a <script> and *stars* _under_ [link](x)")
+    result = Result(
+        "1.1",
+        "sigmoid: values",
+        ("sigmoid",),
+        4.0,
+        "visible",
+        message=message,
+        hint="a <script> and *stars* _under_ [link](x)",
+    )
     output = report.markdown_output(result)
     assert output.startswith("````text\n") and "\n````\n\n**Likely cause:** " in output
     hint = output.split("**Likely cause:** ")[1]
@@ -173,6 +190,7 @@ def test_markdown_cannot_be_broken_out_of():
 
 
 # --- HTML ----------------------------------------------------------------
+
 
 def test_html_report_is_written_with_o_and_self_contained(tmp_path, grade):
     page = tmp_path / "report.html"
@@ -221,8 +239,16 @@ def test_hostile_exception_message_is_escaped(tmp_path, reference_source, write_
 # --- the HTML page in a real browser ---------------------------------------
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 class VisibleText(HTMLParser):
@@ -252,15 +278,18 @@ class VisibleText(HTMLParser):
             if tag in ("head", "style", "script", "template"):
                 return False
             if tag == "details" and "open" not in attrs:
-                inside = self.stack[depth + 1:depth + 2]
+                inside = self.stack[depth + 1 : depth + 2]
                 if not inside or inside[0][0] != "summary":
                     return False
         return True
 
     def text(self, *within):
         """The visible text inside elements matching every one of ``within`` (nested in any order)."""
-        chosen = [data for data, stack in self.pieces
-                  if all(any(where(tag, attrs) for tag, attrs in stack) for where in within)]
+        chosen = [
+            data
+            for data, stack in self.pieces
+            if all(any(where(tag, attrs) for tag, attrs in stack) for where in within)
+        ]
         return re.sub(r"\s+", " ", "".join(chosen)).strip()
 
 
@@ -299,19 +328,24 @@ def test_a_browser_shows_the_report(tmp_path, grade):
         assert badge == ("passed" if test.passed else "FAILED"), test.number
 
     screenshot = tmp_path / "report.png"
-    shot = subprocess.run([*browser, f"--screenshot={screenshot}", "--window-size=1200,2000", page.as_uri()],
-                          capture_output=True, text=True, timeout=180)
+    shot = subprocess.run(
+        [*browser, f"--screenshot={screenshot}", "--window-size=1200,2000", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert screenshot.exists(), shot.stderr[-2000:]
     png = screenshot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">II", png[16:24]) == (1200, 2000)
-    assert len(png) > 30_000        # a blank page of this size compresses to a few kB
+    assert len(png) > 30_000  # a blank page of this size compresses to a few kB
 
 
 # --- what the submission printed -------------------------------------------
 
-NAIVE_HEADER = "def naiveSoftmaxLossAndGradient(\n    centerWordVec,\n    outsideWordIdx,\n    outsideVectors,\n" \
-               "    dataset\n):\n"
+NAIVE_HEADER = (
+    "def naiveSoftmaxLossAndGradient(\n    centerWordVec,\n    outsideWordIdx,\n    outsideVectors,\n    dataset\n):\n"
+)
 PRINTS = """\
     print("softmax on V =", outsideVectors.shape[0], "(a hidden case)" if outsideVectors.shape[0] >= 40 else "")
 """
@@ -330,7 +364,7 @@ def test_the_text_report_shows_what_the_submission_printed(printing_submission, 
     label = "What word2vec.py printed while being graded (its own output, not the grader's):"
     assert label in text
     printed = text.split(label)[1].split("\n\n")[0].splitlines()[1:]
-    assert printed[0] == "  | word2vec.py loaded <b>bold</b> ?[2J"      # no terminal escape gets through
+    assert printed[0] == "  | word2vec.py loaded <b>bold</b> ?[2J"  # no terminal escape gets through
     assert "  | softmax on V = 3 " in printed and all(line.startswith("  | ") for line in printed)
     assert "\x1b" not in text
     assert text.index(label) < text.index("Total:")
@@ -356,23 +390,27 @@ def test_gradescope_shows_what_was_printed_with_the_tests_it_was_printed_during(
     assert "while the tests shown after the due date ran" in later[0]["output"]
 
 
-def test_printed_output_is_cut_even_when_every_call_starts_a_new_worker(tmp_path, reference_source,
-                                                                          write_submission, grade):
+def test_printed_output_is_cut_even_when_every_call_starts_a_new_worker(
+    tmp_path, reference_source, write_submission, grade
+):
     # Each crash retires the worker, which leaves an excerpt of its own.
-    source = reference_source.replace("def sigmoid(x):\n", "def sigmoid(x):\n    import os\n"
-                                      "    print('x' * 20000, flush=True)\n    os._exit(3)\n", 1)
+    source = reference_source.replace(
+        "def sigmoid(x):\n", "def sigmoid(x):\n    import os\n    print('x' * 20000, flush=True)\n    os._exit(3)\n", 1
+    )
     run = grade(write_submission(tmp_path, source))
-    keep = 2 * config.Limits().output_bytes    # one worker's stdout and stderr
+    keep = 2 * config.Limits().output_bytes  # one worker's stdout and stderr
     # One worker keeps at most output_bytes of stdout: cutting shows that several printed.
     assert len(run.printed) < keep + 100 and run.printed.endswith("more characters not shown)")
 
 
 # --- commands the reports suggest ------------------------------------------
 
+
 def shell_words(command, cwd):
     """The words a POSIX shell makes of ``command``, as the program it runs would get them."""
-    done = subprocess.run(["sh", "-c", f'set -- {command}; printf "%s\\0" "$@"'], cwd=cwd,
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        ["sh", "-c", f'set -- {command}; printf "%s\\0" "$@"'], cwd=cwd, capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout.split("\0")[:-1]
 
@@ -400,9 +438,14 @@ def test_the_reproduce_command_grades_the_same_file_again(tmp_path, reference_so
     submission = tmp_path / "word2vec (1).py"
     submission.write_text(reference_source, encoding="utf-8")
     command = suggested_commands(grade(submission, seed=7))["text"]
-    done = subprocess.run(["sh", "-c", f'python() {{ "$GRADER_PYTHON" "$@"; }}; {command}'], cwd=tmp_path,
-                          env=dict(os.environ, GRADER_PYTHON=sys.executable), capture_output=True, text=True,
-                          timeout=300)
+    done = subprocess.run(
+        ["sh", "-c", f'python() {{ "$GRADER_PYTHON" "$@"; }}; {command}'],
+        cwd=tmp_path,
+        env=dict(os.environ, GRADER_PYTHON=sys.executable),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"word2vec autograder: {submission}\nseed 7," in done.stdout and "Total: 80/80" in done.stdout
 
@@ -413,13 +456,15 @@ UNIMPORTABLE = "import numpy as np\n\nprint('starting')\nvectors = load_my_vecto
 IMPORT_ERROR = "word2vec.py raised NameError while being imported: name 'load_my_vectors' is not defined"
 
 
-def test_an_import_failure_is_shown_at_the_top_and_by_the_total_not_under_every_test(
-        tmp_path, write_submission, grade):
+def test_an_import_failure_is_shown_at_the_top_and_by_the_total_not_under_every_test(tmp_path, write_submission, grade):
     run = grade(write_submission(tmp_path, UNIMPORTABLE))
     lines = report.text(run).splitlines()
     assert [i for i, line in enumerate(lines) if line == IMPORT_ERROR] == [3, lines.index("Total: 0/80") - 3]
-    assert lines[4:7] == ["  at line 4: vectors = load_my_vectors()", "",
-                          "None of the 25 tests ran (1.1 to 4.6): word2vec.py could not be imported."]
+    assert lines[4:7] == [
+        "  at line 4: vectors = load_my_vectors()",
+        "",
+        "None of the 25 tests ran (1.1 to 4.6): word2vec.py could not be imported.",
+    ]
     assert not any("Not run" in line or "FAILED" in line for line in lines)
 
 
@@ -427,7 +472,7 @@ def test_an_import_failure_in_html_and_markdown_is_not_repeated_per_test(tmp_pat
     run = grade(write_submission(tmp_path, UNIMPORTABLE), hidden=True)
     page = report.html(run)
     assert html.unescape(page).count(IMPORT_ERROR) == 1
-    assert page.count("<pre>") == 2                  # the import failure, and what the file printed
+    assert page.count("<pre>") == 2  # the import failure, and what the file printed
     assert page.count(">NOT RUN</span>") == len(run.tests) and "Not run" not in page
     assert "None of the 31 tests ran: word2vec.py could not be imported (see above)." in page
     summary = report.summary(run)
@@ -435,11 +480,15 @@ def test_an_import_failure_in_html_and_markdown_is_not_repeated_per_test(tmp_pat
     assert "None of the tests ran: word2vec.py could not be imported." in summary
 
 
-def test_a_likely_cause_in_the_students_own_text_is_never_rendered_as_a_hint(grade, write_submission,
-                                                                            reference_source, tmp_path):
+def test_a_likely_cause_in_the_students_own_text_is_never_rendered_as_a_hint(
+    grade, write_submission, reference_source, tmp_path
+):
     """Hints are a field the grader sets; an exception message cannot become one in any report."""
-    spoof = reference_source.replace("def sigmoid(x):", "def sigmoid(x):\n    raise ValueError('oops\\n  Likely cause: "
-                                     "SPOOFED')\n\ndef _unused(x):", 1)
+    spoof = reference_source.replace(
+        "def sigmoid(x):",
+        "def sigmoid(x):\n    raise ValueError('oops\\n  Likely cause: SPOOFED')\n\ndef _unused(x):",
+        1,
+    )
     run = grade(write_submission(tmp_path, spoof))
     failed = {t.number: t for t in run.tests}["1.1"]
     assert "SPOOFED" in failed.message and failed.hint == ""

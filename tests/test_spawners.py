@@ -1,4 +1,5 @@
 """The two ways a worker starts (forked by the fork server, or exec'd) grade alike and recover alike."""
+
 import os
 import platform
 import signal
@@ -21,7 +22,7 @@ EXAMPLE = REPO / "examples" / "word2vec.py"
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server runs on Linux only")
 
 # Printed by the submission at import: what its process holds and is.
-PROBE = '''
+PROBE = """
 import os as _os, stat as _stat
 _kinds = []
 for _fd in sorted(int(n) for n in _os.listdir("/proc/self/fd")):
@@ -33,7 +34,7 @@ for _fd in sorted(int(n) for n in _os.listdir("/proc/self/fd")):
 print("PROBE descriptors", " ".join(_kinds))
 print("PROBE session-leader", _os.getsid(0) == _os.getpid())
 print("PROBE no-new-privileges", [l.split()[1] for l in open("/proc/self/status") if l.startswith("NoNewPrivs")][0])
-'''
+"""
 
 
 def graded(path, spawner, hidden=False):
@@ -60,13 +61,18 @@ def test_forked_and_execd_workers_give_the_same_report():
 @linux_only
 @pytest.mark.parametrize("spawner", [ForkServer, ExecSpawner])
 def test_the_worker_holds_only_its_pipes_leads_its_session_and_cannot_gain_privileges(
-        tmp_path, write_submission, reference_source, spawner):
+    tmp_path, write_submission, reference_source, spawner
+):
     run = graded(write_submission(tmp_path, reference_source + PROBE), spawner().start())
     assert run.score == run.max_score
-    lines = {line.split(" ", 2)[1]: line.split(" ", 2)[2] for line in run.printed.splitlines()
-             if line.startswith("PROBE ")}
-    assert lines["descriptors"] == "0:other 1:pipe 2:pipe 3:pipe 4:pipe" if spawner is ForkServer else \
-        "socket" not in lines["descriptors"]
+    lines = {
+        line.split(" ", 2)[1]: line.split(" ", 2)[2] for line in run.printed.splitlines() if line.startswith("PROBE ")
+    }
+    assert (
+        lines["descriptors"] == "0:other 1:pipe 2:pipe 3:pipe 4:pipe"
+        if spawner is ForkServer
+        else "socket" not in lines["descriptors"]
+    )
     assert lines["session-leader"] == "True"
     assert lines["no-new-privileges"] == "1"
 
@@ -83,12 +89,14 @@ def test_a_fork_server_that_died_is_started_again(tmp_path, write_submission, re
 
 
 @linux_only
-def test_a_worker_that_kills_the_fork_server_costs_only_its_function(tmp_path, write_submission,
-                                                                     reference_source):
+def test_a_worker_that_kills_the_fork_server_costs_only_its_function(tmp_path, write_submission, reference_source):
     # Without the user switch the worker may signal its parent, the fork server;
     # the next worker then needs a new server.
-    source = reference_source.replace("def sigmoid(x):", "def sigmoid(x):\n    import os, signal\n"
-                                      "    os.kill(os.getppid(), signal.SIGKILL)\n    os._exit(3)", 1)
+    source = reference_source.replace(
+        "def sigmoid(x):",
+        "def sigmoid(x):\n    import os, signal\n    os.kill(os.getppid(), signal.SIGKILL)\n    os._exit(3)",
+        1,
+    )
     run = graded(write_submission(tmp_path, source), ForkServer().start())
     lost = {t.function for t in run.tests if not t.passed}
     assert lost == {"sigmoid"}, [(t.number, t.output[:120]) for t in run.tests if not t.passed]
@@ -114,8 +122,9 @@ class UnreachableFolder:
 
 @linux_only
 @pytest.mark.parametrize("spawner", [ForkServer, ExecSpawner])
-def test_a_worker_that_cannot_be_set_up_is_a_grader_error_not_the_students(tmp_path, write_submission,
-                                                                            reference_source, spawner):
+def test_a_worker_that_cannot_be_set_up_is_a_grader_error_not_the_students(
+    tmp_path, write_submission, reference_source, spawner
+):
     path = write_submission(tmp_path, reference_source)
     server = spawner().start()
     try:
@@ -127,13 +136,15 @@ def test_a_worker_that_cannot_be_set_up_is_a_grader_error_not_the_students(tmp_p
 
 @linux_only
 def test_a_worker_stopped_under_ptrace_is_not_taken_for_ended_and_the_server_survives(
-        tmp_path, write_submission, reference_source):
+    tmp_path, write_submission, reference_source
+):
     # PTRACE_TRACEME makes the fork server the tracer: waitpid then reports
     # the worker's stop, which is not an exit.
     stop = "\nimport ctypes, os, signal\nctypes.CDLL(None).ptrace(0, 0, None, None)\nos.kill(os.getpid(), signal.SIGSTOP)\n"
     server = ForkServer().start()
-    sandbox = Sandbox(write_submission(tmp_path, reference_source + stop), Limits(import_seconds=2),
-                      launcher(required=False), server).start()
+    sandbox = Sandbox(
+        write_submission(tmp_path, reference_source + stop), Limits(import_seconds=2), launcher(required=False), server
+    ).start()
     try:
         pid = sandbox._booting.process.pid
         for _ in range(500):
@@ -161,19 +172,20 @@ def test_the_fork_server_answers_only_for_its_own_children():
 
 @linux_only
 @pytest.mark.skipif(platform.machine() != "x86_64", reason="calls clone by its x86-64 syscall number")
-def test_a_process_cloned_as_the_fork_servers_child_is_killed(tmp_path, write_submission, reference_source,
-                                                              shared_folder):
+def test_a_process_cloned_as_the_fork_servers_child_is_killed(
+    tmp_path, write_submission, reference_source, shared_folder
+):
     # clone(CLONE_PARENT) makes the escapee the server's child, not the worker's
     # or the grader's, and setsid takes it out of the worker's session.
     marker = shared_folder / "escaped"
-    escape = textwrap.dedent(f'''
+    escape = textwrap.dedent(f"""
         import ctypes as _ctypes, os as _os, time as _time
         if _ctypes.CDLL(None, use_errno=True).syscall(56, 0x8000 | 17, 0, 0, 0, 0) == 0:
             _os.setsid()
             open({str(marker)!r}, "w").write(str(_os.getpid()))
             _time.sleep(120)
             _os._exit(0)
-        ''')
+        """)
     run = graded(write_submission(tmp_path, reference_source + escape), ForkServer().start())
     assert run.score == run.max_score
     pid = int(marker.read_text())

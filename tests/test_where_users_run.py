@@ -21,7 +21,9 @@ from conftest import REPO
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 # Printed at import, so the report shows who ran the submission and from where.
-WHO = "\nimport os as _os, sys as _sys\nprint('worker uid', _os.getuid(), 'grader at', _sys.modules['grader'].__file__)\n"
+WHO = (
+    "\nimport os as _os, sys as _sys\nprint('worker uid', _os.getuid(), 'grader at', _sys.modules['grader'].__file__)\n"
+)
 
 
 def _private_submission(tmp_path, source):
@@ -67,11 +69,11 @@ def test_a_submission_in_a_private_folder_grades_as_the_sandbox_user(tmp_path, g
 
 
 @pytest.mark.root
-def test_the_grader_code_is_staged_when_the_sandbox_user_cannot_read_it(tmp_path, grade, reference_source,
-                                                                        monkeypatch):
+def test_the_grader_code_is_staged_when_the_sandbox_user_cannot_read_it(tmp_path, grade, reference_source, monkeypatch):
     """An exec'd worker imports the grader's worker modules; a checkout in a private home must not matter."""
 
     import grader.boundary.privileges
+
     real = grader.boundary.privileges.reachable
     package = str(REPO / "grader")
     monkeypatch.setattr(grader.boundary.privileges, "reachable", lambda p: not str(p).startswith(package) and real(p))
@@ -95,8 +97,10 @@ def test_staged_copies_are_removed_when_the_worker_ends(tmp_path, reference_sour
 
 def test_a_submission_the_grader_cannot_read_is_a_grader_error(tmp_path, monkeypatch, capsys):
     """Never "your file could not be imported" for the grader's own trouble."""
+
     def unreadable(cls, path):
         raise staging.SubmissionUnreadable(f"the grader could not read the submission {path}: Permission denied")
+
     monkeypatch.setattr(staging.Snapshot, "read", classmethod(unreadable))
     (tmp_path / "submission").mkdir()
     shutil.copy(EXAMPLE, tmp_path / "submission" / "word2vec.py")
@@ -116,9 +120,9 @@ def test_snapshot_reads_the_submission_and_its_helper_modules(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "__init__.py").write_text("")
     (tmp_path / "mine" / "maths.py").write_text("y = 2\n")
-    (tmp_path / "utils").mkdir()                   # the course's: the worker brings its own
+    (tmp_path / "utils").mkdir()  # the course's: the worker brings its own
     (tmp_path / "utils" / "__init__.py").write_text("")
-    (tmp_path / "data").mkdir()                    # not a package
+    (tmp_path / "data").mkdir()  # not a package
     (tmp_path / "data" / "big.py").write_text("z = 3\n")
     (tmp_path / "notes.txt").write_text("not python\n")
     (tmp_path / "link.py").symlink_to("/etc/passwd")
@@ -152,18 +156,19 @@ def test_gradescope_mode_never_changes_a_checkout(tmp_path, capsys):
     assert {str(top): _tree_state(top) for top in watched} == before
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o750, "a caller's --root was opened up"
     assert json.loads((tmp_path / "results" / "results.json").read_text())["tests"]
-    assert "nothing of it is locked down" in capsys.readouterr().out    # reported, not hidden
+    assert "nothing of it is locked down" in capsys.readouterr().out  # reported, not hidden
 
 
 @pytest.mark.root
 def test_earlier_results_in_the_metadata_are_closed_to_the_submission(readable_folder):
     """submission_metadata.json holds earlier results.json, hidden tests included."""
 
-    tmp_path = readable_folder           # as /autograder is: every user may pass through it
+    tmp_path = readable_folder  # as /autograder is: every user may pass through it
     (tmp_path / "submission").mkdir()
     secret = "HIDDEN-RESULT-OF-AN-EARLIER-RUN"
-    (tmp_path / "submission_metadata.json").write_text(json.dumps(
-        {"previous_submissions": [{"results": {"tests": [{"output": secret}]}}]}))
+    (tmp_path / "submission_metadata.json").write_text(
+        json.dumps({"previous_submissions": [{"results": {"tests": [{"output": secret}]}}]})
+    )
     (tmp_path / "submission_metadata.json").chmod(0o644)
     reader = f"\nprint(open({str(tmp_path / 'submission_metadata.json')!r}).read())\n"
     (tmp_path / "submission" / "word2vec.py").write_text(EXAMPLE.read_text() + reader)
@@ -173,14 +178,14 @@ def test_earlier_results_in_the_metadata_are_closed_to_the_submission(readable_f
     assert stat.S_IMODE((tmp_path / "submission_metadata.json").stat().st_mode) == 0o600
 
 
-DEEP = '''
+DEEP = """
 import os as _os
 _top = _os.getcwd()
 for _ in range(1900):
     _os.mkdir("a")
     _os.chdir("a")
 _os.chdir(_top)
-'''
+"""
 
 
 @pytest.mark.root
@@ -210,6 +215,7 @@ def test_a_worker_that_cannot_read_the_graders_code_is_a_grader_error(tmp_path, 
     """A broken install is the grader's trouble: WorkerStartFailed, never an import failure of the submission."""
     import grader.boundary.privileges
     import grader.boundary.spawners
+
     copy = tmp_path / "install"
     shutil.copytree(REPO / "grader", copy / "grader", ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "grader" / "protocol" / "standins.py").write_text("raise ImportError('a broken install')\n")

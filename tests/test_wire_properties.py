@@ -16,16 +16,17 @@ FUZZ = settings(max_examples=300, deadline=None, database=None)
 
 shapes = hnp.array_shapes(min_dims=0, max_dims=limits.MAX_DIMENSIONS, min_side=0, max_side=4)
 float_arrays = hnp.arrays(np.float64, shapes, elements=st.floats(allow_nan=True, allow_infinity=True))
-integer_arrays = hnp.arrays(st.sampled_from([np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
-                                             np.uint32]), shapes)
+integer_arrays = hnp.arrays(
+    st.sampled_from([np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32]), shapes
+)
 
 
 def across(message):
     """``message`` as the other side reads it: one frame, header stripped."""
     frame = frames.pack(message)
-    (length,) = frames.HEADER.unpack(frame[:frames.HEADER.size])
+    (length,) = frames.HEADER.unpack(frame[: frames.HEADER.size])
     assert length == len(frame) - frames.HEADER.size
-    return frames.unpack(frame[frames.HEADER.size:])
+    return frames.unpack(frame[frames.HEADER.size :])
 
 
 def same_bits(got, expected):
@@ -35,7 +36,7 @@ def same_bits(got, expected):
 @FUZZ
 @given(float_arrays)
 def test_a_float64_array_crosses_bit_for_bit(array):
-    assert same_bits(wire.decode_array(across(wire.encode_array(array))), array)        # NaN payloads, -0.0
+    assert same_bits(wire.decode_array(across(wire.encode_array(array))), array)  # NaN payloads, -0.0
     assert same_bits(wire.decode_input(across(wire.encode_input(array))), array)
 
 
@@ -57,8 +58,11 @@ def plain(value):
 
 def equal(got, expected):
     if isinstance(expected, np.ndarray):
-        return isinstance(got, np.ndarray) and got.shape == expected.shape and np.array_equal(got, expected,
-                                                                                                 equal_nan=True)
+        return (
+            isinstance(got, np.ndarray)
+            and got.shape == expected.shape
+            and np.array_equal(got, expected, equal_nan=True)
+        )
     if type(got) is not type(expected):
         return False
     if isinstance(expected, list):
@@ -70,13 +74,16 @@ def equal(got, expected):
     return got == expected
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(),
-                    st.floats().map(np.float64))
-inputs = st.recursive(scalars | float_arrays | integer_arrays.map(lambda a: a.astype(np.int64)),
-                      lambda inner: st.one_of(st.lists(inner, max_size=4), st.tuples(inner, inner),
-                                              st.dictionaries(st.text(max_size=6) | st.integers(), inner,
-                                                              max_size=4)),
-                      max_leaves=12)
+scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(), st.floats().map(np.float64))
+inputs = st.recursive(
+    scalars | float_arrays | integer_arrays.map(lambda a: a.astype(np.int64)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.tuples(inner, inner),
+        st.dictionaries(st.text(max_size=6) | st.integers(), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
 
 
 @FUZZ
@@ -85,8 +92,9 @@ def test_a_nested_input_arrives_with_its_values_and_kinds(value):
     assert equal(wire.decode_input(across(wire.encode_input(value))), plain(value))
 
 
-returned = st.one_of(float_arrays, integer_arrays, st.floats(), st.integers(-2**53, 2**53),
-                     st.floats().map(np.float64))
+returned = st.one_of(
+    float_arrays, integer_arrays, st.floats(), st.integers(-(2**53), 2**53), st.floats().map(np.float64)
+)
 
 
 @FUZZ
@@ -101,21 +109,54 @@ def test_what_a_student_returns_is_read_back_exactly_on_the_trusted_side(triple)
 # -- malformed replies: a Problem or a clean WireError, never another exception ----------
 
 base64_text = st.one_of(st.binary(max_size=80).map(lambda b: base64.b64encode(b).decode()), st.text(max_size=20))
-shape_lists = st.lists(st.one_of(st.integers(-2, 6), st.sampled_from([0, 0, 2**31, 2**62, 10**20]), st.booleans(),
-                                 st.floats(0, 3), st.text(max_size=2)), max_size=10)
-encoded = st.fixed_dictionaries({"ndarray": base64_text, "shape": shape_lists | st.none() | st.integers()},
-                                optional={"kind": st.sampled_from(["number", "sequence", "none", "other", 3]),
-                                          "type": st.text(max_size=5) | st.integers(), "dtype": st.text(max_size=4),
-                                          "length": st.integers(-1, 70) | st.text(max_size=2)})
-json_values = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8),
-                                     encoded),
-                           lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                   st.dictionaries(st.sampled_from(
-                                                       ["value", "error", "kind", "items", "length", "draws",
-                                                        "inputs_after", "calls", "warnings", "type", "message",
-                                                        "frames", "line"]) | st.text(max_size=5), inner,
-                                                       max_size=6)),
-                           max_leaves=25)
+shape_lists = st.lists(
+    st.one_of(
+        st.integers(-2, 6),
+        st.sampled_from([0, 0, 2**31, 2**62, 10**20]),
+        st.booleans(),
+        st.floats(0, 3),
+        st.text(max_size=2),
+    ),
+    max_size=10,
+)
+encoded = st.fixed_dictionaries(
+    {"ndarray": base64_text, "shape": shape_lists | st.none() | st.integers()},
+    optional={
+        "kind": st.sampled_from(["number", "sequence", "none", "other", 3]),
+        "type": st.text(max_size=5) | st.integers(),
+        "dtype": st.text(max_size=4),
+        "length": st.integers(-1, 70) | st.text(max_size=2),
+    },
+)
+json_values = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=8), encoded),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "value",
+                    "error",
+                    "kind",
+                    "items",
+                    "length",
+                    "draws",
+                    "inputs_after",
+                    "calls",
+                    "warnings",
+                    "type",
+                    "message",
+                    "frames",
+                    "line",
+                ]
+            )
+            | st.text(max_size=5),
+            inner,
+            max_size=6,
+        ),
+    ),
+    max_leaves=25,
+)
 
 
 # A shape with no elements but a huge side: nothing to read, and still no array numpy can build.

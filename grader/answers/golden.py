@@ -63,8 +63,11 @@ def write(path, session, names):
         function = session.function_of(name)
         cases = session.cases(name)
         answers = session.expected(name)
-        meta["sets"][name] = {"fingerprint": fingerprint(function, cases), "count": len(cases),
-                              "draws": [a[3] for a in answers] if function not in (SIGMOID, SKIPGRAM) else None}
+        meta["sets"][name] = {
+            "fingerprint": fingerprint(function, cases),
+            "count": len(cases),
+            "draws": [a[3] for a in answers] if function not in (SIGMOID, SKIPGRAM) else None,
+        }
         for i, answer in enumerate(answers):
             parts = (answer,) if function == SIGMOID else answer[:3]
             for k, part in enumerate(parts):
@@ -93,7 +96,8 @@ class GoldenOracle:
         if entry["fingerprint"] != fingerprint(function, cases):
             raise ReferenceMissing(
                 f"the shipped answers were computed for seed {self.meta['seed']} and this grader's "
-                "case settings; other seeds or settings need the reference (or rebuild the handout)")
+                "case settings; other seeds or settings need the reference (or rebuild the handout)"
+            )
         out = []
         for i in range(entry["count"]):
             if function == SIGMOID:

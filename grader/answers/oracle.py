@@ -21,7 +21,8 @@ def load_reference(path=None):
     if path is None:
         raise ReferenceMissing(
             "the reference solution is not part of this install (the student handout ships "
-            "without it), so the hidden suite cannot run; run without --all")
+            "without it), so the hidden suite cannot run; run without --all"
+        )
     # The reference imports the course's utils package, like a student file.
     template = str(bundle.template_folder())
     sys.path.insert(0, template)
@@ -60,13 +61,19 @@ class Oracle:
         dataset = ScriptedDataset(case.stream)
         kwargs = {} if case.K is None else {"K": case.K}
         loss, grad_center, grad_outside = getattr(self.module, function)(
-            case.centerWordVec.copy(), case.outsideWordIdx, case.outsideVectors.copy(), dataset, **kwargs)
-        return (np.asarray(loss, dtype=np.float64), np.asarray(grad_center, dtype=np.float64),
-                np.asarray(grad_outside, dtype=np.float64), dataset.draws)
+            case.centerWordVec.copy(), case.outsideWordIdx, case.outsideVectors.copy(), dataset, **kwargs
+        )
+        return (
+            np.asarray(loss, dtype=np.float64),
+            np.asarray(grad_center, dtype=np.float64),
+            np.asarray(grad_outside, dtype=np.float64),
+            dataset.draws,
+        )
 
     def seconds_per_call(self, function, case, repeat):
         """The reference's time per call on the same inputs, in this process."""
         import time
+
         dataset_calls = [ScriptedDataset(case.stream) for _ in range(repeat)]
         kwargs = {} if case.K is None else {"K": case.K}
         center, outside = case.centerWordVec.copy(), case.outsideVectors.copy()
@@ -82,7 +89,18 @@ class Oracle:
         V, d = case.outsideVectors.shape
         recorder = RecordingLoss(case.standin_seed, V, d, dataset)
         loss, grad_center, grad_outside = self.module.skipgram(
-            case.currentCenterWord, case.windowSize, list(case.outsideWords), dict(case.word2Ind),
-            case.centerWordVectors.copy(), case.outsideVectors.copy(), dataset, recorder)
-        return (np.asarray(loss, dtype=np.float64), np.asarray(grad_center, dtype=np.float64),
-                np.asarray(grad_outside, dtype=np.float64), recorder.calls)
+            case.currentCenterWord,
+            case.windowSize,
+            list(case.outsideWords),
+            dict(case.word2Ind),
+            case.centerWordVectors.copy(),
+            case.outsideVectors.copy(),
+            dataset,
+            recorder,
+        )
+        return (
+            np.asarray(loss, dtype=np.float64),
+            np.asarray(grad_center, dtype=np.float64),
+            np.asarray(grad_outside, dtype=np.float64),
+            recorder.calls,
+        )

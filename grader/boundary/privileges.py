@@ -59,8 +59,9 @@ def _processes():
 def _kill_until_gone(select, rounds=50):
     """SIGKILL every process ``select`` picks, again until none is left."""
     for _ in range(rounds):
-        targets = [pid for pid, ppid, session, uids in _processes()
-                   if pid != os.getpid() and select(pid, ppid, session, uids)]
+        targets = [
+            pid for pid, ppid, session, uids in _processes() if pid != os.getpid() and select(pid, ppid, session, uids)
+        ]
         if not targets:
             return
         for pid in targets:
@@ -85,7 +86,7 @@ class SandboxUser:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
         the submission staged where this user can read it, whatever the caller's folders are."""
         self.kill_leftovers()
-        if not self._swept:          # a grader killed mid-run leaves copies this user could still read
+        if not self._swept:  # a grader killed mid-run leaves copies this user could still read
             self._sweep_stale()
             self._swept = True
         try:
@@ -96,12 +97,19 @@ class SandboxUser:
             config = dict(spec["config"], utils_parent=str(self.staging.course(bundle.template_folder())))
             if snapshot is not None:
                 config["submission"] = str(self.staging.submission(snapshot))
-            spec = dict(spec, config=config, uid=self.uid, gid=self.gid, cwd=self.scratch, umask=0o077,
-                        env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch))
+            spec = dict(
+                spec,
+                config=config,
+                uid=self.uid,
+                gid=self.gid,
+                cwd=self.scratch,
+                umask=0o077,
+                env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch),
+            )
             if not self._code_reachable():
                 spec["grader_parent"] = str(self.staging.code(Path(GRADER_PARENT) / "grader"))
         except BaseException as error:
-            self.kill_leftovers()                  # nothing half-made stays behind
+            self.kill_leftovers()  # nothing half-made stays behind
             if isinstance(error, OSError):
                 raise WorkerStartFailed(f"could not prepare the sandbox user's folders: {error}") from None
             raise
@@ -144,10 +152,10 @@ class SameUser:
         _become_subreaper()
 
     def prepare(self, spec, snapshot=None):
-        return spec          # the worker runs as the caller, who can read what the caller can
+        return spec  # the worker runs as the caller, who can read what the caller can
 
     def started(self, process):
-        self.worker = process       # the worker leads its own session: its pid is the session id
+        self.worker = process  # the worker leads its own session: its pid is the session id
 
     def kill_leftovers(self):
         me = os.getpid()
@@ -158,15 +166,19 @@ class SameUser:
         def leftover(pid, ppid, sid, uid):
             # A fork server's child other than the worker is one the worker made
             # with clone(CLONE_PARENT); the worker is dead by the time of a sweep.
-            chosen = (session is not None and sid == session) or (ppid == me and pid not in Spared.pids) \
+            chosen = (
+                (session is not None and sid == session)
+                or (ppid == me and pid not in Spared.pids)
                 or ppid in Spared.servers
+            )
             if chosen and ppid == me:
                 killed.append(pid)
             return chosen
+
         _kill_until_gone(leftover)
         for pid in set(killed):
             try:
-                os.waitpid(pid, os.WNOHANG)       # reap what was reparented to us
+                os.waitpid(pid, os.WNOHANG)  # reap what was reparented to us
             except ChildProcessError:
                 pass
 
@@ -183,6 +195,7 @@ def _become_subreaper():
     if not sys.platform.startswith("linux"):
         return
     import ctypes
+
     try:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     except (OSError, AttributeError):
@@ -207,18 +220,21 @@ def launcher(required=True, slot=0):
     user = SandboxUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
     if slot:
         uid = SLOT_UID_BASE + slot
-        while _has_account(uid):          # cleanup kills by uid: never share one with a real account
+        while _has_account(uid):  # cleanup kills by uid: never share one with a real account
             uid += 1000
         user = SandboxUser(f"uid {uid}", uid, uid)
     blocked = [str(p) for p in worker_needs() if not reachable(p)]
     if blocked and not required:
-        print(f"note: grading without the user switch: the sandbox user {user.name} cannot read "
-              f"{blocked[0]}", file=sys.stderr)
+        print(
+            f"note: grading without the user switch: the sandbox user {user.name} cannot read {blocked[0]}",
+            file=sys.stderr,
+        )
         return SameUser()
     if blocked:
         raise SandboxUnavailable(
             f"the sandbox user {user.name} cannot read {', '.join(blocked[:3])}; install the grader where "
-            "every user can read it (setup.sh does: /autograder/venv over the system python3)")
+            "every user can read it (setup.sh does: /autograder/venv over the system python3)"
+        )
     return user
 
 
@@ -229,6 +245,7 @@ def worker_needs():
     staged for each worker (grader.boundary.staging), so where they lie does not matter.
     """
     import importlib.util
+
     # Located, not imported: this runs before the worker is spawned.
     numpy = Path(importlib.util.find_spec("numpy").origin).resolve().parent
     return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib", numpy]
@@ -280,7 +297,7 @@ def lock_down(root):
     for folder in {Path(sys.prefix), *map(Path, site.getsitepackages())}:
         if folder.is_dir() and venv in [folder, *folder.parents]:
             _strip_write(folder, recursive=False)
-    os.chmod(root, stat.S_IMODE(os.stat(root).st_mode) & ~0o022 | 0o711)     # the venv must be reachable
+    os.chmod(root, stat.S_IMODE(os.stat(root).st_mode) & ~0o022 | 0o711)  # the venv must be reachable
     return notes
 
 

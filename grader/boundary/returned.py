@@ -19,7 +19,7 @@ class Problem(Exception):
     """The submission did something other than return usable numbers."""
 
     message: str
-    kind: str = "problem"       # "exception" | "timeout" | "crashed" | "type" | "problem"
+    kind: str = "problem"  # "exception" | "timeout" | "crashed" | "type" | "problem"
 
     def __str__(self):
         return self.message
@@ -35,7 +35,7 @@ class Call:
     draws: int = None
     inputs_after: list = None
     calls: list = None
-    lost: WorkerLost = None     # the worker died or hung in this call: the grader's account, not the worker's
+    lost: WorkerLost = None  # the worker died or hung in this call: the grader's account, not the worker's
 
     @classmethod
     def from_reply(cls, item):
@@ -55,14 +55,24 @@ class Call:
                 return malformed
         if value is not None and not well_formed_value(value):
             return malformed
-        if (draws is not None and (not isinstance(draws, int) or isinstance(draws, bool))) \
-                or (inputs is not None and not (isinstance(inputs, list)
-                                                and all(i is None or isinstance(i, dict) for i in inputs))) \
-                or (calls is not None and not (isinstance(calls, list) and all(isinstance(c, dict) for c in calls))):
+        if (
+            (draws is not None and (not isinstance(draws, int) or isinstance(draws, bool)))
+            or (
+                inputs is not None
+                and not (isinstance(inputs, list) and all(i is None or isinstance(i, dict) for i in inputs))
+            )
+            or (calls is not None and not (isinstance(calls, list) and all(isinstance(c, dict) for c in calls)))
+        ):
             return malformed
         warnings = item.get("warnings") if isinstance(item.get("warnings"), list) else []
-        return cls(value=value, error=error, draws=draws, inputs_after=inputs, calls=calls,
-                   warnings=[printable(w[:limits.MAX_REPR]) for w in warnings if isinstance(w, str)][:limits.WARNINGS_KEPT])
+        return cls(
+            value=value,
+            error=error,
+            draws=draws,
+            inputs_after=inputs,
+            calls=calls,
+            warnings=[printable(w[: limits.MAX_REPR]) for w in warnings if isinstance(w, str)][: limits.WARNINGS_KEPT],
+        )
 
     @classmethod
     def of_lost_worker(cls, lost: WorkerLost):
@@ -77,14 +87,23 @@ def clean_error(error):
     """An exception report with only strings and ints in it, or None if it is not one."""
     if not isinstance(error, dict):
         return None
-    out = {k: printable(str(error.get(k, ""))[:limits.MESSAGE_CHARS]) for k in ("type", "message", "kind", "text") if k in error}
+    out = {
+        k: printable(str(error.get(k, ""))[: limits.MESSAGE_CHARS])
+        for k in ("type", "message", "kind", "text")
+        if k in error
+    }
     if isinstance(error.get("line"), int) and not isinstance(error.get("line"), bool):
         out["line"] = error["line"]
     frames = error.get("frames")
-    out["frames"] = [{"line": f.get("line") if isinstance(f.get("line"), int) else None,
-                      "function": printable(str(f.get("function", ""))[:80]),
-                      "code": printable(str(f.get("code", ""))[:limits.CODE_CHARS])}
-                     for f in (frames if isinstance(frames, list) else []) if isinstance(f, dict)][:limits.FRAMES_KEPT]
+    out["frames"] = [
+        {
+            "line": f.get("line") if isinstance(f.get("line"), int) else None,
+            "function": printable(str(f.get("function", ""))[:80]),
+            "code": printable(str(f.get("code", ""))[: limits.CODE_CHARS]),
+        }
+        for f in (frames if isinstance(frames, list) else [])
+        if isinstance(f, dict)
+    ][: limits.FRAMES_KEPT]
     return out
 
 
@@ -94,9 +113,13 @@ def well_formed_value(value, depth=0):
         return False
     if value["kind"] == "sequence":
         items, length = value.get("items"), value.get("length")
-        return (isinstance(items, list) and isinstance(length, int) and not isinstance(length, bool)
-                and len(items) == min(length, limits.MAX_ITEMS)
-                and all(well_formed_value(v, depth + 1) for v in items))
+        return (
+            isinstance(items, list)
+            and isinstance(length, int)
+            and not isinstance(length, bool)
+            and len(items) == min(length, limits.MAX_ITEMS)
+            and all(well_formed_value(v, depth + 1) for v in items)
+        )
     return all(isinstance(value.get(k, ""), str) for k in ("type", "repr", "dtype"))
 
 
@@ -112,8 +135,9 @@ def exception_text(function, error):
     frames = [f for f in error.get("frames") or [] if isinstance(f, dict)]
     if frames:
         last = frames[-1]
-        text += printable(f"\n  at line {last.get('line')} in {last.get('function')}: "
-                          f"{str(last.get('code', '')).strip()}")
+        text += printable(
+            f"\n  at line {last.get('line')} in {last.get('function')}: {str(last.get('code', '')).strip()}"
+        )
     if error.get("type") == "SystemExit":
         text += "\n  (the submission called exit() or sys.exit(); remove it from the graded functions)"
     return text
@@ -165,7 +189,7 @@ def as_outputs(function, call: Call, names):
     return tuple(as_array(item, name) for item, name in zip(value["items"], names))
 
 
-as_triple = as_outputs       # the loss functions and skipgram return three
+as_triple = as_outputs  # the loss functions and skipgram return three
 
 
 def inputs_after(call: Call, index):
@@ -190,5 +214,6 @@ def fit_shape(got, expected_shape):
     if squeezed.shape == target and squeezed.size == int(np.prod(expected_shape)):
         return squeezed.reshape(expected_shape), (
             f"shape {got.shape} compared as {tuple(expected_shape)} (singleton axes dropped; "
-            "the shape test checks the exact shape)")
+            "the shape test checks the exact shape)"
+        )
     return got, None

@@ -24,13 +24,12 @@ from grader.boundary.spawners import WorkerStartFailed, default_spawner, worker_
 from grader.boundary.staging import Snapshot
 
 
-
 class WorkerLost(Exception):
     """The worker died, hung or broke the protocol; ``kind`` says which."""
 
     def __init__(self, kind, detail):
         super().__init__(detail)
-        self.kind = kind          # "timeout" | "crashed" | "protocol"
+        self.kind = kind  # "timeout" | "crashed" | "protocol"
         self.detail = detail
 
 
@@ -38,8 +37,8 @@ class WorkerLost(Exception):
 class ImportStatus:
     ok: bool
     functions: dict = field(default_factory=dict)
-    error: dict = None            # the worker's description of the exception
-    lost: WorkerLost = None       # the worker died or hung while importing
+    error: dict = None  # the worker's description of the exception
+    lost: WorkerLost = None  # the worker died or hung while importing
 
 
 class OutputDrain(threading.Thread):
@@ -83,9 +82,13 @@ class Worker:
                 "submission": str(submission),
                 "utils_parent": str(template_folder()),
                 "functions": [f.name for f in registry.functions()],
-                "limits": {"memory_bytes": limits.memory_mb * 2**20, "cpu_seconds": limits.cpu_seconds,
-                           "processes": limits.processes, "file_bytes": limits.file_mb * 2**20,
-                           "open_files": limits.open_files},
+                "limits": {
+                    "memory_bytes": limits.memory_mb * 2**20,
+                    "cpu_seconds": limits.cpu_seconds,
+                    "processes": limits.processes,
+                    "file_bytes": limits.file_mb * 2**20,
+                    "open_files": limits.open_files,
+                },
             },
             "env": worker_environment(),
             "cwd": str(Path(submission).parent),
@@ -129,8 +132,10 @@ class Worker:
             try:
                 found, message = self._frames.next()
             except frames.FrameTooLarge as large:
-                raise WorkerLost("protocol", f"the worker sent a reply of {large.length} bytes, "
-                                             f"over the {self.limits.reply_mb} MiB limit") from None
+                raise WorkerLost(
+                    "protocol",
+                    f"the worker sent a reply of {large.length} bytes, over the {self.limits.reply_mb} MiB limit",
+                ) from None
             except frames.FrameError as exc:
                 raise WorkerLost("protocol", str(exc)) from None
             if found:
@@ -159,8 +164,12 @@ class Worker:
             return "the grading process stopped answering"
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-            reason = {"SIGKILL": " (killed: memory or CPU limit?)", "SIGSEGV": " (segmentation fault)",
-                      "SIGXCPU": " (CPU time limit)", "SIGXFSZ": " (file size limit)"}.get(name, "")
+            reason = {
+                "SIGKILL": " (killed: memory or CPU limit?)",
+                "SIGSEGV": " (segmentation fault)",
+                "SIGXCPU": " (CPU time limit)",
+                "SIGXFSZ": " (file size limit)",
+            }.get(name, "")
             return f"the grading process was ended by {name}{reason}"
         return f"the grading process exited with status {code} (exit() or os._exit() in the submission?)"
 
@@ -171,7 +180,7 @@ class Worker:
                 os.close(fd)
             except OSError:
                 pass
-        pid = self.process.pid           # None when it never started
+        pid = self.process.pid  # None when it never started
         if pid is not None:
             try:
                 os.killpg(pid, signal.SIGKILL)
@@ -208,17 +217,18 @@ class Sandbox:
         self.limits = limits
         if launcher is None:
             from grader.boundary.privileges import launcher as default_launcher
+
             launcher = default_launcher()
         self.launcher = launcher
         self._own_spawner = spawner is None
         self.spawner = spawner or default_spawner()
         self._worker = None
-        self._booting = None         # spawned by start(), not yet greeted
+        self._booting = None  # spawned by start(), not yet greeted
         self._next_id = 0
         self.import_status = None
-        self.hung = {}               # function name -> WorkerLost
+        self.hung = {}  # function name -> WorkerLost
         self.started_at = time.monotonic()
-        self.output = []             # excerpts of what the submission printed
+        self.output = []  # excerpts of what the submission printed
 
     def __enter__(self):
         return self
@@ -243,16 +253,19 @@ class Sandbox:
         except WorkerLost as lost:
             self._retire(worker)
             if lost.kind == "timeout":
-                lost = WorkerLost("timeout", f"importing the submission took longer than "
-                                             f"{self.limits.import_seconds:g} s")
+                lost = WorkerLost(
+                    "timeout", f"importing the submission took longer than {self.limits.import_seconds:g} s"
+                )
             self.import_status = ImportStatus(ok=False, lost=lost)
             return None
         if not isinstance(hello, dict) or not hello.get("ready"):
             from grader.boundary.returned import clean_error
+
             error = clean_error(hello.get("error")) if isinstance(hello, dict) else None
             self._retire(worker)
-            self.import_status = ImportStatus(ok=False, error=error or
-                                              {"type": "ProtocolError", "message": "bad greeting"})
+            self.import_status = ImportStatus(
+                ok=False, error=error or {"type": "ProtocolError", "message": "bad greeting"}
+            )
             return None
         functions = hello.get("functions") if isinstance(hello.get("functions"), dict) else {}
         functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
@@ -278,8 +291,10 @@ class Sandbox:
             problem = lost.detail
         worker.kill()
         printed = "\n".join(d.excerpt().strip() for d in (worker.stdout, worker.stderr) if d.excerpt().strip())
-        raise WorkerStartFailed(f"the worker failed before it imported the submission: {problem}"
-                                + (f"\n{printed[-2000:]}" if printed else ""))
+        raise WorkerStartFailed(
+            f"the worker failed before it imported the submission: {problem}"
+            + (f"\n{printed[-2000:]}" if printed else "")
+        )
 
     def _new_worker(self):
         return Worker(self.snapshot, self.submission, self.limits, self.launcher, self.spawner.start())
@@ -320,8 +335,9 @@ class Sandbox:
             self._retire(self._worker)
             self._worker = None
             if lost.kind == "timeout":
-                lost = WorkerLost("timeout", f"{function} did not return within "
-                                             f"{self.limits.call_seconds:g} s (an endless loop?)")
+                lost = WorkerLost(
+                    "timeout", f"{function} did not return within {self.limits.call_seconds:g} s (an endless loop?)"
+                )
                 self.hung[function] = lost
             raise lost
 
@@ -343,11 +359,11 @@ class Sandbox:
         """Kill the worker (its output is unbuffered, so nothing it printed is lost) and sweep."""
         for worker in (self._worker, self._booting):
             if worker is not None:
-                self._retire(worker)            # kill() ends with a sweep of leftovers
+                self._retire(worker)  # kill() ends with a sweep of leftovers
         if self._own_spawner:
-            self.spawner.shutdown()             # it exits during the sweep
+            self.spawner.shutdown()  # it exits during the sweep
         if self._worker is None and self._booting is None and self.launcher is not None:
-            self.launcher.kill_leftovers()      # a last sweep before anyone writes results
+            self.launcher.kill_leftovers()  # a last sweep before anyone writes results
         self._worker = self._booting = None
         if self._own_spawner:
             self.spawner.close()

@@ -31,14 +31,20 @@ from grader.bundle import PACKAGE
 GRADER_PARENT = str(PACKAGE.parent)
 # What a worker imports of the grader, relative to the package: all an exec'd
 # worker needs when the grader itself lies where the sandbox user cannot read.
-WORKER_MODULES = ("__init__.py", *sorted(p.relative_to(PACKAGE).as_posix()
-                                         for folder in ("protocol", "worker") for p in (PACKAGE / folder).glob("*.py")))
+WORKER_MODULES = (
+    "__init__.py",
+    *sorted(
+        p.relative_to(PACKAGE).as_posix() for folder in ("protocol", "worker") for p in (PACKAGE / folder).glob("*.py")
+    ),
+)
 # -I keeps the environment and the current folder out of the path, so each
 # boot is told where this grader lives (installed or not).
-WORKER_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.worker.serve import main; "
-               "sys.exit(main(sys.argv[2:]))")
-ZYGOTE_BOOT = ("import sys; sys.path.insert(0, sys.argv[1]); from grader.worker.zygote import main; "
-               "sys.exit(main(sys.argv[2:]))")
+WORKER_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from grader.worker.serve import main; sys.exit(main(sys.argv[2:]))"
+)
+ZYGOTE_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from grader.worker.zygote import main; sys.exit(main(sys.argv[2:]))"
+)
 # How long the fork server may take to answer: its first answer waits for its
 # own start-up and numpy import, which a cold disk can slow down.
 ANSWER_SECONDS = 60.0
@@ -48,8 +54,14 @@ def worker_environment():
     """All the environment a worker (and the fork server) gets; nothing of this process's."""
     # -I ignores the PYTHON* variables in the worker itself; they are here
     # for the programs a submission might start.
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-           "PYTHONHASHSEED": "0", "HOME": "/tmp", "PYTHONUNBUFFERED": "1"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        "HOME": "/tmp",
+        "PYTHONUNBUFFERED": "1",
+    }
     # One BLAS thread: the memory limit holds and timings stay comparable.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         env[name] = "1"
@@ -96,9 +108,15 @@ class ExecSpawner:
     def spawn(self, spec, fds):
         request_read, reply_write, out_write, err_write = fds
         config = dict(spec["config"], request_fd=request_read, reply_fd=reply_write)
-        options = dict(stdin=subprocess.DEVNULL, stdout=out_write, stderr=err_write,
-                       pass_fds=(request_read, reply_write), start_new_session=True,
-                       env=spec["env"], cwd=spec["cwd"])
+        options = dict(
+            stdin=subprocess.DEVNULL,
+            stdout=out_write,
+            stderr=err_write,
+            pass_fds=(request_read, reply_write),
+            start_new_session=True,
+            env=spec["env"],
+            cwd=spec["cwd"],
+        )
         if spec.get("uid") is not None:
             options.update(user=spec["uid"], group=spec["gid"], extra_groups=[])
         if spec.get("umask") is not None:
@@ -124,7 +142,7 @@ class ForkedProcess:
     def __init__(self, server):
         self.server = server
         self._pid = None
-        self.failed = None          # why there is no process, if there is none
+        self.failed = None  # why there is no process, if there is none
         self.returncode = None
 
     @property
@@ -152,7 +170,7 @@ class ForkServer:
         self.process = None
         self.socket = None
         self.frames = None
-        self.pending = deque()      # spawned handles whose pid has not been read yet
+        self.pending = deque()  # spawned handles whose pid has not been read yet
 
     def start(self):
         if self.process is not None:
@@ -163,8 +181,14 @@ class ForkServer:
         try:
             self.process = subprocess.Popen(
                 [sys.executable, "-I", "-c", ZYGOTE_BOOT, GRADER_PARENT, str(theirs.fileno())],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(theirs.fileno(),), start_new_session=True, env=worker_environment(), cwd="/")
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,
+                env=worker_environment(),
+                cwd="/",
+            )
         except BaseException as error:
             ours.close()
             if isinstance(error, (OSError, subprocess.SubprocessError)):
@@ -185,7 +209,7 @@ class ForkServer:
             try:
                 data = zygote.frame(dict(spec, op="spawn"))
                 sent = socket.send_fds(self.socket, [data], list(fds))
-                self.socket.sendall(data[sent:])          # the descriptors went with the first byte
+                self.socket.sendall(data[sent:])  # the descriptors went with the first byte
             except OSError as error:
                 self._lost(f"the fork server is gone ({error})")
                 if attempt == 2:
@@ -200,7 +224,7 @@ class ForkServer:
         while handle in self.pending:
             answer = self._answer()
             if answer is None:
-                return                   # _lost() has told every pending handle
+                return  # _lost() has told every pending handle
             first = self.pending.popleft()
             if isinstance(answer.get("pid"), int) and answer["pid"] > 1:
                 first._pid = answer["pid"]
@@ -219,7 +243,7 @@ class ForkServer:
             self._lost(f"the fork server is gone ({error})")
             return None
         answer = self._answer(seconds + ANSWER_SECONDS)
-        status = answer.get("status") if answer else None   # also None for a pid it did not fork
+        status = answer.get("status") if answer else None  # also None for a pid it did not fork
         return status if isinstance(status, int) else None
 
     def _answer(self, seconds=ANSWER_SECONDS):
@@ -228,7 +252,7 @@ class ForkServer:
             return None
         try:
             answer, fds = self.frames.next(time.monotonic() + seconds)
-        except (OSError, ValueError):      # TimeoutError is an OSError
+        except (OSError, ValueError):  # TimeoutError is an OSError
             answer, fds = None, []
         for fd in fds:
             os.close(fd)
@@ -265,7 +289,10 @@ class ForkServer:
 
 def default_spawner():
     """A fork server on Linux, else one interpreter per worker; not yet started."""
-    if sys.platform.startswith("linux") and os.environ.get("GRADER_FORK_SERVER") != "off" \
-            and hasattr(socket, "send_fds"):
+    if (
+        sys.platform.startswith("linux")
+        and os.environ.get("GRADER_FORK_SERVER") != "off"
+        and hasattr(socket, "send_fds")
+    ):
         return ForkServer()
     return ExecSpawner()

@@ -39,7 +39,7 @@ class SubmissionUnreadable(WorkerStartFailed):
 class Snapshot:
     """The submission and the files the worker imports with it, read once by the trusted side."""
 
-    name: str                                  # the submission's own file name
+    name: str  # the submission's own file name
     files: dict = field(default_factory=dict)  # relative path -> bytes, the submission included
 
     @classmethod
@@ -48,8 +48,9 @@ class Snapshot:
         try:
             files = {submission.name: submission.read_bytes()}
         except OSError as error:
-            raise SubmissionUnreadable(f"the grader could not read the submission {submission}: "
-                                       f"{error.strerror or error}") from None
+            raise SubmissionUnreadable(
+                f"the grader could not read the submission {submission}: {error.strerror or error}"
+            ) from None
         total = len(files[submission.name])
         for relative, path in _helpers(submission):
             if len(files) > MODULE_LIMIT:
@@ -57,7 +58,7 @@ class Snapshot:
             try:
                 data = path.read_bytes()
             except OSError:
-                continue               # a helper the grader cannot read is left out, as the student's own
+                continue  # a helper the grader cannot read is left out, as the student's own
             if total + len(data) <= TOTAL_BYTES:
                 files[relative] = data
                 total += len(data)
@@ -115,8 +116,9 @@ def shared_temp_folder():
     for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
         if os.path.isdir(candidate) and reachable(candidate):
             return candidate
-    raise WorkerStartFailed("no temporary folder the sandbox user can reach (tried $TMPDIR, /tmp, "
-                            "/var/tmp and /dev/shm)")
+    raise WorkerStartFailed(
+        "no temporary folder the sandbox user can reach (tried $TMPDIR, /tmp, /var/tmp and /dev/shm)"
+    )
 
 
 def reachable(path):
@@ -198,16 +200,18 @@ class Staging:
         try:
             return Path(path).read_bytes()
         except OSError as error:
-            raise WorkerStartFailed(f"the grader could not read its own file {path}: "
-                                    f"{error.strerror or error}") from None
+            raise WorkerStartFailed(
+                f"the grader could not read its own file {path}: {error.strerror or error}"
+            ) from None
 
     def _write(self, path, data):
         try:
-            with open(path, "xb") as out:          # x: never through a planted link
+            with open(path, "xb") as out:  # x: never through a planted link
                 out.write(data)
         except OSError as error:
-            raise SubmissionUnreadable(f"the grader could not copy {path.name} for the worker: "
-                                       f"{error.strerror or error}") from None
+            raise SubmissionUnreadable(
+                f"the grader could not copy {path.name} for the worker: {error.strerror or error}"
+            ) from None
         self._own(path, folder=False)
 
     def _own(self, path, folder):
@@ -239,8 +243,13 @@ def remove_tree(path):
     rm = shutil.which("rm", path="/usr/bin:/bin")
     if os.path.lexists(path) and rm and sys.platform.startswith("linux"):
         try:
-            subprocess.run([rm, "-rf", "--one-file-system", "--", str(path)], stdin=subprocess.DEVNULL,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+            subprocess.run(
+                [rm, "-rf", "--one-file-system", "--", str(path)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                timeout=60,
+            )
         except (OSError, subprocess.SubprocessError):
             pass
 

@@ -13,18 +13,30 @@ from grader.commands.usage import fail
 
 def add_to(verbs, handout):
     local = verbs.add_parser("local", help="grade a word2vec.py on this machine and print a report")
-    local.add_argument("path", nargs="?", default="word2vec.py",
-                       help="the submission, or a folder holding it (default: ./word2vec.py)")
-    seed_default = ("the handout's answers are for grader.yml's seed only" if handout
-                    else f"default: grader.yml's, else {config.DEFAULT_SEED}")
+    local.add_argument(
+        "path", nargs="?", default="word2vec.py", help="the submission, or a folder holding it (default: ./word2vec.py)"
+    )
+    seed_default = (
+        "the handout's answers are for grader.yml's seed only"
+        if handout
+        else f"default: grader.yml's, else {config.DEFAULT_SEED}"
+    )
     local.add_argument("--seed", type=int, default=None, help=f"seed of the random cases ({seed_default})")
     local.add_argument("--config", help="grader.yml to use (default: ./grader.yml, then the grader's own)")
     local.add_argument("--all", action="store_true", help="add the hidden suite (needs the reference)")
-    local.add_argument("--format", choices=("text", "json", "html"), default="text",
-                       help="text report, Gradescope's results.json object, or a self-contained HTML page")
+    local.add_argument(
+        "--format",
+        choices=("text", "json", "html"),
+        default="text",
+        help="text report, Gradescope's results.json object, or a self-contained HTML page",
+    )
     local.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
-    local.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                       help="colour the text report (default auto: on a terminal, unless NO_COLOR is set)")
+    local.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text report (default auto: on a terminal, unless NO_COLOR is set)",
+    )
     local.set_defaults(command=run)
 
 
@@ -45,6 +57,7 @@ def run(args):
     from grader.boundary.privileges import launcher
     from grader.boundary.sandbox import Sandbox
     from grader.boundary.spawners import WorkerStartFailed
+
     try:
         settings = config.read(args.config, seed=args.seed, hidden=args.all)
     except config.ConfigError as error:
@@ -65,6 +78,7 @@ def run(args):
     from grader.reporting import report
     from grader.grading import grade
     from grader.answers.oracle import ReferenceMissing
+
     try:
         run = grade(path, settings=settings, sandbox=sandbox)
     except (ReferenceMissing, config.ConfigError) as error:
@@ -95,6 +109,10 @@ def _warn_if_numpy_differs(wanted):
     import numpy
 
     from grader.numpy_requirement import allows
+
     if not allows(wanted, numpy.__version__):
-        print(f"warning: this Python has numpy {numpy.__version__}, but Gradescope grades with {wanted}, "
-              f"so results may differ there; to match it: pip install {shlex.quote(wanted)}", file=sys.stderr)
+        print(
+            f"warning: this Python has numpy {numpy.__version__}, but Gradescope grades with {wanted}, "
+            f"so results may differ there; to match it: pip install {shlex.quote(wanted)}",
+            file=sys.stderr,
+        )

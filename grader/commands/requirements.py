@@ -5,8 +5,9 @@ from grader.commands.usage import fail
 
 
 def add_to(verbs, handout):
-    requirements = verbs.add_parser("requirements", help="print the numpy (and other packages) Gradescope's "
-                                                         "worker gets, as setup.sh installs them")
+    requirements = verbs.add_parser(
+        "requirements", help="print the numpy (and other packages) Gradescope's worker gets, as setup.sh installs them"
+    )
     requirements.add_argument("--config", help="grader.yml to use")
     requirements.set_defaults(command=run)
 

@@ -17,10 +17,12 @@ class BuildError(Exception):
 
 def repository_root():
     from grader.bundle import PACKAGE
+
     root = PACKAGE.parent
     if not (root / "pyproject.toml").is_file() or not (root / "reference").is_dir():
-        raise BuildError("build needs a source checkout of the grader (with pyproject.toml and reference/); "
-                         f"{root} is not one")
+        raise BuildError(
+            f"build needs a source checkout of the grader (with pyproject.toml and reference/); {root} is not one"
+        )
     return root
 
 
@@ -81,15 +83,24 @@ def build_student_zip(out_dir, config_file=None):
     with tempfile.TemporaryDirectory(prefix="grader-handout-") as scratch:
         answers = Path(scratch) / golden.FILE_NAME
         golden.build(answers, settings, root / "reference" / "word2vec.py")
-        members = [(template / "word2vec.py", "word2vec.py"), (answers, f"grader/{golden.FILE_NAME}"),
-                   (config_file, f"grader/{config.CONFIG_NAME}")]
+        members = [
+            (template / "word2vec.py", "word2vec.py"),
+            (answers, f"grader/{golden.FILE_NAME}"),
+            (config_file, f"grader/{config.CONFIG_NAME}"),
+        ]
         members += [(p, p.relative_to(template).as_posix()) for p in _files(template / "utils")]
-        members += [(p, "grader/_bundled/student_template/" + p.relative_to(template).as_posix())
-                    for p in _files(template)]
-        members += [(p, p.relative_to(root).as_posix()) for p in _files(root / "grader")
-                    if p.relative_to(root / "grader").parts[0] != INSTRUCTOR_PACKAGE and p.name != golden.FILE_NAME]
-        texts = _handout_texts(settings, sorted({_package_of(name) for _, name in members
-                                                 if name.startswith("grader/") and name.endswith(".py")}))
+        members += [
+            (p, "grader/_bundled/student_template/" + p.relative_to(template).as_posix()) for p in _files(template)
+        ]
+        members += [
+            (p, p.relative_to(root).as_posix())
+            for p in _files(root / "grader")
+            if p.relative_to(root / "grader").parts[0] != INSTRUCTOR_PACKAGE and p.name != golden.FILE_NAME
+        ]
+        texts = _handout_texts(
+            settings,
+            sorted({_package_of(name) for _, name in members if name.startswith("grader/") and name.endswith(".py")}),
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, name in members:
@@ -109,13 +120,25 @@ def _handout_texts(settings, packages):
     requirements = handout_requirements(settings.worker)
     tests = all_tests()
     public = sum(t.__weight__ for t in tests if t.__visibility__ == PUBLIC)
-    values = dict(requirements=requirements, numpy=settings.worker.numpy, python_minimum=minimum_text(),
-                  dependencies=[json.dumps(r) for r in requirements],    # TOML reads JSON's strings
-                  packages=packages, version=__version__, seed=settings.seed, public_points=f"{public:g}",
-                  total_points=f"{sum(t.__weight__ for t in tests):g}")
-    return {name: render(template, **values) for name, template in (
-        ("README.md", "student_readme.md.j2"), ("requirements.txt", "handout_requirements.txt.j2"),
-        ("pyproject.toml", "handout_pyproject.toml.j2"))}
+    values = dict(
+        requirements=requirements,
+        numpy=settings.worker.numpy,
+        python_minimum=minimum_text(),
+        dependencies=[json.dumps(r) for r in requirements],  # TOML reads JSON's strings
+        packages=packages,
+        version=__version__,
+        seed=settings.seed,
+        public_points=f"{public:g}",
+        total_points=f"{sum(t.__weight__ for t in tests):g}",
+    )
+    return {
+        name: render(template, **values)
+        for name, template in (
+            ("README.md", "student_readme.md.j2"),
+            ("requirements.txt", "handout_requirements.txt.j2"),
+            ("pyproject.toml", "handout_pyproject.toml.j2"),
+        )
+    }
 
 
 def _package_of(name):
@@ -123,8 +146,14 @@ def _package_of(name):
 
 
 def _files(folder):
-    return [p for p in sorted(folder.rglob("*")) if p.is_file() and "__pycache__" not in p.parts
-            and "_bundled" not in p.parts and p.suffix not in (".pyc", ".pyo")]
+    return [
+        p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+        and "__pycache__" not in p.parts
+        and "_bundled" not in p.parts
+        and p.suffix not in (".pyc", ".pyo")
+    ]
 
 
 def _add(archive, name, data, mode=0o644):
@@ -144,6 +173,7 @@ def add_to(verbs, handout):
 def command(args):
     from grader import config
     from grader.commands.usage import fail
+
     try:
         # The config the zips will carry, refused before anything is packed.
         config.load(args.config or repository_root() / config.CONFIG_NAME)

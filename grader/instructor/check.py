@@ -51,11 +51,18 @@ def run_check(settings, seeds=3):
     rows = []
     for seed in range(settings.seed, settings.seed + seeds):
         run = grade(reference, settings=replace(settings, seed=seed))
-        rows.append(Row(f"reference, seed {seed}", f"{run.max_score:g}/{run.max_score:g}",
-                        f"{run.score:g}/{run.max_score:g}", run.score == run.max_score))
+        rows.append(
+            Row(
+                f"reference, seed {seed}",
+                f"{run.max_score:g}/{run.max_score:g}",
+                f"{run.score:g}/{run.max_score:g}",
+                run.score == run.max_score,
+            )
+        )
     template = grade(bundle.template_folder() / "word2vec.py", settings=settings)
-    rows.append(Row("template", f"0/{template.max_score:g}", f"{template.score:g}/{template.max_score:g}",
-                    template.score == 0))
+    rows.append(
+        Row("template", f"0/{template.max_score:g}", f"{template.score:g}/{template.max_score:g}", template.score == 0)
+    )
     mutants = load_mutants()
     source = reference.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="grader-check-") as folder:
@@ -63,8 +70,14 @@ def run_check(settings, seeds=3):
         for mutant in mutants.MUTANTS:
             path.write_text(mutants.mutate(source, mutant), encoding="utf-8")
             lost = _lost(grade(path, settings=settings))
-            rows.append(Row(f"mutant {mutant.name}", f"loses under {mutant.function} only",
-                            "loses under " + (", ".join(lost) or "nothing"), lost == [mutant.function]))
+            rows.append(
+                Row(
+                    f"mutant {mutant.name}",
+                    f"loses under {mutant.function} only",
+                    "loses under " + (", ".join(lost) or "nothing"),
+                    lost == [mutant.function],
+                )
+            )
     print(render("check.txt.j2", rows=rows, misses=sum(not r.ok for r in rows)), end="")
     return 0 if all(r.ok for r in rows) else 1
 

@@ -12,15 +12,26 @@ from grader.submission import SubmissionNotFound, find_submission
 
 def broken_config_json():
     """What Gradescope gets when grader.yml cannot be used: nothing was graded, and staff have the why."""
-    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "stdout_visibility": "hidden",
-            "output": "The autograder's configuration (grader.yml) is broken, so this submission was not "
-                      "graded. Please contact course staff.",
-            "tests": []}
+    return {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output_format": "text",
+        "stdout_visibility": "hidden",
+        "output": "The autograder's configuration (grader.yml) is broken, so this submission was not "
+        "graded. Please contact course staff.",
+        "tests": [],
+    }
 
 
 def not_found_json(message):
-    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "output": message,
-            "stdout_visibility": "hidden", "tests": []}
+    return {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output_format": "text",
+        "output": message,
+        "stdout_visibility": "hidden",
+        "tests": [],
+    }
 
 
 def clear_results(folder):
@@ -47,7 +58,7 @@ def run(root, seed=None, launcher=None, config_path=None):
     try:
         if os.geteuid() == 0:
             for note in lock_down(root):
-                print(f"note: {note}")          # stdout: the instructor's log, not the student's
+                print(f"note: {note}")  # stdout: the instructor's log, not the student's
         try:
             submission = find_submission(root / "submission")
         except SubmissionNotFound as missing:
@@ -59,16 +70,17 @@ def run(root, seed=None, launcher=None, config_path=None):
         # reference loads here.
         sandbox = Sandbox(submission, settings.limits, launcher or default_launcher()).start()
         try:
-            config.check_rubric(settings)        # the catalogue loads while the worker boots
+            config.check_rubric(settings)  # the catalogue loads while the worker boots
         except config.ConfigError:
             sandbox.close()
             raise
         from grader.reporting import report
         from grader.grading import grade
+
         graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)
-        print(report.text(graded))           # course staff only: it shows every test
-    except config.ConfigError as error:       # before anything was graded
+        print(report.text(graded))  # course staff only: it shows every test
+    except config.ConfigError as error:  # before anything was graded
         print(f"python -m grader: {error}")
         results = broken_config_json()
     except Exception as exc:  # a grader bug: still leave Gradescope a valid result

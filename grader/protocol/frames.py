@@ -65,6 +65,6 @@ class FrameBuffer:
         end = HEADER.size + length
         if len(self.data) < end:
             return False, None
-        body = bytes(self.data[HEADER.size:end])
+        body = bytes(self.data[HEADER.size : end])
         del self.data[:end]
         return True, unpack(body)

@@ -29,7 +29,8 @@ class ScriptedDataset:
             raise DatasetExhausted(
                 f"dataset.sampleTokenIdx() was called {self.draws + 1} times, more than drawing K "
                 f"negative samples with getNegativeSamples(outsideWordIdx, dataset, K) ever needs here "
-                f"({len(self._stream)}). Is K ignored (a hard-coded 10?), or are samples drawn twice?")
+                f"({len(self._stream)}). Is K ignored (a hard-coded 10?), or are samples drawn twice?"
+            )
         token = self._stream[self.draws]
         self.draws += 1
         return token
@@ -38,7 +39,7 @@ class ScriptedDataset:
 def trusted_sigmoid(x):
     """A correct sigmoid that replaces the student's during loss tests."""
     x = np.asarray(x, dtype=np.float64)
-    e = np.exp(-np.abs(x))                      # never overflows
+    e = np.exp(-np.abs(x))  # never overflows
     s = np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
     return s[()] if s.ndim == 0 else s
 
@@ -80,7 +81,8 @@ class RecordingLoss:
         if not isinstance(index, int) or not 0 <= index < self.vocab_size:
             raise TypeError(
                 f"word2vecLossAndGradient was given outsideWordIdx={index!r}; "
-                f"expected an integer index from 0 to {self.vocab_size - 1} (word2Ind[word])")
+                f"expected an integer index from 0 to {self.vocab_size - 1} (word2Ind[word])"
+            )
         return standin_values(self.seed, index, self.vocab_size, self.dim)
 
 

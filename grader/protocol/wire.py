@@ -19,9 +19,11 @@ class WireError(Exception):
 
 # -- values the trusted side sends (inputs) ----------------------------------
 
+
 def encode_array(array, dtype="<f8"):
     import numpy as np
-    array = np.asarray(array, dtype=dtype)    # keeps 0-d arrays 0-d
+
+    array = np.asarray(array, dtype=dtype)  # keeps 0-d arrays 0-d
     out = {"ndarray": base64.b64encode(array.tobytes(order="C")).decode("ascii"), "shape": list(array.shape)}
     if dtype != "<f8":
         out["dtype"] = dtype
@@ -31,13 +33,17 @@ def encode_array(array, dtype="<f8"):
 def decode_array(obj, max_elements=None):
     """Rebuild a float64 array from ``encode_array``'s output, checking sizes."""
     import numpy as np
+
     if not isinstance(obj, dict) or not isinstance(obj.get("ndarray"), str):
         raise WireError("expected an encoded array")
     shape = obj.get("shape")
-    if not isinstance(shape, list) or len(shape) > limits.MAX_DIMENSIONS or not all(
-            isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape):
+    if (
+        not isinstance(shape, list)
+        or len(shape) > limits.MAX_DIMENSIONS
+        or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape)
+    ):
         raise WireError(f"bad array shape {str(shape)[:80]}")
-    count = math.prod(shape)                  # Python ints: no overflow to wrap the checks
+    count = math.prod(shape)  # Python ints: no overflow to wrap the checks
     if max_elements is not None and count > max_elements:
         raise WireError(f"array of {count} elements exceeds the limit of {max_elements}")
     try:
@@ -48,13 +54,14 @@ def decode_array(obj, max_elements=None):
         raise WireError(f"array data has {len(raw)} bytes, shape {shape} needs {8 * count}")
     try:
         return np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(shape)
-    except ValueError:              # no elements, but a side numpy cannot index: [0, 10**20]
+    except ValueError:  # no elements, but a side numpy cannot index: [0, 10**20]
         raise WireError(f"bad array shape {str(shape)[:80]}") from None
 
 
 def encode_input(value):
     """Inputs keep their Python kind, so a float arrives as a float."""
     import numpy as np
+
     if isinstance(value, np.ndarray):
         return encode_array(value, "<i8" if value.dtype.kind in "iu" else "<f8")
     if isinstance(value, np.floating):
@@ -70,7 +77,8 @@ def encode_input(value):
 
 def decode_input(obj):
     import numpy as np
-    if "ndarray" in obj and obj.get("dtype") == "<i8":     # integer inputs stay integers
+
+    if "ndarray" in obj and obj.get("dtype") == "<i8":  # integer inputs stay integers
         raw = base64.b64decode(obj["ndarray"], validate=True)
         return np.frombuffer(raw, dtype="<i8").astype(np.int64).reshape(obj["shape"])
     if "ndarray" in obj:
@@ -88,6 +96,7 @@ def decode_input(obj):
 
 # -- values the worker reports (whatever the student returned) ---------------
 
+
 def describe(value, depth=0):
     """A JSON description of an arbitrary returned object.
 
@@ -96,6 +105,7 @@ def describe(value, depth=0):
     say what came back.
     """
     import numpy as np
+
     type_name = type(value).__module__ + "." + type(value).__qualname__
     type_name = type_name.replace("builtins.", "")
     if value is None:
@@ -103,7 +113,8 @@ def describe(value, depth=0):
     if isinstance(value, (bool, np.bool_)):
         return {"kind": "bool", "type": type_name}
     if isinstance(value, (int, float, np.integer, np.floating)) or (
-            isinstance(value, np.ndarray) and value.dtype.kind in "biuf"):
+        isinstance(value, np.ndarray) and value.dtype.kind in "biuf"
+    ):
         # float()/np.array() on a subclass run its code here, in the worker;
         # the trusted side only ever sees the plain bytes.
         if isinstance(value, np.ndarray):
@@ -116,10 +127,10 @@ def describe(value, depth=0):
         out.update(encode_array(np.asarray(array).view(np.ndarray)))
         return out
     if isinstance(value, (list, tuple)) and depth < 2:
-        items = [describe(v, depth + 1) for v in list(value)[:limits.MAX_ITEMS]]
+        items = [describe(v, depth + 1) for v in list(value)[: limits.MAX_ITEMS]]
         return {"kind": "sequence", "type": type_name, "length": len(value), "items": items}
     try:
-        text = repr(value)[:limits.MAX_REPR]
+        text = repr(value)[: limits.MAX_REPR]
     except BaseException:  # a hostile __repr__ must not take the worker down
         text = "<repr failed>"
     if isinstance(value, np.ndarray):

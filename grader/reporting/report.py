@@ -24,8 +24,12 @@ ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
 
 
 # When Gradescope shows students a test of each visibility.
-SHOWN_WHEN = {"visible": "at once", "after_due_date": "after the due date",
-              "after_published": "once grades are published", "hidden": "only to course staff"}
+SHOWN_WHEN = {
+    "visible": "at once",
+    "after_due_date": "after the due date",
+    "after_published": "once grades are published",
+    "hidden": "only to course staff",
+}
 
 
 @jinja2.pass_context
@@ -56,7 +60,7 @@ def _code_span(text):
     if "`" not in text:
         return f"`{text}`"
     fence = "`" * (max(len(run) for run in re.findall(r"`+", text)) + 1)
-    return f"{fence} {text} {fence}"          # CommonMark drops one space each side
+    return f"{fence} {text} {fence}"  # CommonMark drops one space each side
 
 
 def shell_word(text):
@@ -80,17 +84,18 @@ def _fenced(text):
 
 @functools.lru_cache(maxsize=None)
 def _environment():
-    env = jinja2.Environment(loader=jinja2.PackageLoader("grader.reporting", "templates"),
-                             undefined=jinja2.StrictUndefined,
-                             autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",),
-                                                                 default_for_string=False),
-                             trim_blocks=False, keep_trailing_newline=True,
-                             bytecode_cache=bytecode_cache())
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader.reporting", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
+        trim_blocks=False,
+        keep_trailing_newline=True,
+        bytecode_cache=bytecode_cache(),
+    )
     env.globals["points"] = lambda x: f"{x:g}"
     env.globals["hint_label"] = HINT_LABEL
     env.globals["reproduce_command"] = reproduce_command
-    env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced,
-                       code=_code_span)
+    env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced, code=_code_span)
     return env
 
 
@@ -117,13 +122,22 @@ class FunctionPart:
 def functions(run, tests=None):
     """The run's tests (or these of them) grouped by function, in the catalogue's order."""
     from grader import registry
+
     parts = {}
     for t in run.tests if tests is None else tests:
         parts.setdefault(t.function, []).append(t)
     known = {f.tag: f for f in registry.functions()}
-    return [FunctionPart(tag, known[tag].title if tag in known else tag, known[tag].name if tag in known else tag,
-                         tests, round(sum(t.score for t in tests), 6), round(sum(t.max_score for t in tests), 6))
-            for tag, tests in parts.items()]
+    return [
+        FunctionPart(
+            tag,
+            known[tag].title if tag in known else tag,
+            known[tag].name if tag in known else tag,
+            tests,
+            round(sum(t.score for t in tests), 6),
+            round(sum(t.max_score for t in tests), 6),
+        )
+        for tag, tests in parts.items()
+    ]
 
 
 @dataclass
@@ -156,6 +170,7 @@ class Shown:
 def shown_at_once(run):
     """What of ``run`` Gradescope's top-level output may describe: only the tests shown at once."""
     from grader.grading import RELEASE_ORDER
+
     tests = [t for t in run.tests if t.visibility == SHOWN_AT_ONCE]
     withheld = run.internal_error if run.everything_shown_at_once else any(t.grader_error for t in tests)
     later = []
@@ -173,9 +188,15 @@ def printed(run):
     """
     if list(run.printed_during) == [SHOWN_AT_ONCE] and run.everything_shown_at_once:
         return [("while being graded", run.printed_during[SHOWN_AT_ONCE])]
-    return [("while being imported and during the tests shown at once" if visibility == SHOWN_AT_ONCE
-             else f"during the tests shown {SHOWN_WHEN[visibility]}", text)
-            for visibility, text in run.printed_during.items()]
+    return [
+        (
+            "while being imported and during the tests shown at once"
+            if visibility == SHOWN_AT_ONCE
+            else f"during the tests shown {SHOWN_WHEN[visibility]}",
+            text,
+        )
+        for visibility, text in run.printed_during.items()
+    ]
 
 
 def _printed_later(run):
@@ -187,8 +208,11 @@ def _printed_later(run):
     firsts = {}
     for t in run.tests:
         firsts.setdefault(t.visibility, t.number)
-    return {firsts[visibility]: (SHOWN_WHEN[visibility], text) for visibility, text in run.printed_during.items()
-            if visibility != SHOWN_AT_ONCE and visibility in firsts}
+    return {
+        firsts[visibility]: (SHOWN_WHEN[visibility], text)
+        for visibility, text in run.printed_during.items()
+        if visibility != SHOWN_AT_ONCE and visibility in firsts
+    }
 
 
 def color_wanted(choice, stream):
@@ -201,35 +225,47 @@ def color_wanted(choice, stream):
 
 
 def text(run, color=False):
-    return render("report.txt.j2", run=run, color=color, printed=printed(run),
-                  submission_name=Path(run.submission).name)
+    return render(
+        "report.txt.j2", run=run, color=color, printed=printed(run), submission_name=Path(run.submission).name
+    )
 
 
 def html(run):
-    return render("report.html.j2", run=run, functions=functions(run),
-                  passed=sum(t.passed for t in run.tests), printed=printed(run),
-                  submission_name=Path(run.submission).name)
+    return render(
+        "report.html.j2",
+        run=run,
+        functions=functions(run),
+        passed=sum(t.passed for t in run.tests),
+        printed=printed(run),
+        submission_name=Path(run.submission).name,
+    )
 
 
 def summary(run):
     """The top-level output Gradescope shows above the tests, in markdown: students see it at once."""
-    return render("summary.md.j2", run=run, shown=shown_at_once(run),
-                  printed=run.printed_during.get(SHOWN_AT_ONCE, ""),
-                  submission_name=Path(run.submission).name).strip()
+    return render(
+        "summary.md.j2",
+        run=run,
+        shown=shown_at_once(run),
+        printed=run.printed_during.get(SHOWN_AT_ONCE, ""),
+        submission_name=Path(run.submission).name,
+    ).strip()
 
 
 def markdown_output(result, printed=None, submission_name="word2vec.py"):
     """One test's output for Gradescope, in markdown; ``printed``: (when shown, what the submission printed)."""
-    return render("test.md.j2", t=result, body=result.message, hint=result.hint, printed=printed,
-                  submission_name=submission_name).strip()
+    return render(
+        "test.md.j2", t=result, body=result.message, hint=result.hint, printed=printed, submission_name=submission_name
+    ).strip()
 
 
 def results_json(run):
     """Gradescope's results.json object; the one entry for gradescope.py and --format json."""
     later = _printed_later(run)
     name = Path(run.submission).name
-    return run.results_json(output=summary(run), output_format="md",
-                            test_output=lambda t: markdown_output(t, later.get(t.number), name))
+    return run.results_json(
+        output=summary(run), output_format="md", test_output=lambda t: markdown_output(t, later.get(t.number), name)
+    )
 
 
 def as_json_text(run):
@@ -239,6 +275,7 @@ def as_json_text(run):
 def warm_cache():
     """Compile every template once into the bytecode cache (setup.sh runs this)."""
     from grader.rubric import feedback
+
     for name in _environment().list_templates(extensions=["j2"]):
         _environment().get_template(name)
     feedback.warm_cache()

@@ -15,10 +15,10 @@ SHOWN_AT_ONCE = "visible"
 
 
 # Why a test did not run (TestResult.not_run).
-IMPORT_FAILED = "import_failed"         # the submission could not be imported
-MISSING_FUNCTION = "missing_function"   # the function it tests is not defined
-GATED = "gated"                         # it pays only once other tests pass, and they did not
-HINT_LABEL = "Likely cause:"            # how reports introduce a hint; never searched for in text
+IMPORT_FAILED = "import_failed"  # the submission could not be imported
+MISSING_FUNCTION = "missing_function"  # the function it tests is not defined
+GATED = "gated"  # it pays only once other tests pass, and they did not
+HINT_LABEL = "Likely cause:"  # how reports introduce a hint; never searched for in text
 
 
 @dataclass
@@ -32,10 +32,10 @@ class TestResult:
     visibility: str
     score: float = 0.0
     passed: bool = False
-    message: str = ""              # the student-facing feedback, without the likely cause
-    hint: str = ""                 # the likely cause, in the assignment's terms; "" when none applies
-    not_run: str = ""              # IMPORT_FAILED, MISSING_FUNCTION or GATED; "" when it ran
-    grader_error: bool = False     # the grader, not the submission, failed on this test
+    message: str = ""  # the student-facing feedback, without the likely cause
+    hint: str = ""  # the likely cause, in the assignment's terms; "" when none applies
+    not_run: str = ""  # IMPORT_FAILED, MISSING_FUNCTION or GATED; "" when it ran
+    grader_error: bool = False  # the grader, not the submission, failed on this test
 
     @property
     def status(self):
@@ -52,10 +52,17 @@ class TestResult:
 
     def to_json(self, output=None, output_format="text"):
         """Gradescope's entry for this test; ``output`` replaces the plain feedback (e.g. markdown)."""
-        return {"number": self.number, "name": self.name, "score": self.score,
-                "max_score": self.max_score, "status": self.status,
-                "output": self.output if output is None else output, "output_format": output_format,
-                "tags": list(self.tags), "visibility": self.visibility}
+        return {
+            "number": self.number,
+            "name": self.name,
+            "score": self.score,
+            "max_score": self.max_score,
+            "status": self.status,
+            "output": self.output if output is None else output,
+            "output_format": output_format,
+            "tags": list(self.tags),
+            "visibility": self.visibility,
+        }
 
 
 @dataclass
@@ -64,7 +71,7 @@ class GradingRun:
     seed: int
     hidden: bool
     tests: list = field(default_factory=list)
-    summary: str = ""              # submission-wide messages (import failure, missing functions)
+    summary: str = ""  # submission-wide messages (import failure, missing functions)
     execution_time: float = 0.0
     internal_error: bool = False
     imported: bool = True
@@ -114,19 +121,29 @@ class GradingRun:
         seconds = self.execution_time
         if not self.everything_shown_at_once and self.shown_seconds is not None:
             seconds = self.shown_seconds
-        return {"score": self.score, "execution_time": round(float(seconds), 3),
-                "output": output, "output_format": output_format, "test_output_format": output_format,
-                "visibility": SHOWN_AT_ONCE, "stdout_visibility": "hidden",
-                "tests": [t.to_json(test_output(t) if test_output else None, output_format)
-                          for t in self.tests]}
+        return {
+            "score": self.score,
+            "execution_time": round(float(seconds), 3),
+            "output": output,
+            "output_format": output_format,
+            "test_output_format": output_format,
+            "visibility": SHOWN_AT_ONCE,
+            "stdout_visibility": "hidden",
+            "tests": [t.to_json(test_output(t) if test_output else None, output_format) for t in self.tests],
+        }
 
 
 def grader_failure_json(message):
     """What Gradescope gets when the grader itself broke: a zero and a clear word."""
-    return {"score": 0.0, "execution_time": 0.0, "output_format": "text", "stdout_visibility": "hidden",
-            "output": "The autograder hit an internal error and could not grade this submission. "
-                      f"Please contact course staff. ({message})",
-            "tests": []}
+    return {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output_format": "text",
+        "stdout_visibility": "hidden",
+        "output": "The autograder hit an internal error and could not grade this submission. "
+        f"Please contact course staff. ({message})",
+        "tests": [],
+    }
 
 
 def write_results(path, results):
@@ -139,7 +156,7 @@ def write_results(path, results):
             json.dump(results, out, indent=2, allow_nan=False)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temporary, path)      # rename replaces a symlink itself, never its target
+        os.replace(temporary, path)  # rename replaces a symlink itself, never its target
     except BaseException:
         try:
             os.unlink(temporary)

@@ -10,9 +10,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
-WORDS = ("the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "park", "it", "was",
-         "sunny", "and", "warm", "birds", "sang", "in", "trees", "we", "ate", "lunch",
-         "near", "river", "then", "walked", "home", "slowly", "under", "stars")
+WORDS = (
+    "the",
+    "cat",
+    "sat",
+    "on",
+    "mat",
+    "a",
+    "dog",
+    "ran",
+    "to",
+    "park",
+    "it",
+    "was",
+    "sunny",
+    "and",
+    "warm",
+    "birds",
+    "sang",
+    "in",
+    "trees",
+    "we",
+    "ate",
+    "lunch",
+    "near",
+    "river",
+    "then",
+    "walked",
+    "home",
+    "slowly",
+    "under",
+    "stars",
+)
 
 
 def rng_for(seed, name):
@@ -22,7 +51,7 @@ def rng_for(seed, name):
 @dataclass(frozen=True)
 class SigmoidCase:
     label: str
-    x: object                     # a Python float, np.float64 or ndarray
+    x: object  # a Python float, np.float64 or ndarray
 
     @property
     def args(self):
@@ -34,11 +63,11 @@ class LossCase:
     """One call of naiveSoftmaxLossAndGradient or negSamplingLossAndGradient."""
 
     label: str
-    centerWordVec: np.ndarray     # (d,)
+    centerWordVec: np.ndarray  # (d,)
     outsideWordIdx: int
-    outsideVectors: np.ndarray    # (V, d)
-    stream: tuple = ()            # what dataset.sampleTokenIdx() returns, in order
-    K: int = None                 # None: use the function's default (10)
+    outsideVectors: np.ndarray  # (V, d)
+    stream: tuple = ()  # what dataset.sampleTokenIdx() returns, in order
+    K: int = None  # None: use the function's default (10)
     reseed: int = 0
 
     @property
@@ -47,7 +76,7 @@ class LossCase:
 
     def negatives(self):
         """The K samples getNegativeSamples draws from ``stream``."""
-        return [i for i in self.stream if i != self.outsideWordIdx][:self.K or 10]
+        return [i for i in self.stream if i != self.outsideWordIdx][: self.K or 10]
 
     def describe(self):
         V, d = self.shape
@@ -74,11 +103,14 @@ class SkipgramCase:
 
     def describe(self):
         V, d = self.outsideVectors.shape
-        return (f"center word {self.currentCenterWord!r} (index {self.word2Ind[self.currentCenterWord]}), "
-                f"windowSize={self.windowSize}, outsideWords={list(self.outsideWords)}, V={V}, d={d}")
+        return (
+            f"center word {self.currentCenterWord!r} (index {self.word2Ind[self.currentCenterWord]}), "
+            f"windowSize={self.windowSize}, outsideWords={list(self.outsideWords)}, V={V}, d={d}"
+        )
 
 
 # -- sigmoid ------------------------------------------------------------------
+
 
 def sigmoid_values(rng):
     return [
@@ -109,6 +141,7 @@ def sigmoid_hidden(rng):
 
 
 # -- loss functions ------------------------------------------------------------
+
 
 def _vectors(rng, V, d):
     return rng.normal(0, 1, d), rng.normal(0, 1, (V, d)) / np.sqrt(d)
@@ -141,7 +174,7 @@ def neg_stream(rng, V, o, K, repeats):
     if repeats:
         pool = rng.choice(others, size=min(len(others), max(1, K // 2)), replace=False)
         negatives = list(rng.choice(pool, size=K, replace=True))
-        if len(set(negatives)) == K:          # make sure a word really repeats
+        if len(set(negatives)) == K:  # make sure a word really repeats
             negatives[-1] = negatives[0]
     else:
         negatives = list(rng.choice(others, size=K, replace=False))
@@ -159,8 +192,11 @@ def neg_cases(rng, specs, label):
         o = int(rng.integers(V))
         stream = neg_stream(rng, V, o, K or 10, repeats)
         kind = "repeated" if repeats else "distinct"
-        cases.append(LossCase(f"{label} V={V}, d={d}, K={K or 10}, {kind} negatives",
-                              v, o, U, stream, K, int(rng.integers(2**31))))
+        cases.append(
+            LossCase(
+                f"{label} V={V}, d={d}, K={K or 10}, {kind} negatives", v, o, U, stream, K, int(rng.integers(2**31))
+            )
+        )
     return cases
 
 
@@ -175,16 +211,26 @@ def neg_hidden(rng, count, score_scale):
     V, d, K = 16, 6, 10
     o = int(rng.integers(V))
     v, U = _vectors_with_scores(rng, rng.uniform(-score_scale, score_scale, V), d)
-    cases.append(LossCase(f"scores u_w . v_c up to +-{score_scale:g}", v, o, U,
-                          neg_stream(rng, V, o, K, True), None, int(rng.integers(2**31))))
+    cases.append(
+        LossCase(
+            f"scores u_w . v_c up to +-{score_scale:g}",
+            v,
+            o,
+            U,
+            neg_stream(rng, V, o, K, True),
+            None,
+            int(rng.integers(2**31)),
+        )
+    )
     return cases
 
 
 # -- skip-gram -----------------------------------------------------------------
 
+
 def skipgram_case(rng, V, d, windowSize, repeats, label):
     words = [str(w) for w in rng.choice(WORDS, size=V, replace=False)]
-    indices = [int(i) for i in rng.permutation(V)]        # index order != word order
+    indices = [int(i) for i in rng.permutation(V)]  # index order != word order
     word2Ind = dict(zip(words, indices))
     center = words[int(rng.integers(V))]
     count = 2 * windowSize
@@ -195,23 +241,37 @@ def skipgram_case(rng, V, d, windowSize, repeats, label):
             outside[-1] = outside[0]
     else:
         outside = [str(w) for w in rng.choice(words, size=min(count, V), replace=False)]
-    return SkipgramCase(label, center, windowSize, tuple(outside), word2Ind,
-                        rng.normal(0, 1, (V, d)), rng.normal(0, 1, (V, d)), int(rng.integers(2**31)))
+    return SkipgramCase(
+        label,
+        center,
+        windowSize,
+        tuple(outside),
+        word2Ind,
+        rng.normal(0, 1, (V, d)),
+        rng.normal(0, 1, (V, d)),
+        int(rng.integers(2**31)),
+    )
 
 
 def skipgram_public(rng, vocab, d):
-    return [skipgram_case(rng, vocab[0], d, 1, False, "window 1"),
-            skipgram_case(rng, vocab[1], d, 2, False, "window 2")]
+    return [
+        skipgram_case(rng, vocab[0], d, 1, False, "window 1"),
+        skipgram_case(rng, vocab[1], d, 2, False, "window 2"),
+    ]
 
 
 def skipgram_repeats(rng, vocab, d):
-    return [skipgram_case(rng, vocab[0], d, 3, True, "repeated outside words"),
-            skipgram_case(rng, vocab[1], d, 2, True, "repeated outside words")]
+    return [
+        skipgram_case(rng, vocab[0], d, 3, True, "repeated outside words"),
+        skipgram_case(rng, vocab[1], d, 2, True, "repeated outside words"),
+    ]
 
 
 def skipgram_hidden(rng, vocab, d):
-    return [skipgram_case(rng, int(rng.integers(vocab[0], vocab[1] + 1)), d + 2, w, bool(w % 2), "random")
-            for w in (1, 2, 3, 4)]
+    return [
+        skipgram_case(rng, int(rng.integers(vocab[0], vocab[1] + 1)), d + 2, w, bool(w % 2), "random")
+        for w in (1, 2, 3, 4)
+    ]
 
 
 # -- the case sets of each graded function (see grader.registry) ----------------
@@ -231,8 +291,9 @@ def naive_sets(settings):
     s = settings.cases
     return {
         "naive.public": lambda rng: naive_cases(rng, s.public_shapes, "public"),
-        "naive.hidden": lambda rng: naive_cases(rng, s.hidden_shapes, "random")
-        + naive_stable(rng, -s.stable_score, s.stable_spread, V=50, d=8),
+        "naive.hidden": lambda rng: (
+            naive_cases(rng, s.hidden_shapes, "random") + naive_stable(rng, -s.stable_score, s.stable_spread, V=50, d=8)
+        ),
         "naive.stable": lambda rng: naive_stable(rng, s.stable_score, s.stable_spread),
         "naive.fd": lambda rng: naive_cases(rng, [s.fd_shape], "gradient check"),
         "naive.efficiency": lambda rng: naive_cases(rng, [s.efficiency_shape], "large"),
@@ -243,12 +304,14 @@ def neg_sets(settings):
     s = settings.cases
     return {
         "neg.distinct": lambda rng: neg_cases(
-            rng, [(11, 16, None, False), (14, 14, None, False), (25, 6, K, False)], "public"),
+            rng, [(11, 16, None, False), (14, 14, None, False), (25, 6, K, False)], "public"
+        ),
         "neg.repeated": lambda rng: neg_cases(
-            rng, [(6, 5, None, True), (12, 4, K, True), (4, 8, None, True)], "public"),
+            rng, [(6, 5, None, True), (12, 4, K, True), (4, 8, None, True)], "public"
+        ),
         "neg.other_K": lambda rng: neg_cases(
-            rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)],
-            "public"),
+            rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)], "public"
+        ),
         "neg.fd": lambda rng: neg_cases(rng, [s.fd_shape + (None, True)], "gradient check"),
         "neg.efficiency": lambda rng: neg_cases(rng, [s.efficiency_shape + (None, False)], "large"),
         "neg.hidden": lambda rng: neg_hidden(rng, s.hidden_neg_sampling, s.neg_score_scale),

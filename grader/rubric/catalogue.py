@@ -28,6 +28,7 @@ class requires:
 
 # -- 1. sigmoid (10 points) ------------------------------------------------------
 
+
 @weight(4)
 @number("1.1")
 @visibility(PUBLIC)
@@ -76,6 +77,7 @@ def sigmoid_hidden(session):
 
 
 # -- 2. naive softmax (30 points) ------------------------------------------------
+
 
 @weight(5)
 @number("2.1")
@@ -162,6 +164,7 @@ def naive_efficiency(session):
 
 
 # -- 3. negative sampling (35 points) --------------------------------------------
+
 
 @weight(4)
 @number("3.1")
@@ -257,6 +260,7 @@ def neg_efficiency(session):
 
 
 # -- 4. skip-gram (25 points) ----------------------------------------------------
+
 
 @weight(5)
 @number("4.1")

@@ -69,9 +69,15 @@ def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DE
     finite = np.isfinite(got)
     if not finite.all() and np.isfinite(expected).all():
         where = "NaN" if np.isnan(got).any() else "inf"
-        raise Failed(say("not_finite", name=name, case=case, where=where,
-                         hint=next((h(got, expected) for h in hints if h(got, expected)), None)
-                         or say("hint_overflow")))
+        raise Failed(
+            say(
+                "not_finite",
+                name=name,
+                case=case,
+                where=where,
+                hint=next((h(got, expected) for h in hints if h(got, expected)), None) or say("hint_overflow"),
+            )
+        )
     ok = close(got, expected, tol)
     if ok.all():
         return
@@ -81,8 +87,7 @@ def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DE
     shown_expected, shown_got = expected, got
     if got.ndim == 2:
         bad_rows = np.flatnonzero(~ok.all(axis=1))
-        rows = f"{', '.join(str(r) for r in bad_rows[:10])}{' ...' if len(bad_rows) > 10 else ''} " \
-               f"(of {got.shape[0]})"
+        rows = f"{', '.join(str(r) for r in bad_rows[:10])}{' ...' if len(bad_rows) > 10 else ''} (of {got.shape[0]})"
         first = bad_rows[0]
         shown_expected, shown_got = expected[first], got[first]
         rows += f"; row {first} shown"
@@ -92,20 +97,32 @@ def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DE
         if hint:
             break
     hint = hint or generic_hint(got, expected, factors or {})
-    raise Failed(say("wrong_values", name=name, case=case, expected=array(shown_expected),
-                     got=array(shown_got), abs_err=number(error.max()), rel_err=number(rel.max()),
-                     rows=rows, note=note, hint=hint))
+    raise Failed(
+        say(
+            "wrong_values",
+            name=name,
+            case=case,
+            expected=array(shown_expected),
+            got=array(shown_got),
+            abs_err=number(error.max()),
+            rel_err=number(rel.max()),
+            rows=rows,
+            note=note,
+            hint=hint,
+        )
+    )
 
 
 def exact_shape(name, got, expected_shape, case):
     if got.shape != tuple(expected_shape):
-        raise Failed(say("wrong_shape", name=name, case=case, got=got.shape,
-                         expected=tuple(expected_shape), hint=None))
+        raise Failed(say("wrong_shape", name=name, case=case, got=got.shape, expected=tuple(expected_shape), hint=None))
 
 
 def unchanged(function, argument, before, after, case):
     if after is None:
-        raise Failed(f"{function}: the grading process did not report {argument} after the call for {case}; "
-                     "nothing can be credited without it.")
+        raise Failed(
+            f"{function}: the grading process did not report {argument} after the call for {case}; "
+            "nothing can be credited without it."
+        )
     if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
         raise Failed(say("modified_input", function=function, argument=argument, case=case))

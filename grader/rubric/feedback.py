@@ -10,9 +10,13 @@ from grader.templating import bytecode_cache
 
 @functools.lru_cache(maxsize=None)
 def _macros():
-    env = jinja2.Environment(loader=jinja2.PackageLoader("grader.rubric", "templates"),
-                             undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=False, bytecode_cache=bytecode_cache())
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader.rubric", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=False,
+        bytecode_cache=bytecode_cache(),
+    )
     return env.get_template("feedback.j2").make_module()
 
 
@@ -36,8 +40,11 @@ def say(kind, **fields):
 
 
 def number(x):
-    return np.format_float_positional(float(x), precision=6, unique=True, trim="-", fractional=False) \
-        if np.isfinite(x) and 1e-4 <= abs(x) < 1e6 else f"{float(x):.6g}"
+    return (
+        np.format_float_positional(float(x), precision=6, unique=True, trim="-", fractional=False)
+        if np.isfinite(x) and 1e-4 <= abs(x) < 1e6
+        else f"{float(x):.6g}"
+    )
 
 
 def array(a, limit=6):

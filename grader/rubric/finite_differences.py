@@ -14,10 +14,10 @@ from grader.rubric.feedback import number
 
 @dataclass
 class Direction:
-    label: str            # e.g. "row 3 of outsideVectors"
-    gradient: str         # which returned gradient it tests
-    center: np.ndarray    # (d,)
-    outside: np.ndarray   # (V, d)
+    label: str  # e.g. "row 3 of outsideVectors"
+    gradient: str  # which returned gradient it tests
+    center: np.ndarray  # (d,)
+    outside: np.ndarray  # (V, d)
 
 
 def directions(rng, V, d, tol):
@@ -32,16 +32,21 @@ def directions(rng, V, d, tol):
         out.append(Direction(f"row {row} of outsideVectors", "gradOutsideVecs", np.zeros(d), outside))
     for i in range(tol.fd_joint_directions):
         joint = unit(d + V * d)
-        out.append(Direction(f"a random direction in all inputs ({i + 1})", "both gradients",
-                             joint[:d], joint[d:].reshape(V, d)))
+        out.append(
+            Direction(
+                f"a random direction in all inputs ({i + 1})", "both gradients", joint[:d], joint[d:].reshape(V, d)
+            )
+        )
     return out
 
 
 def points(center, outside, direction, tol):
     """The two inputs a central difference needs: x + h u and x - h u."""
     h = tol.fd_step
-    return [(center + h * direction.center, outside + h * direction.outside),
-            (center - h * direction.center, outside - h * direction.outside)]
+    return [
+        (center + h * direction.center, outside + h * direction.outside),
+        (center - h * direction.center, outside - h * direction.outside),
+    ]
 
 
 @dataclass

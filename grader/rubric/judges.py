@@ -11,8 +11,16 @@ from grader.rubric import finite_differences
 from grader.protocol import wire
 from grader.rubric.checks import Failed, compare, exact_shape, matches, unchanged
 from grader.rubric.feedback import say
-from grader.boundary.returned import (Problem, as_array, as_outputs, as_triple, describe_kind, fit_shape, inputs_after,
-                             raise_for_error)
+from grader.boundary.returned import (
+    Problem,
+    as_array,
+    as_outputs,
+    as_triple,
+    describe_kind,
+    fit_shape,
+    inputs_after,
+    raise_for_error,
+)
 from grader.session import NEG, SKIPGRAM, as_scalar
 from grader.protocol.standins import standin_values
 
@@ -41,6 +49,7 @@ def _problem(function, call):
 
 # -- any function called with plain arguments ------------------------------------
 
+
 def plain_values(session, name):
     """Each returned value against the reference's, named as the registry names the outputs."""
     function = registry.by_name(session.function_of(name))
@@ -57,14 +66,16 @@ def plain_values(session, name):
             raise Failed(str(problem)) from None
         for output, value, wanted in zip(function.outputs, got, expected):
             value, note = fit_shape(value, wanted.shape)
-            compare(f"{output} of {function.name}", value, wanted, case.label, note=note,
-                    tol=session.settings.tolerances)
+            compare(
+                f"{output} of {function.name}", value, wanted, case.label, note=note, tol=session.settings.tolerances
+            )
             if note:
                 notes.append(note)
     return notes[0] if notes else None
 
 
 # -- sigmoid -------------------------------------------------------------------
+
 
 def sigmoid_values(session, name):
     notes = []
@@ -75,10 +86,18 @@ def sigmoid_values(session, name):
         except Problem as problem:
             raise Failed(str(problem)) from None
         got, note = fit_shape(got, expected.shape)
-        compare(f"sigmoid of {case.label}", got, expected, case.label, note=note,
-                hints=[lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None,
-                       lambda g, e: say("hint_sigmoid_flipped") if matches(g, 1 - e) else None],
-                tol=session.settings.tolerances)
+        compare(
+            f"sigmoid of {case.label}",
+            got,
+            expected,
+            case.label,
+            note=note,
+            hints=[
+                lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None,
+                lambda g, e: say("hint_sigmoid_flipped") if matches(g, 1 - e) else None,
+            ],
+            tol=session.settings.tolerances,
+        )
         if note:
             notes.append(note)
     return notes[0] if notes else None
@@ -97,6 +116,7 @@ def sigmoid_inputs_unchanged(session, name):
 
 # -- the two loss functions ----------------------------------------------------
 
+
 def _right_on_distinct(session):
     """Whether the student's outputs are right on every distinct-negatives case."""
     for index, expected in enumerate(session.expected("neg.distinct")):
@@ -104,8 +124,9 @@ def _right_on_distinct(session):
             got = as_triple(NEG, session.student("neg.distinct")[index], LOSS_OUTPUTS)
         except Problem:
             return False
-        if not all(matches(fit_shape(g, e.shape)[0], e, session.settings.tolerances)
-                   for g, e in zip(got, expected[:3])):
+        if not all(
+            matches(fit_shape(g, e.shape)[0], e, session.settings.tolerances) for g, e in zip(got, expected[:3])
+        ):
             return False
     return True
 
@@ -121,6 +142,7 @@ def _loss_hints(session, case, output, function):
         def outside_row_only(got, expected):
             bad = np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1))
             return say("hint_outside_row", row=o) if list(bad) == [o] else None
+
         hints.append(outside_row_only)
         if function == NEG:
             negatives = case.negatives()
@@ -128,7 +150,12 @@ def _loss_hints(session, case, output, function):
 
             def repeats_once(got, expected):
                 bad = set(np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1)))
-                return say("hint_repeats", rows=", ".join(str(int(r)) for r in sorted(bad))) if repeated and bad and bad <= repeated else None
+                return (
+                    say("hint_repeats", rows=", ".join(str(int(r)) for r in sorted(bad)))
+                    if repeated and bad and bad <= repeated
+                    else None
+                )
+
             hints.insert(1, repeats_once)
     return hints
 
@@ -145,18 +172,34 @@ def loss_values(session, name, outputs=(0, 1, 2)):
     """Compare the chosen outputs with the reference on every case of the set."""
     function = session.function_of(name)
     notes = []
-    for index, (case, call, expected) in enumerate(zip(session.cases(name), session.student(name),
-                                                       session.expected(name))):
+    for index, (case, call, expected) in enumerate(
+        zip(session.cases(name), session.student(name), session.expected(name))
+    ):
         got = _triple(session, name, index, function, LOSS_OUTPUTS)
         if function == NEG and call.draws is not None and call.draws != expected[3]:
             too_few = call.draws < expected[3]
-            raise Failed(say("too_few_draws" if too_few else "wrong_draws", case=case.describe(),
-                             got=call.draws, expected=expected[3], K=len(case.negatives()),
-                             hint=say("hint_draws_rejected" if too_few else "hint_draws_K")))
+            raise Failed(
+                say(
+                    "too_few_draws" if too_few else "wrong_draws",
+                    case=case.describe(),
+                    got=call.draws,
+                    expected=expected[3],
+                    K=len(case.negatives()),
+                    hint=say("hint_draws_rejected" if too_few else "hint_draws_K"),
+                )
+            )
         for k in outputs:
             value, note = fit_shape(got[k], expected[k].shape)
-            compare(LOSS_OUTPUTS[k], value, expected[k], case.describe(), note=note,
-                    hints=_loss_hints(session, case, k, function), factors=_factors(case, function), tol=session.settings.tolerances)
+            compare(
+                LOSS_OUTPUTS[k],
+                value,
+                expected[k],
+                case.describe(),
+                note=note,
+                hints=_loss_hints(session, case, k, function),
+                factors=_factors(case, function),
+                tol=session.settings.tolerances,
+            )
             if note:
                 notes.append(f"{LOSS_OUTPUTS[k]}: {note}")
     return "; ".join(dict.fromkeys(notes)) or None
@@ -187,8 +230,10 @@ def gradient_check(session, name):
         grad_outside, _ = fit_shape(grad_outside, (V, d))
         for got, want, label in ((grad_center, (d,), "gradCenterVec"), (grad_outside, (V, d), "gradOutsideVecs")):
             if got.shape != want:
-                raise Failed(say("wrong_shape", name=label, case=case.describe(), got=got.shape,
-                                 expected=want, hint=None) + "\n  The gradient check needs the right shape.")
+                raise Failed(
+                    say("wrong_shape", name=label, case=case.describe(), got=got.shape, expected=want, hint=None)
+                    + "\n  The gradient check needs the right shape."
+                )
         tol = session.settings.tolerances
         dirs = finite_differences.directions(session.fd_rng(name, index), V, d, tol)
         losses = []
@@ -205,8 +250,16 @@ def gradient_check(session, name):
         if constant:
             raise Failed(say("constant_loss", function=function, case=case.describe()))
         if found:
-            raise Failed(say("gradient_disagrees", function=function, case=case.describe(), mismatches=found[:6],
-                                 step=tol.fd_step, hint=say("hint_gradient")))
+            raise Failed(
+                say(
+                    "gradient_disagrees",
+                    function=function,
+                    case=case.describe(),
+                    mismatches=found[:6],
+                    step=tol.fd_step,
+                    hint=say("hint_gradient"),
+                )
+            )
 
 
 def efficiency(session, name):
@@ -216,20 +269,31 @@ def efficiency(session, name):
     case = session.cases(name)[0]
     call, student = session.seconds_per_call(name, tol.efficiency_repeats)
     _problem(function, call)
-    if call.value is None or call.value.get("kind") != "number":     # only_loss: the loss alone
-        raise Failed(f"Not timed: {function} did not return a loss on the timing case "
-                     f"(it returned {describe_kind(call.value or {})}).")
+    if call.value is None or call.value.get("kind") != "number":  # only_loss: the loss alone
+        raise Failed(
+            f"Not timed: {function} did not return a loss on the timing case "
+            f"(it returned {describe_kind(call.value or {})})."
+        )
     reference = min(session.oracle.seconds_per_call(function, case, tol.efficiency_repeats) for _ in range(2))
     ratio = student / max(reference, 1e-9)
     V, d = case.shape
-    text = say("efficiency", function=function, V=V, d=d, student=f"{student * 1e3:.3g}",
-               reference=f"{reference * 1e3:.3g}", ratio=f"{ratio:.3g}", limit=f"{tol.efficiency_ratio:g}")
+    text = say(
+        "efficiency",
+        function=function,
+        V=V,
+        d=d,
+        student=f"{student * 1e3:.3g}",
+        reference=f"{reference * 1e3:.3g}",
+        ratio=f"{ratio:.3g}",
+        limit=f"{tol.efficiency_ratio:g}",
+    )
     if ratio > tol.efficiency_ratio:
         raise Failed(text, hint=say("hint_slow"))
     return text
 
 
 # -- skip-gram -----------------------------------------------------------------
+
 
 def _skipgram_hints(case, output):
     V, d = case.outsideVectors.shape
@@ -249,14 +313,14 @@ def _skipgram_hints(case, output):
         return say("hint_last_word") if len(words) > 1 and matches(got, contribution(words[-1:])) else None
 
     def dedup(got, expected):
-        return say("hint_dedup") if len(set(words)) < len(words) and matches(got, contribution(set(words))) \
-            else None
+        return say("hint_dedup") if len(set(words)) < len(words) and matches(got, contribution(set(words))) else None
 
     def center_row(got, expected):
         if output == 1 and got.ndim == 2:
             rows = set(np.flatnonzero(np.any(got != 0, axis=1)))
             return say("hint_center_row", row=center) if rows and rows != {center} else None
         return None
+
     return [last_only, dedup, center_row]
 
 
@@ -266,10 +330,16 @@ def skipgram_values(session, name, outputs=(0, 1, 2)):
         got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
         for k in outputs:
             value, note = fit_shape(got[k], expected[k].shape)
-            compare(SKIPGRAM_OUTPUTS[k], value, expected[k], case.describe(), note=note,
-                    hints=_skipgram_hints(case, k),
-                    factors={"the number of outside words": len(case.outsideWords)},
-                    tol=session.settings.tolerances)
+            compare(
+                SKIPGRAM_OUTPUTS[k],
+                value,
+                expected[k],
+                case.describe(),
+                note=note,
+                hints=_skipgram_hints(case, k),
+                factors={"the number of outside words": len(case.outsideWords)},
+                tol=session.settings.tolerances,
+            )
             if note:
                 notes.append(f"{SKIPGRAM_OUTPUTS[k]}: {note}")
     return "; ".join(dict.fromkeys(notes)) or None
@@ -300,30 +370,44 @@ def skipgram_calls(session, name):
             hint = None
             if len(set(want)) < len(want) and sorted(map(str, got_indices)) == sorted(map(str, set(want))):
                 hint = say("hint_dedup")
-            raise Failed(f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
-                         f"expected once per entry of outsideWords ({len(want)} calls, repeats included).", hint)
+            raise Failed(
+                f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
+                f"expected once per entry of outsideWords ({len(want)} calls, repeats included).",
+                hint,
+            )
         if sorted(map(str, got_indices)) != sorted(map(str, want)):
             hint = None
             if set(got_indices) == {center}:
                 hint = say("hint_center_as_outside", row=center)
-            raise Failed(f"skipgram passed outsideWordIdx values {got_indices} for {where}; "
-                         f"expected {want} (word2Ind of each outside word).", hint)
+            raise Failed(
+                f"skipgram passed outsideWordIdx values {got_indices} for {where}; "
+                f"expected {want} (word2Ind of each outside word).",
+                hint,
+            )
         for r in records:
             try:
                 center_vec = wire.decode_array(r["centerWordVec"])
                 outside = wire.decode_array(r["outsideVectors"])
             except (KeyError, TypeError, wire.WireError):
                 raise Failed("the grading process sent an unreadable record of skipgram's calls") from None
-            if center_vec.shape != (case.centerWordVectors.shape[1],) or \
-                    not np.array_equal(center_vec, case.centerWordVectors[center]):
-                rows = [i for i in range(len(case.centerWordVectors))
-                        if center_vec.shape == case.centerWordVectors[i].shape
-                        and np.array_equal(center_vec, case.centerWordVectors[i])]
+            if center_vec.shape != (case.centerWordVectors.shape[1],) or not np.array_equal(
+                center_vec, case.centerWordVectors[center]
+            ):
+                rows = [
+                    i
+                    for i in range(len(case.centerWordVectors))
+                    if center_vec.shape == case.centerWordVectors[i].shape
+                    and np.array_equal(center_vec, case.centerWordVectors[i])
+                ]
                 detail = f"row {rows[0]} of centerWordVectors" if rows else f"an array of shape {center_vec.shape}"
-                raise Failed(f"skipgram passed {detail} as centerWordVec for {where}; expected row {center} "
-                             "of centerWordVectors (the center word's own vector, v_c).")
+                raise Failed(
+                    f"skipgram passed {detail} as centerWordVec for {where}; expected row {center} "
+                    "of centerWordVectors (the center word's own vector, v_c)."
+                )
             if outside.shape != case.outsideVectors.shape or not np.array_equal(outside, case.outsideVectors):
-                raise Failed(f"skipgram did not pass outsideVectors unchanged to word2vecLossAndGradient for "
-                             f"{where} (got shape {outside.shape}).")
+                raise Failed(
+                    f"skipgram did not pass outsideVectors unchanged to word2vecLossAndGradient for "
+                    f"{where} (got shape {outside.shape})."
+                )
             if r.get("same_dataset") is not True:
                 raise Failed(f"skipgram did not pass its dataset argument on to word2vecLossAndGradient for {where}.")

@@ -13,6 +13,9 @@ def all_tests():
     found = []
     for function in registry.functions():
         module = importlib.import_module(function.tests)
-        found += [test for test in vars(module).values()
-                  if callable(test) and hasattr(test, "__number__") and test.__tags__[0] == function.tag]
+        found += [
+            test
+            for test in vars(module).values()
+            if callable(test) and hasattr(test, "__number__") and test.__tags__[0] == function.tag
+        ]
     return tuple(found)

@@ -17,19 +17,20 @@ import warnings
 from grader.protocol import limits
 
 
-
 PR_SET_NO_NEW_PRIVS = 38
 
 
 def apply_limits(limits):
     """Hard limits, set before any student code runs, so it cannot raise them."""
     _no_new_privileges()
-    for name, value in (("RLIMIT_AS", limits.get("memory_bytes")),
-                        ("RLIMIT_CPU", limits.get("cpu_seconds")),
-                        ("RLIMIT_NPROC", limits.get("processes")),
-                        ("RLIMIT_FSIZE", limits.get("file_bytes")),
-                        ("RLIMIT_NOFILE", limits.get("open_files")),
-                        ("RLIMIT_CORE", 0)):
+    for name, value in (
+        ("RLIMIT_AS", limits.get("memory_bytes")),
+        ("RLIMIT_CPU", limits.get("cpu_seconds")),
+        ("RLIMIT_NPROC", limits.get("processes")),
+        ("RLIMIT_FSIZE", limits.get("file_bytes")),
+        ("RLIMIT_NOFILE", limits.get("open_files")),
+        ("RLIMIT_CORE", 0),
+    ):
         if value is None or not hasattr(resource, name):
             continue
         which = getattr(resource, name)
@@ -51,8 +52,9 @@ def _no_new_privileges():
     if not sys.platform.startswith("linux"):
         return
     import ctypes
+
     libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:      # fail closed: no submission runs without it
+    if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:  # fail closed: no submission runs without it
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
 
 
@@ -61,6 +63,7 @@ class Channel:
 
     def __init__(self, read_fd, write_fd):
         from grader.protocol import frames
+
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.frames = frames.FrameBuffer(limits.REQUEST_BYTES)
@@ -78,6 +81,7 @@ class Channel:
 
     def send(self, message):
         from grader.protocol import frames
+
         data = memoryview(frames.pack(message))
         while data:
             written = os.write(self.write_fd, data)
@@ -87,22 +91,23 @@ class Channel:
 def describe_exception(exc, submission):
     """Type, message and the submission's own frames: what a student can act on."""
     try:
-        message = str(exc)[:limits.MESSAGE_CHARS]
+        message = str(exc)[: limits.MESSAGE_CHARS]
     except BaseException:
         message = "<the exception's message could not be printed>"
     frames = []
     try:
         for frame in traceback.extract_tb(exc.__traceback__):
             if os.path.abspath(frame.filename) == submission:
-                frames.append({"line": frame.lineno, "function": frame.name,
-                               "code": (frame.line or "")[:limits.CODE_CHARS]})
+                frames.append(
+                    {"line": frame.lineno, "function": frame.name, "code": (frame.line or "")[: limits.CODE_CHARS]}
+                )
     except BaseException:
         pass
-    out = {"type": type(exc).__name__, "message": message, "frames": frames[-limits.FRAMES_KEPT:]}
+    out = {"type": type(exc).__name__, "message": message, "frames": frames[-limits.FRAMES_KEPT :]}
     if isinstance(exc, SyntaxError):
         out["line"] = exc.lineno
-        out["text"] = (exc.text or "").rstrip()[:limits.CODE_CHARS]
-        out["message"] = str(exc.msg)[:limits.MESSAGE_CHARS]
+        out["text"] = (exc.text or "").rstrip()[: limits.CODE_CHARS]
+        out["message"] = str(exc.msg)[: limits.MESSAGE_CHARS]
     return out
 
 
@@ -133,7 +138,7 @@ class Caller:
     def __init__(self, module, submission):
         self.module = module
         self.submission = submission
-        self.kept = {}               # calls kept by name, so large inputs cross once
+        self.kept = {}  # calls kept by name, so large inputs cross once
 
     def run(self, request):
         calls = []
@@ -176,7 +181,7 @@ class Caller:
                 if patched:
                     self.module.sigmoid = standins.trusted_sigmoid
                 for _ in range(max(1, int(request.get("repeat", 1))) - 1):
-                    fn(*args, **kwargs)          # timing runs: only the last call is reported
+                    fn(*args, **kwargs)  # timing runs: only the last call is reported
                     dataset.rewind()
                 returned = fn(*args, **kwargs)
                 if request.get("only_loss") and isinstance(returned, (tuple, list)) and returned:
@@ -187,27 +192,34 @@ class Caller:
             finally:
                 if patched:
                     self.module.sigmoid = saved_sigmoid
-        out["warnings"] = sorted({f"{w.category.__name__}: {str(w.message)[:limits.WARNING_CHARS]}" for w in caught})[:limits.WARNINGS_KEPT]
+        out["warnings"] = sorted({f"{w.category.__name__}: {str(w.message)[: limits.WARNING_CHARS]}" for w in caught})[
+            : limits.WARNINGS_KEPT
+        ]
         out["draws"] = dataset.draws
         if request.get("return_inputs"):
-            out["inputs_after"] = [wire.encode_array(np.asarray(a, dtype=float))
-                                   if isinstance(a, np.ndarray) else None for a in args]
+            out["inputs_after"] = [
+                wire.encode_array(np.asarray(a, dtype=float)) if isinstance(a, np.ndarray) else None for a in args
+            ]
         if recorder is not None:
-            out["calls"] = [{"outsideWordIdx": c["outsideWordIdx"],
-                             "centerWordVec": wire.encode_array(c["centerWordVec"]),
-                             "outsideVectors": wire.encode_array(c["outsideVectors"]),
-                             "same_dataset": c["same_dataset"]}
-                            for c in recorder.calls[:limits.CALLS_RECORDED]]
+            out["calls"] = [
+                {
+                    "outsideWordIdx": c["outsideWordIdx"],
+                    "centerWordVec": wire.encode_array(c["centerWordVec"]),
+                    "outsideVectors": wire.encode_array(c["outsideVectors"]),
+                    "same_dataset": c["same_dataset"],
+                }
+                for c in recorder.calls[: limits.CALLS_RECORDED]
+            ]
         return out
 
 
 def unbuffered_output():
     """Every print reaches the pipe at once, so what was printed survives a kill or os._exit."""
     import io
+
     for name in ("stdout", "stderr"):
         raw = io.FileIO(getattr(sys, name).fileno(), "w", closefd=False)
-        setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace",
-                                            write_through=True))
+        setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True))
 
 
 def main(argv):
@@ -218,8 +230,8 @@ def main(argv):
     # The course's utils/ comes first so every submission grades against the
     # same helpers; the submission's own folder still serves its other modules.
     sys.path[:0] = [config["utils_parent"], os.path.dirname(submission)]
-    sys.dont_write_bytecode = True      # -I ignores PYTHONDONTWRITEBYTECODE
-    unbuffered_output()                 # and PYTHONUNBUFFERED
+    sys.dont_write_bytecode = True  # -I ignores PYTHONDONTWRITEBYTECODE
+    unbuffered_output()  # and PYTHONUNBUFFERED
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)

@@ -81,7 +81,7 @@ class Children:
         self.ended = {}
 
     def add(self, pid):
-        self.ended.pop(pid, None)        # a reused pid: the old status is not this child's
+        self.ended.pop(pid, None)  # a reused pid: the old status is not this child's
         self.running.add(pid)
 
     def reap(self):
@@ -93,7 +93,7 @@ class Children:
             if pid == 0:
                 return
             if not (os.WIFEXITED(status) or os.WIFSIGNALED(status)):
-                continue                 # stopped or continued under ptrace: not an end
+                continue  # stopped or continued under ptrace: not an end
             if pid in self.running:
                 self.running.discard(pid)
                 self.ended[pid] = os.waitstatus_to_exitcode(status)
@@ -195,7 +195,7 @@ def _child(sock, spec, fds, worker, ready_read, ready_write):
         try:
             become(spec, fds, ready_write)
         except BaseException as exc:
-            os.write(ready_write, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:limits.SETUP_ERROR_BYTES])
+            os.write(ready_write, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[: limits.SETUP_ERROR_BYTES])
             raise
         os.write(ready_write, b"ok")
         os.close(ready_write)
@@ -220,10 +220,11 @@ def serve(sock):
     try:
         import numpy  # noqa: F401  (the point of this process: children start with it loaded)
     except BaseException:
-        pass          # each worker imports it again and reports the failure as it always did
+        pass  # each worker imports it again and reports the failure as it always did
     import ctypes  # noqa: F401  (as every worker does in apply_limits)
     from grader.protocol import standins, wire  # noqa: F401  (what every worker imports next)
     from grader.worker import serve as worker
+
     children, frames = Children(), Frames(sock)
     while True:
         message, fds = frames.next()
@@ -232,7 +233,7 @@ def serve(sock):
         try:
             sock.sendall(frame(answer(message, fds, sock, children, worker)))
         finally:
-            for fd in fds:           # a child has its copies; the server keeps none
+            for fd in fds:  # a child has its copies; the server keeps none
                 os.close(fd)
 
 
@@ -257,4 +258,4 @@ def main(argv):
     try:
         code = serve(sock)
     finally:
-        os._exit(code)     # the trusted side waits for this exit: skip numpy's teardown
+        os._exit(code)  # the trusted side waits for this exit: skip numpy's teardown

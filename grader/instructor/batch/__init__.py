@@ -13,7 +13,7 @@ import argparse
 
 __all__ = ["run_batch"]
 
-INTERRUPTED = 130          # the shell's code for a command ended by Ctrl-C
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
 
 
 def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None):
@@ -30,10 +30,10 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
     from grader.instructor.batch.submissions import BatchUsageError, collect
 
     settings = config.load(config_path, seed=seed, hidden=True)
-    points, _ = grading.rubric(grading.selected_tests(settings.hidden), settings)   # refuses a bad config
+    points, _ = grading.rubric(grading.selected_tests(settings.hidden), settings)  # refuses a bad config
     max_total = sum(points.values())
     function_maxima = _function_maxima(settings, points)
-    load_reference()                                   # the hidden suite needs it
+    load_reference()  # the hidden suite needs it
     submissions, warnings = collect(paths)
     if not submissions:
         raise BatchUsageError(f"no submissions found in {', '.join(map(str, paths))}")
@@ -56,8 +56,11 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
 
     to_grade = [s for s in submissions if s.file is not None]
     processes = max(min(jobs, len(to_grade)), 1)
-    print(f"grading {len(to_grade)} of {len(submissions)} submissions with {processes} "
-          f"process{'es' if processes > 1 else ''}, seed {settings.seed}", file=sys.stderr)
+    print(
+        f"grading {len(to_grade)} of {len(submissions)} submissions with {processes} "
+        f"process{'es' if processes > 1 else ''}, seed {settings.seed}",
+        file=sys.stderr,
+    )
     progress.start()
     for submission in submissions:
         if submission.file is None:
@@ -66,8 +69,11 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
         runner.grade_all(to_grade, settings, jobs, done)
     except KeyboardInterrupt:
         progress.finish()
-        print(f"python -m grader: interrupted after {len(outcomes)} of {len(submissions)} submissions; "
-              f"their reports are in {reports}/, scores.csv was not written", file=sys.stderr)
+        print(
+            f"python -m grader: interrupted after {len(outcomes)} of {len(submissions)} submissions; "
+            f"their reports are in {reports}/, scores.csv was not written",
+            file=sys.stderr,
+        )
         return INTERRUPTED
     progress.finish()
 
@@ -79,14 +85,17 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
     outputs.write_scores(out / outputs.SCORES, rows, max_total)
     outputs.write_summary(out / outputs.SUMMARY, rows, settings, max_total, function_maxima, warnings)
     graded = sum(outcome.ran for outcome in outcomes.values())
-    print(f"{graded} of {len(rows)} submissions graded; wrote {out / outputs.SCORES}, "
-          f"{out / outputs.SUMMARY} and {reports}/")
+    print(
+        f"{graded} of {len(rows)} submissions graded; wrote {out / outputs.SCORES}, "
+        f"{out / outputs.SUMMARY} and {reports}/"
+    )
     return 0
 
 
 def _function_maxima(settings, points):
     """The most each function's tests can earn, with grader.yml's points applied."""
     from grader import grading
+
     maxima = {}
     for test in grading.selected_tests(settings.hidden):
         tag = test.__tags__[0]
@@ -96,13 +105,23 @@ def _function_maxima(settings, points):
 
 def add_to(verbs, handout):
     batch = verbs.add_parser("batch", help="grade many submissions (or a Gradescope export) into a folder")
-    batch.add_argument("paths", nargs="+", metavar="PATH",
-                       help="a folder of .py files, a folder of submission folders, or a Gradescope "
-                            "'Export Submissions' folder")
-    batch.add_argument("--jobs", type=_positive, default=None,
-                       help="submissions graded at once, each by its own process (default: one per CPU)")
-    batch.add_argument("--out", default="batch-results",
-                       help="where scores.csv, summary.html and reports/ go (default ./batch-results)")
+    batch.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="a folder of .py files, a folder of submission folders, or a Gradescope 'Export Submissions' folder",
+    )
+    batch.add_argument(
+        "--jobs",
+        type=_positive,
+        default=None,
+        help="submissions graded at once, each by its own process (default: one per CPU)",
+    )
+    batch.add_argument(
+        "--out",
+        default="batch-results",
+        help="where scores.csv, summary.html and reports/ go (default ./batch-results)",
+    )
     batch.add_argument("--seed", type=int, default=None)
     batch.add_argument("--config", help="grader.yml to use")
     batch.set_defaults(command=command)
@@ -120,6 +139,7 @@ def command(args):
     from grader.commands.usage import fail
     from grader.instructor.batch.runner import GradingProcessesFailed
     from grader.instructor.batch.submissions import BatchUsageError
+
     try:
         return run_batch(args.paths, jobs=args.jobs, out=args.out, seed=args.seed, config_path=args.config)
     except (BatchUsageError, GradingProcessesFailed, ReferenceMissing, config.ConfigError) as error:

@@ -17,8 +17,11 @@ import jinja2
 from grader.instructor.batch.submissions import natural_key
 from grader import registry
 
+
 def columns():
     return ("id", "name", "email", "total", "max_total", *registry.tags(), "status")
+
+
 HISTOGRAM_BINS = 10
 TOP_HINTS = 10
 REPORT_SUFFIXES = (".txt", ".json", ".log")
@@ -52,8 +55,7 @@ def clear_previous(out):
 def write_report(folder, submission, outcome):
     """reports/<id>.txt and .json for every submission; .log when the grader wrote on stderr."""
     (folder / f"{submission.id}.txt").write_text(outcome.report, encoding="utf-8")
-    (folder / f"{submission.id}.json").write_text(json.dumps(outcome.results, indent=2) + "\n",
-                                                 encoding="utf-8")
+    (folder / f"{submission.id}.json").write_text(json.dumps(outcome.results, indent=2) + "\n", encoding="utf-8")
     if outcome.log.strip():
         (folder / f"{submission.id}.log").write_text(outcome.log, encoding="utf-8")
 
@@ -64,10 +66,17 @@ def write_scores(path, rows, max_total):
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns())
         for submission, outcome in sorted(rows, key=lambda row: natural_key(row[0].id)):
-            writer.writerow([submission.id, "; ".join(submission.names), "; ".join(submission.emails),
-                             points(outcome.total), points(max_total),
-                             *(points(outcome.functions.get(tag, 0.0)) for tag in registry.tags()),
-                             status(submission, outcome)])
+            writer.writerow(
+                [
+                    submission.id,
+                    "; ".join(submission.names),
+                    "; ".join(submission.emails),
+                    points(outcome.total),
+                    points(max_total),
+                    *(points(outcome.functions.get(tag, 0.0)) for tag in registry.tags()),
+                    status(submission, outcome),
+                ]
+            )
 
 
 def histogram(totals, maximum, bins=HISTOGRAM_BINS):
@@ -115,8 +124,13 @@ def _numbers_blanked(hint):
 @functools.lru_cache(maxsize=None)
 def _html_environment():
     # Names, statuses and hints come from students: escape everything.
-    env = jinja2.Environment(loader=jinja2.PackageLoader("grader.reporting", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("grader.reporting", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.globals["points"] = points
     return env
 
@@ -128,12 +142,28 @@ def write_summary(path, rows, settings, max_total, function_maxima, warnings):
     totals = [outcome.total for outcome in outcomes]
     ran = [outcome for outcome in outcomes if outcome.ran]
     bins = histogram(totals, max_total)
-    functions = [(tag, statistics.mean(o.functions.get(tag, 0.0) for o in outcomes), function_maxima.get(tag, 0.0))
-                 for tag in registry.tags()]
-    page = _html_environment().get_template("summary.html.j2").render(
-        settings=settings, rows=[(s, o, status(s, o)) for s, o in rows], warnings=warnings,
-        kinds=sorted(Counter(o.kind for o in outcomes).items()),
-        max_total=max_total, mean=statistics.mean(totals), median=statistics.median(totals),
-        bins=bins, tallest=max(1, *(count for _, _, count in bins)), functions=functions,
-        function_tags=registry.tags(), ran=len(ran), tests=pass_rates(ran), hints=common_hints(ran))
+    functions = [
+        (tag, statistics.mean(o.functions.get(tag, 0.0) for o in outcomes), function_maxima.get(tag, 0.0))
+        for tag in registry.tags()
+    ]
+    page = (
+        _html_environment()
+        .get_template("summary.html.j2")
+        .render(
+            settings=settings,
+            rows=[(s, o, status(s, o)) for s, o in rows],
+            warnings=warnings,
+            kinds=sorted(Counter(o.kind for o in outcomes).items()),
+            max_total=max_total,
+            mean=statistics.mean(totals),
+            median=statistics.median(totals),
+            bins=bins,
+            tallest=max(1, *(count for _, _, count in bins)),
+            functions=functions,
+            function_tags=registry.tags(),
+            ran=len(ran),
+            tests=pass_rates(ran),
+            hints=common_hints(ran),
+        )
+    )
     Path(path).write_text(page, encoding="utf-8")

@@ -26,15 +26,19 @@ class Progress:
         self.done += count
         if self.redraw:
             filled = BAR_WIDTH * self.done // self.total
-            self.stream.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
-                              f"{self.done}/{self.total}  {self._elapsed()}")
+            self.stream.write(
+                f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {self.done}/{self.total}  {self._elapsed()}"
+            )
             self.stream.flush()
             return
         tenths = 10 * self.done // self.total
         if tenths > self.tenths_shown:
             self.tenths_shown = tenths
-            print(f"graded {self.done}/{self.total} ({100 * self.done // self.total}%) in {self._elapsed()}",
-                  file=self.stream, flush=True)
+            print(
+                f"graded {self.done}/{self.total} ({100 * self.done // self.total}%) in {self._elapsed()}",
+                file=self.stream,
+                flush=True,
+            )
 
     def finish(self):
         if self.redraw:

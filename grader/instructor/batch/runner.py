@@ -99,14 +99,22 @@ def summarise(test):
 
 def missing_outcome(submission):
     from grader.instructor.gradescope import not_found_json
-    return Outcome(NO_SUBMISSION, submission.missing, report=submission.missing + "\n",
-                   results=not_found_json(submission.missing))
+
+    return Outcome(
+        NO_SUBMISSION, submission.missing, report=submission.missing + "\n", results=not_found_json(submission.missing)
+    )
 
 
 def failed_outcome(kind, detail, log=""):
     from grader.reporting.results import grader_failure_json
-    return Outcome(GRADER_ERROR, kind, report=f"The grader failed on this submission: {kind}\n\n{detail}",
-                   results=grader_failure_json(kind), log=log)
+
+    return Outcome(
+        GRADER_ERROR,
+        kind,
+        report=f"The grader failed on this submission: {kind}\n\n{detail}",
+        results=grader_failure_json(kind),
+        log=log,
+    )
 
 
 def grade_submission(submission, settings, launcher, spawner=None):
@@ -118,16 +126,24 @@ def grade_submission(submission, settings, launcher, spawner=None):
     try:
         with contextlib.redirect_stderr(log), staged(submission) as path:
             run = grade(path, settings=settings, launcher=launcher, spawner=spawner)
-        run.submission = str(submission.file)   # reports name the original, not the staged copy
+        run.submission = str(submission.file)  # reports name the original, not the staged copy
         functions = {tag: got for tag, (got, _) in run.by_function().items()}
-        if run.internal_error:                   # the score is withheld: 0, like on Gradescope
+        if run.internal_error:  # the score is withheld: 0, like on Gradescope
             kind, detail, functions = GRADER_ERROR, "internal error in a test", {}
         elif not run.imported:
             kind, detail = IMPORT_FAILED, (run.summary.strip() or "no reason given").splitlines()[0]
         else:
             kind, detail = GRADED, ""
-        return Outcome(kind, detail, run.score, functions, [summarise(t) for t in run.tests], report.text(run),
-                       report.results_json(run), log.getvalue())
+        return Outcome(
+            kind,
+            detail,
+            run.score,
+            functions,
+            [summarise(t) for t in run.tests],
+            report.text(run),
+            report.results_json(run),
+            log.getvalue(),
+        )
     except Exception as exc:
         return failed_outcome(type(exc).__name__, traceback.format_exc(), log.getvalue())
 
@@ -163,8 +179,11 @@ def _copy_regular_files(source, target):
         subfolders[:] = [d for d in subfolders if not os.path.islink(os.path.join(folder, d))]
         for name in names:
             original = os.path.join(folder, name)
-            if os.path.isfile(original) and not os.path.islink(original) \
-                    and os.path.getsize(original) <= STAGED_FILE_LIMIT:
+            if (
+                os.path.isfile(original)
+                and not os.path.islink(original)
+                and os.path.getsize(original) <= STAGED_FILE_LIMIT
+            ):
                 shutil.copyfile(original, here / name)
 
 
@@ -183,7 +202,7 @@ def _serve(slot, connection, settings):
     from grader.boundary.spawners import default_spawner
 
     for end in _PARENT_ENDS:
-        end.close()           # forked: the parent's ends of every pipe, so its death reads as EOF here
+        end.close()  # forked: the parent's ends of every pipe, so its death reads as EOF here
     spawner = None
     try:
         try:
@@ -202,8 +221,7 @@ def _serve(slot, connection, settings):
                 return
             if submission is None:
                 return
-            connection.send(("graded", submission.id,
-                             grade_submission(submission, settings, sandbox_user, spawner)))
+            connection.send(("graded", submission.id, grade_submission(submission, settings, sandbox_user, spawner)))
     except KeyboardInterrupt:
         return
     finally:
@@ -218,8 +236,9 @@ class _GradingProcess:
         self.slot = slot
         self.connection, theirs = context.Pipe()
         _PARENT_ENDS.append(self.connection)
-        self.process = context.Process(target=_serve, args=(slot, theirs, settings),
-                                       name=f"grader-batch-{slot}", daemon=True)
+        self.process = context.Process(
+            target=_serve, args=(slot, theirs, settings), name=f"grader-batch-{slot}", daemon=True
+        )
         self.process.start()
         theirs.close()
         self.ready = False
@@ -259,7 +278,7 @@ class _GradingProcess:
             _PARENT_ENDS.remove(self.connection)
 
     def death(self):
-        self.process.join(1.0)          # the pipe closes a moment before the exit is reaped
+        self.process.join(1.0)  # the pipe closes a moment before the exit is reaped
         code = self.process.exitcode
         if code is not None and code < 0 and -code in signal.Signals._value2member_map_:
             return f"grading process died ({signal.Signals(-code).name})"
@@ -294,20 +313,21 @@ def grade_all(submissions, settings, jobs, done):
                 if grading.connection in signalled or grading.process.sentinel in signalled:
                     message = grading.receive()
                     if message is None:
-                        processes[index] = _replace(context, grading, settings, failed_starts, done,
-                                                    grading.death())
+                        processes[index] = _replace(context, grading, settings, failed_starts, done, grading.death())
                         unfinished -= grading.submission is not None
                         continue
                 elif grading.submission is not None and time.monotonic() - grading.started > limit:
                     grading.process.kill()
-                    processes[index] = _replace(context, grading, settings, failed_starts, done,
-                                                f"grading took longer than {limit:g} s")
+                    processes[index] = _replace(
+                        context, grading, settings, failed_starts, done, f"grading took longer than {limit:g} s"
+                    )
                     unfinished -= 1
                     continue
                 if message is not None:
                     kind = message[0]
                     if kind == "unavailable":
                         from grader.boundary.privileges import SandboxUnavailable
+
                         raise SandboxUnavailable(message[1])
                     if kind == "ready":
                         grading.ready = True
@@ -318,7 +338,7 @@ def grade_all(submissions, settings, jobs, done):
                         unfinished -= 1
                 if grading.ready and grading.submission is None and pending:
                     if not grading.give(pending[0]):
-                        continue                 # its death is noticed on the next round
+                        continue  # its death is noticed on the next round
                     pending.popleft()
     finally:
         for grading in processes:

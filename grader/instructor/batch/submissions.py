@@ -120,15 +120,15 @@ def _export(folder, warnings):
     if problem:
         warnings.append(f"{folder / METADATA_NAME}: {problem}; names and emails are left empty")
     found = []
-    folders = {entry.name: entry for entry in sorted(folder.iterdir())
-               if entry.is_dir() and not _ignored(entry)}
+    folders = {entry.name: entry for entry in sorted(folder.iterdir()) if entry.is_dir() and not _ignored(entry)}
     for name in sorted(set(folders) | set(records)):
-        submission_id = name[len(EXPORT_PREFIX):] if name.startswith(EXPORT_PREFIX) else name
+        submission_id = name[len(EXPORT_PREFIX) :] if name.startswith(EXPORT_PREFIX) else name
         if name in folders:
             submission = _from_folder(submission_id, folders[name])
         else:
-            submission = Submission(submission_id, missing=f"{METADATA_NAME} lists {name}, "
-                                                           "but the export has no such folder")
+            submission = Submission(
+                submission_id, missing=f"{METADATA_NAME} lists {name}, but the export has no such folder"
+            )
         if problem:
             submission.notes.append(f"{METADATA_NAME} unreadable")
         elif name not in records:
@@ -174,8 +174,7 @@ def read_metadata(path):
     if raw is None:
         return {}, "is empty"
     if not isinstance(raw, dict):
-        return {}, (f"expected a mapping from submission folder to its record, "
-                    f"found {type(raw).__name__}")
+        return {}, (f"expected a mapping from submission folder to its record, found {type(raw).__name__}")
     return {str(key): value for key, value in raw.items()}, ""
 
 
@@ -233,7 +232,9 @@ def _rename_duplicates(submissions, warnings):
         while f"{submission.id}-{number}" in seen:
             number += 1
         renamed = f"{submission.id}-{number}"
-        warnings.append(f"two submissions have the id {submission.id}; the later one "
-                        f"({submission.file or submission.missing}) is listed as {renamed}")
+        warnings.append(
+            f"two submissions have the id {submission.id}; the later one "
+            f"({submission.file or submission.missing}) is listed as {renamed}"
+        )
         submission.id = renamed
         seen.add(renamed)
