@@ -6,15 +6,14 @@ import traceback
 from pathlib import Path
 
 from grader import bundle, config, registry
+from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
+from grader.boundary.returned import Problem, printable
+from grader.boundary.sandbox import Sandbox
+from grader.reporting.results import GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun, TestResult
 from grader.rubric import suite
 from grader.rubric.checks import Failed
 from grader.rubric.feedback import say
-from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
-from grader.reporting.results import GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun, TestResult
-from grader.boundary.returned import Problem, printable
-from grader.boundary.sandbox import Sandbox
 from grader.session import Session
-
 
 # Tests run grouped by visibility, in the order students get to see them,
 # each group in a fresh worker. So nothing a test shown later does (hang,

@@ -10,11 +10,10 @@ import time
 import numpy as np
 
 from grader import registry
-from grader.rubric import cases, finite_differences
-
-from grader.protocol import wire
 from grader.boundary.returned import Call, clean_error
 from grader.boundary.sandbox import WorkerLost
+from grader.protocol import wire
+from grader.rubric import cases, finite_differences
 
 SIGMOID = registry.SIGMOID.name
 NAIVE = registry.NAIVE_SOFTMAX.name

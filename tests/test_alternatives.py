@@ -4,8 +4,8 @@ import ast
 
 import pytest
 
-from reference.alternatives import ALTERNATIVES, assemble
 from grader import registry
+from reference.alternatives import ALTERNATIVES, assemble
 
 SEEDS = (1234, 987654)
 MINIMUM_ALTERNATIVES = 10

@@ -7,7 +7,6 @@ verdicts without knowing how they are shown or which command asked.
 
 import ast
 import sys
-from pathlib import Path
 
 import pytest
 

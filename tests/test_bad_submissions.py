@@ -2,9 +2,8 @@
 
 import textwrap
 
-from grader import grade
-
 from conftest import REFERENCE_PATH
+from grader import grade
 
 ZEROS = """
 import numpy as np

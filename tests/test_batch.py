@@ -12,13 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import REPO
 from grader import config
 from grader.instructor.batch import outputs, runner
 from grader.instructor.batch.submissions import Submission, collect
 from grader.registry import tags
 from reference.mutants import MUTANTS, mutate
-
-from conftest import REPO
 
 REFERENCE = REPO / "reference" / "word2vec.py"
 TEMPLATE = REPO / "student_template" / "word2vec.py"

@@ -1,8 +1,9 @@
 """The benchmark script runs (a smoke run: its figures are reported, never asserted)."""
 
-import pytest
 import subprocess
 import sys
+
+import pytest
 
 from conftest import REPO
 

@@ -8,9 +8,8 @@ import zipfile
 
 import pytest
 
-from grader import config, grade, settings_schema
-
 from conftest import REPO, assert_switched
+from grader import config, grade, settings_schema
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 

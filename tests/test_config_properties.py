@@ -8,16 +8,14 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grader.rubric import cases, finite_differences
-
-from grader import config, grading
+from grader import config, grading, registry
 from grader import settings_schema as schema
-from grader import registry
+from grader.rubric import cases, finite_differences
 from grader.rubric.suite import all_tests
-
-TESTS = all_tests()
 from grader.session import case_sets
 from grader.settings_schema import settings_of
+
+TESTS = all_tests()
 
 FUZZ = settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -167,7 +165,7 @@ in_bounds = mapping_of(config.Settings, within)
 
 def usable(settings):
     """What grading needs of a config: every case set generates, the rubric computes, limits are finite."""
-    for name, (function, generate) in case_sets(settings).items():
+    for name, (_function, generate) in case_sets(settings).items():
         generated = generate(cases.rng_for(settings.seed, name))
         assert generated, name
         for case in generated:

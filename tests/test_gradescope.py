@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import grade
-from grader.submission import SubmissionNotFound, find_submission
-from grader.instructor.gradescope import run as run_gradescope
-
 from conftest import REPO, gradescope_python, subprocess_environment
+from grader import grade
+from grader.instructor.gradescope import run as run_gradescope
+from grader.submission import SubmissionNotFound, find_submission
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 

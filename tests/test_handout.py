@@ -14,10 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import REFERENCE_PATH, REPO, assert_switched
 from grader import config, grade
 from grader.answers.golden import GoldenOracle
-
-from conftest import REFERENCE_PATH, REPO, assert_switched
 
 HIDDEN_SETS = {"sigmoid.hidden", "naive.hidden", "neg.hidden", "skipgram.hidden"}
 

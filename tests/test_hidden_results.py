@@ -11,13 +11,11 @@ import json
 
 import pytest
 
+from conftest import REPO
 from grader import config, grading
-
 from grader.reporting import report
 from grader.reporting.results import GradingRun
 from grader.reporting.results import TestResult as Result  # not Test*: pytest would try to collect it
-
-from conftest import REPO
 
 # (the due date has passed, grades are published) at each moment a student looks.
 MOMENTS = {"before the due date": (False, False), "after the due date": (True, False), "after publishing": (True, True)}

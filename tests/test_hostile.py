@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from grader import registry
 
-from conftest import REPO, REFERENCE_PATH
+from conftest import REFERENCE_PATH, REPO
+from grader import registry
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 MARKERS = Path("/tmp/w2v-hostile-markers")  # hard-wired in the attacks too
@@ -268,7 +268,7 @@ def installation_changes(before, after):
             changes.append(f"removed {path}")
         elif after[path][0] != value:
             changes.append(f"changed {path}")
-    for path, (value, uid) in after.items():
+    for path, (_value, uid) in after.items():
         if path not in before and not ("__pycache__" in Path(path).parts and uid == 0):
             changes.append(f"added {path} (owner uid {uid})")
     return changes

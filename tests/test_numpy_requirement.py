@@ -7,10 +7,9 @@ import zipfile
 import numpy as np
 import pytest
 
+from conftest import REPO
 from grader import config
 from grader.numpy_requirement import UnsupportedForm, allows, parse
-
-from conftest import REPO
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 

@@ -2,9 +2,8 @@
 
 import pytest
 
-from grader import grade
-
 from conftest import REPO
+from grader import grade
 
 SEEDS = (224, 1, 2, 3, 2026)
 

@@ -6,15 +6,11 @@ to the reference solution) and a submission, graded through the real
 sandbox and reported under its own name.
 """
 
-import textwrap
-
 import pytest
 
 from grader import registry
 from grader.reporting import report
 from grader.rubric import suite
-
-from conftest import REFERENCE_PATH
 
 TOY_MODULE = '''
 from dataclasses import dataclass

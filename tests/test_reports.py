@@ -12,12 +12,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from conftest import REPO
 from grader import config
-
 from grader.reporting import report
 from grader.reporting.results import TestResult as Result  # not Test*: pytest would try to collect it
-
-from conftest import REPO
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 REFERENCE = REPO / "reference" / "word2vec.py"

@@ -9,14 +9,13 @@ import time
 
 import pytest
 
+from conftest import REPO
 from grader import grade
-from grader.config import Limits
 from grader.boundary.privileges import launcher
 from grader.boundary.sandbox import Sandbox
 from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed, default_spawner
+from grader.config import Limits
 from grader.worker import zygote
-
-from conftest import REFERENCE_PATH, REPO
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the fork server runs on Linux only")
@@ -140,7 +139,10 @@ def test_a_worker_stopped_under_ptrace_is_not_taken_for_ended_and_the_server_sur
 ):
     # PTRACE_TRACEME makes the fork server the tracer: waitpid then reports
     # the worker's stop, which is not an exit.
-    stop = "\nimport ctypes, os, signal\nctypes.CDLL(None).ptrace(0, 0, None, None)\nos.kill(os.getpid(), signal.SIGSTOP)\n"
+    stop = (
+        "\nimport ctypes, os, signal\nctypes.CDLL(None).ptrace(0, 0, None, None)"
+        "\nos.kill(os.getpid(), signal.SIGSTOP)\n"
+    )
     server = ForkServer().start()
     sandbox = Sandbox(
         write_submission(tmp_path, reference_source + stop), Limits(import_seconds=2), launcher(required=False), server

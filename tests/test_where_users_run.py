@@ -8,16 +8,14 @@ import stat
 
 import pytest
 
+from conftest import REPO
 from grader import cli
-
 from grader.boundary import staging
-from grader.config import Limits
-from grader.instructor.gradescope import run as run_gradescope
 from grader.boundary.privileges import SandboxUser, launcher
 from grader.boundary.sandbox import Sandbox
 from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed
-
-from conftest import REPO
+from grader.config import Limits
+from grader.instructor.gradescope import run as run_gradescope
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 # Printed at import, so the report shows who ran the submission and from where.

@@ -8,8 +8,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.protocol import frames, limits, wire
 from grader.boundary.returned import Call, Problem, as_array, as_triple, clean_error, inputs_after
+from grader.protocol import frames, limits, wire
 from grader.protocol.limits import MAX_ARRAY_ELEMENTS
 
 FUZZ = settings(max_examples=300, deadline=None, database=None)

@@ -41,9 +41,9 @@ def build(path, settings, reference_submission):
     """Grade the reference with the public suite, recording its answers into ``path``."""
     from dataclasses import replace
 
-    from grader.grading import grade
     from grader.answers.oracle import Oracle, load_reference
     from grader.boundary.privileges import launcher
+    from grader.grading import grade
     from grader.session import Session
 
     settings = replace(settings, hidden=False)

@@ -302,7 +302,7 @@ def lock_down(root):
 
 
 def _chmod_tree(top, dirs, files):
-    for folder, subdirs, names in os.walk(top):
+    for folder, _subdirs, names in os.walk(top):
         os.chown(folder, 0, 0, follow_symlinks=False)
         os.chmod(folder, dirs)
         for name in names:
@@ -315,7 +315,7 @@ def _chmod_tree(top, dirs, files):
 def _strip_write(top, recursive=True):
     """Remove group/other write permission from ``top`` and below it (no links followed)."""
     walk = os.walk(top) if recursive else [(str(top), [], os.listdir(top))]
-    for folder, subdirs, names in walk:
+    for folder, _subdirs, names in walk:
         for path in [folder] + [os.path.join(folder, n) for n in names]:
             try:
                 info = os.lstat(path)

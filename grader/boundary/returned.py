@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from grader.protocol import wire
 from grader.boundary.sandbox import WorkerLost
-from grader.protocol import limits
+from grader.protocol import limits, wire
 
 
 @dataclass

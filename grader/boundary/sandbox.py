@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import registry
-from grader.protocol import frames
-from grader.bundle import template_folder
-from grader.config import Limits
 from grader.boundary.spawners import WorkerStartFailed, default_spawner, worker_environment
 from grader.boundary.staging import Snapshot
+from grader.bundle import template_folder
+from grader.config import Limits
+from grader.protocol import frames
 
 
 class WorkerLost(Exception):

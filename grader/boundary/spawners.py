@@ -23,10 +23,9 @@ import subprocess
 import sys
 import time
 from collections import deque
-from pathlib import Path
 
-from grader.worker import zygote
 from grader.bundle import PACKAGE
+from grader.worker import zygote
 
 GRADER_PARENT = str(PACKAGE.parent)
 # What a worker imports of the grader, relative to the package: all an exec'd

@@ -75,9 +75,9 @@ def run(args):
         sandbox.close()
         return fail(str(error))
     _warn_if_numpy_differs(settings.worker.numpy)
-    from grader.reporting import report
-    from grader.grading import grade
     from grader.answers.oracle import ReferenceMissing
+    from grader.grading import grade
+    from grader.reporting import report
 
     try:
         run = grade(path, settings=settings, sandbox=sandbox)

@@ -72,7 +72,6 @@ def build_student_zip(out_dir, config_file=None):
     import tempfile
 
     from grader import config
-
     from grader.answers import golden
 
     root = repository_root()
@@ -113,9 +112,9 @@ def build_student_zip(out_dir, config_file=None):
 def _handout_texts(settings, packages):
     """README.md, requirements.txt and pyproject.toml of the handout, from their templates."""
     from grader import __version__
-    from grader.rubric.suite import PUBLIC, all_tests
     from grader.python_version import minimum_text
     from grader.reporting.report import render
+    from grader.rubric.suite import PUBLIC, all_tests
 
     requirements = handout_requirements(settings.worker)
     tests = all_tests()

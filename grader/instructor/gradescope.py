@@ -74,8 +74,8 @@ def run(root, seed=None, launcher=None, config_path=None):
         except config.ConfigError:
             sandbox.close()
             raise
-        from grader.reporting import report
         from grader.grading import grade
+        from grader.reporting import report
 
         graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import jinja2
 
-from grader.templating import bytecode_cache
 from grader.reporting.results import HINT_LABEL, SHOWN_AT_ONCE
+from grader.templating import bytecode_cache
 
 ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
 

@@ -6,11 +6,6 @@ from collections import Counter
 import numpy as np
 
 from grader import registry
-from grader.rubric import finite_differences
-
-from grader.protocol import wire
-from grader.rubric.checks import Failed, compare, exact_shape, matches, unchanged
-from grader.rubric.feedback import say
 from grader.boundary.returned import (
     Problem,
     as_array,
@@ -21,8 +16,12 @@ from grader.boundary.returned import (
     inputs_after,
     raise_for_error,
 )
-from grader.session import NEG, SKIPGRAM, as_scalar
+from grader.protocol import wire
 from grader.protocol.standins import standin_values
+from grader.rubric import finite_differences
+from grader.rubric.checks import Failed, compare, exact_shape, matches, unchanged
+from grader.rubric.feedback import say
+from grader.session import NEG, SKIPGRAM, as_scalar
 
 LOSS_OUTPUTS = ("loss", "gradCenterVec", "gradOutsideVecs")
 SKIPGRAM_OUTPUTS = ("loss", "gradCenterVecs", "gradOutsideVectors")
@@ -359,7 +358,7 @@ def _index(value):
 
 def skipgram_calls(session, name):
     """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments."""
-    for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
+    for case, call, _expected in zip(session.cases(name), session.student(name), session.expected(name)):
         _problem("skipgram", call)
         records = call.calls or []
         center = case.word2Ind[case.currentCenterWord]

@@ -16,7 +16,6 @@ import warnings
 
 from grader.protocol import limits
 
-
 PR_SET_NO_NEW_PRIVS = 38
 
 
@@ -152,6 +151,7 @@ class Caller:
 
     def _one(self, request, call):
         import numpy as np
+
         from grader.protocol import standins, wire
 
         dataset = standins.ScriptedDataset(call.get("stream") or [])
@@ -235,6 +235,7 @@ def main(argv):
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)
+
     from grader.protocol import standins, wire  # noqa: F401  (all the grader's own code a call needs)
 
     # Everything before this is the grader's; a failure up to here is never

@@ -222,6 +222,7 @@ def serve(sock):
     except BaseException:
         pass  # each worker imports it again and reports the failure as it always did
     import ctypes  # noqa: F401  (as every worker does in apply_limits)
+
     from grader.protocol import standins, wire  # noqa: F401  (what every worker imports next)
     from grader.worker import serve as worker
 

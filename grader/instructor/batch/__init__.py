@@ -5,11 +5,10 @@ runner.py grades them in parallel (one sandbox slot per process) and
 outputs.py writes scores.csv, the per-submission reports and summary.html.
 """
 
+import argparse
 import os
 import sys
 from pathlib import Path
-
-import argparse
 
 __all__ = ["run_batch"]
 
@@ -23,9 +22,9 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
     before anything is graded when the command cannot work as given.
     """
     from grader import config, grading
+    from grader.answers.oracle import load_reference
     from grader.instructor.batch import outputs, runner
     from grader.instructor.batch.progress import Progress
-    from grader.answers.oracle import load_reference
     from grader.instructor.batch.runner import GRADER_ERROR
     from grader.instructor.batch.submissions import BatchUsageError, collect
 

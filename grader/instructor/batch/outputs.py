@@ -14,8 +14,8 @@ from pathlib import Path
 
 import jinja2
 
-from grader.instructor.batch.submissions import natural_key
 from grader import registry
+from grader.instructor.batch.submissions import natural_key
 
 
 def columns():

@@ -119,8 +119,8 @@ def failed_outcome(kind, detail, log=""):
 
 def grade_submission(submission, settings, launcher, spawner=None):
     """Grade one submission; any exception becomes a grader-error Outcome."""
-    from grader.reporting import report
     from grader.grading import grade
+    from grader.reporting import report
 
     log = io.StringIO()
     try:
