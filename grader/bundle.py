@@ -5,6 +5,8 @@ top-level ``reference/`` and ``student_template/``; an installed wheel
 carries them under ``grader/_bundled/``.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
 
 # The grader package's folder: grader/ in a checkout or in site-packages.

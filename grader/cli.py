@@ -7,6 +7,8 @@ handout does not have: there they are refused in one line and left out
 of the help.
 """
 
+from __future__ import annotations
+
 import argparse
 import importlib
 import importlib.util

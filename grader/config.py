@@ -8,11 +8,14 @@ checks grader.yml, and writes the commented grader.yml and the README's
 table (``python -m grader.config`` rewrites both).
 """
 
+from __future__ import annotations
+
 import dataclasses
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grader.settings_schema import (
     Choice,
@@ -120,7 +123,7 @@ class Limits:
     reply_mb: int = setting(64, Whole(32, 1024, "MiB"), "The largest reply accepted from the worker.")
 
 
-def _shapes(what):
+def _shapes(what: str) -> ListOf:
     shape = Numbers(("V", "d"), (1, 1), (CASE_NUMBERS, DIMENSIONS))
     return ListOf(
         shape,
@@ -179,7 +182,7 @@ class Cases:
     )
 
 
-def _numpy_requirement(value):
+def _numpy_requirement(value: str) -> str | None:
     from grader import numpy_requirement
 
     try:
@@ -197,7 +200,7 @@ PACKAGE = (
 )
 
 
-def _package(value):
+def _package(value: str) -> str | None:
     return None if re.fullmatch(PACKAGE, value) else f"not {value!r}"
 
 
@@ -272,7 +275,7 @@ grader/config.py (python -m grader.config); quote test numbers ("3.4"),
 or YAML reads 1.10 as 1.1."""
 
 
-def find(explicit=None):
+def find(explicit: str | os.PathLike[str] | None = None) -> Path | None:
     """The config file to use: --config, $GRADER_CONFIG, ./grader.yml, the checkout's, the package's.
 
     The student handout's grader carries its grader.yml inside the package,
@@ -289,7 +292,7 @@ def find(explicit=None):
     return None
 
 
-def load(path=None, **overrides):
+def load(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
     """Settings from a grader.yml (or the defaults), then keyword overrides such as seed.
 
     Everything is checked here, the rubric's keys included, so a config
@@ -300,14 +303,14 @@ def load(path=None, **overrides):
     return settings
 
 
-def read(path=None, **overrides):
+def read(path: str | os.PathLike[str] | None = None, **overrides: Any) -> Settings:
     """``load`` but for the rubric's keys, whose check imports the catalogue (and numpy).
 
     For commands that start the worker first: they call ``check_rubric``
     while it boots, before anything is graded.
     """
-    path = find(path)
-    settings = Settings() if path is None else _parse(path)
+    found = find(path)
+    settings = Settings() if found is None else _parse(found)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if "seed" in overrides:
         try:
@@ -317,7 +320,7 @@ def read(path=None, **overrides):
     return dataclasses.replace(settings, **overrides)
 
 
-def _parse(path):
+def _parse(path: Path) -> Settings:
     import yaml
 
     try:
@@ -331,13 +334,13 @@ def _parse(path):
     return from_mapping(raw, str(path), rubric=False)
 
 
-def _loader():
+def _loader() -> type:
     """YAML's safe loader (libyaml's when there is one), refusing a key given twice, which YAML would
     resolve silently by keeping the last."""
     import yaml
 
-    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-        def construct_mapping(self, node, deep=False):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
             seen = set()
             for key_node, _ in node.value:
                 if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
@@ -352,7 +355,7 @@ def _loader():
     return Loader
 
 
-def _yaml_problem(exc):
+def _yaml_problem(exc: BaseException) -> str:
     """PyYAML's complaint on one line, with where it is."""
     mark = getattr(exc, "problem_mark", None)
     text = getattr(exc, "problem", None) or str(exc) or type(exc).__name__
@@ -360,7 +363,7 @@ def _yaml_problem(exc):
     return " ".join(text.split())[:200] + where
 
 
-def from_mapping(raw, source, rubric=True):
+def from_mapping(raw: object, source: str, rubric: bool = True) -> Settings:
     """Settings from grader.yml's contents as YAML reads them; raises ConfigError naming ``source`` and the key."""
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
@@ -374,19 +377,19 @@ def from_mapping(raw, source, rubric=True):
     return settings
 
 
-def check_rubric(settings):
+def check_rubric(settings: Settings) -> None:
     """Refuse points and visibility that name no test, or that would show a gated test early."""
     from grader import grading
 
     grading.rubric(grading.selected_tests(True), settings)  # every test: a superset of the public run
 
 
-def commented_defaults():
+def commented_defaults() -> str:
     """grader.yml with every setting at its default."""
     return commented_yaml(Settings, HEADER)
 
 
-def settings_table():
+def settings_table() -> str:
     """The README's table of grader.yml's settings."""
     return markdown_table(Settings)
 
@@ -395,7 +398,7 @@ TABLE_START = "<!-- settings table: written by python -m grader.config -->"
 TABLE_END = "<!-- end of settings table -->"
 
 
-def readme_with_table(text):
+def readme_with_table(text: str) -> str:
     """The README's text with its settings table rewritten from the declarations."""
     start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
     return text[:start] + "\n" + settings_table() + text[end:]

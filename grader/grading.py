@@ -1,5 +1,7 @@
 """Grade one submission: run the catalogue against it, in its sandbox."""
 
+from __future__ import annotations
+
 import sys
 import time
 import traceback
@@ -108,7 +110,7 @@ def _shown_whenever(dependent, required):
     return required == SHOWN_AT_ONCE or dependent == "hidden" or required == dependent
 
 
-def _refuse_revealing_gates(tests, visibility, settings):
+def _refuse_revealing_gates(tests, visibility, settings) -> None:
     """A test credited only once another passes shows that one's result: it may not be shown earlier."""
     for t in tests:
         for number in getattr(t, "__requires__", ()):
@@ -208,9 +210,9 @@ def grade(
     return run
 
 
-def _run_in_release_order(run, tests, session, missing, started):
+def _run_in_release_order(run, tests, session, missing, started) -> None:
     """Run the tests a group of one visibility at a time (see RELEASE_ORDER)."""
-    passed = {}
+    passed: dict[str, bool] = {}
     for visibility in RELEASE_ORDER:
         group = [(t, r) for t, r in zip(tests, run.tests) if r.visibility == visibility]
         if group or visibility == SHOWN_AT_ONCE:  # that group also holds the import's output
@@ -221,7 +223,7 @@ def _run_in_release_order(run, tests, session, missing, started):
             run.shown_seconds = time.monotonic() - started
 
 
-def _keep_printed(run, visibility, text, limits):
+def _keep_printed(run, visibility, text, limits) -> None:
     """Keep an excerpt of what a group printed: as much as one worker's stdout and stderr.
 
     Each restarted worker adds an excerpt of its own, so a submission that
@@ -241,7 +243,7 @@ def _missing(functions):
     return {f.tag: f.name for f in registry.functions() if functions.get(f.name) != "ok"}
 
 
-def _run_test(run, test, result, session, missing, passed):
+def _run_test(run, test, result, session, missing, passed) -> None:
     """Run one test into ``result``; ``passed`` maps the numbers run so far to whether they passed."""
     if result.function in missing:
         result.message = f"Not run: {missing[result.function]} is not defined as a function in the submission."

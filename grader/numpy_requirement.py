@@ -8,6 +8,8 @@ Comparisons follow PEP 440 for release numbers; pre-releases of a version
 sort before it and are not below it (``2.0.0rc1`` does not fit ``<2``).
 """
 
+from __future__ import annotations
+
 import re
 
 OPERATORS = ("~=", "==", "!=", "<=", ">=", "<", ">")

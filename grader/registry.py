@@ -10,9 +10,14 @@ Entries name their case sets and tests by dotted path, resolved only when
 grading, so this module stays as light as the configuration that reads it.
 """
 
+from __future__ import annotations
+
 import importlib
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from grader.config import Settings
 
 # How a call is sent to the worker and answered by the reference:
 #   "plain"    positional numeric arguments, ``case.args``; any returned value
@@ -26,9 +31,9 @@ class GradedFunction:
     tag: str  # the rubric's name: test tags, grader.yml keys, report rows
     name: str  # the name students define
     title: str  # what a person calls it
-    arguments: Tuple[str, ...]
-    outputs: Tuple[str, ...]  # names of the returned values, in order
-    shapes: Tuple[str, ...]  # their exact shapes, as the shape tests state them
+    arguments: tuple[str, ...]
+    outputs: tuple[str, ...]  # names of the returned values, in order
+    shapes: tuple[str, ...]  # their exact shapes, as the shape tests state them
     points: float  # default points (its tests' weights add up to this)
     prefix: str  # test numbers: "2" for 2.1, 2.2, ...
     call: str  # one of CALL_KINDS
@@ -36,7 +41,7 @@ class GradedFunction:
     tests: str = "grader.rubric.catalogue"  # module whose tests tagged ``tag`` are this function's
     source: str = "word2vec.py"  # the file of the submission that defines it
 
-    def sets(self, settings) -> Dict[str, Callable]:
+    def sets(self, settings: Settings) -> dict[str, Callable[..., Any]]:
         module, function = self.case_sets.split(":")
         return getattr(importlib.import_module(module), function)(settings)
 
@@ -90,15 +95,15 @@ SKIPGRAM = GradedFunction(
     "grader.rubric.cases:skipgram_sets",
 )
 
-_FUNCTIONS: List[GradedFunction] = [SIGMOID, NAIVE_SOFTMAX, NEG_SAMPLING, SKIPGRAM]
+_FUNCTIONS: list[GradedFunction] = [SIGMOID, NAIVE_SOFTMAX, NEG_SAMPLING, SKIPGRAM]
 
 
-def functions() -> Tuple[GradedFunction, ...]:
+def functions() -> tuple[GradedFunction, ...]:
     """Every graded function, in the rubric's order."""
     return tuple(_FUNCTIONS)
 
 
-def tags() -> Tuple[str, ...]:
+def tags() -> tuple[str, ...]:
     return tuple(f.tag for f in _FUNCTIONS)
 
 

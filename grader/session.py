@@ -5,7 +5,10 @@ sent to the worker in one request, and answered by the reference once, so
 the loss, gradient and shape tests of a function share the same calls.
 """
 
+from __future__ import annotations
+
 import time
+from typing import Any
 
 import numpy as np
 
@@ -67,12 +70,12 @@ def encode_call(function, case):
 
 
 class Session:
-    def __init__(self, sandbox, oracle, settings):
+    def __init__(self, sandbox, oracle, settings) -> None:
         self.sandbox = sandbox
         self.oracle = oracle
         self.settings = settings
         self._sets = case_sets(settings)
-        self._memo = {}
+        self._memo: dict[Any, Any] = {}
 
     def _once(self, key, compute):
         if key not in self._memo:

@@ -7,39 +7,53 @@ declarations write the commented grader.yml and the README's table.
 Imports nothing else of the grader.
 """
 
+from __future__ import annotations
+
 import math
-from dataclasses import MISSING, field, fields
+from collections.abc import Callable, Sequence
+from dataclasses import MISSING, Field, field, fields
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class Rule(Protocol):
+        """What every rule below does: check a value as YAML reads it, and say what it allows."""
+
+        def check(self, value: Any, path: str) -> Any: ...
+
+        def allowed(self) -> str: ...
 
 
 class Invalid(Exception):
     """A value refused at ``path`` (such as ``cases.hidden_shapes[0]``); the message says what was expected."""
 
-    def __init__(self, path, message):
+    def __init__(self, path: str, message: str) -> None:
         super().__init__(f"'{path}' {message}")
         self.path = path
 
 
-def setting(default, rule, doc):
+def setting(default: Any, rule: Rule, doc: str) -> Any:
     return field(default=default, metadata={"rule": rule, "doc": doc})
 
 
-def section(kind, doc):
+def section(kind: type, doc: str) -> Any:
     return field(default_factory=kind, metadata={"section": kind, "doc": doc})
 
 
-def _shown(value):
+def _shown(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _key(key):
+def _key(key: object) -> str:
     """A key as a message shows it: itself when it is short plain text, else its repr, cut."""
     if isinstance(key, str) and key.isprintable() and len(key) <= 40:
         return key
     return _shown(key)[:40]
 
 
-def _number(value):
+def _number(value: float) -> str:
     if not isinstance(value, float):
         return str(value)
     mantissa, _, exponent = f"{value:g}".partition("e")
@@ -53,26 +67,26 @@ def _number(value):
 class Whole:
     """A whole number from ``low`` to ``high``; ``why`` is said when a value is refused."""
 
-    def __init__(self, low, high, unit="", why=""):
+    def __init__(self, low: int, high: int, unit: str = "", why: str = "") -> None:
         self.low, self.high, self.unit, self.why = low, high, unit, why
 
-    def check(self, value, path):
+    def check(self, value: Any, path: str) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not self.low <= value <= self.high:
             why = f": {self.why}" if self.why else ""
             raise Invalid(path, f"must be a whole number from {self.allowed()}, not {_shown(value)}{why}")
         return value
 
-    def allowed(self):
+    def allowed(self) -> str:
         return f"{self.low} to {self.high}{' ' + self.unit if self.unit else ''}"
 
 
 class Real:
     """A finite number from ``low`` (excluded when ``above``) to ``high``; YAML's ints are accepted."""
 
-    def __init__(self, low, high, unit="", above=False):
+    def __init__(self, low: float, high: float, unit: str = "", above: bool = False) -> None:
         self.low, self.high, self.unit, self.above = low, high, unit, above
 
-    def check(self, value, path):
+    def check(self, value: Any, path: str) -> float:
         fits = (
             not isinstance(value, bool)
             and isinstance(value, (int, float))
@@ -83,7 +97,7 @@ class Real:
             raise Invalid(path, f"must be a number {self.allowed()}, not {_shown(value)}")
         return float(value)
 
-    def allowed(self):
+    def allowed(self) -> str:
         unit = f" {self.unit}" if self.unit else ""
         if self.above:
             return f"above {_number(self.low)} and at most {_number(self.high)}{unit}"
@@ -91,31 +105,31 @@ class Real:
 
 
 class Choice:
-    def __init__(self, values):
+    def __init__(self, values: Sequence[str]) -> None:
         self.values = values
 
-    def check(self, value, path):
+    def check(self, value: Any, path: str) -> str:
         if not isinstance(value, str) or value not in self.values:
             raise Invalid(path, f"must be one of {', '.join(self.values)}, not {_shown(value)}")
         return value
 
-    def allowed(self):
+    def allowed(self) -> str:
         return ", ".join(self.values)
 
 
 class Text:
     """Text that ``refuse(text)`` accepts: it returns why not, or None."""
 
-    def __init__(self, refuse, expected):
+    def __init__(self, refuse: Callable[[str], str | None], expected: str) -> None:
         self.refuse, self.expected = refuse, expected
 
-    def check(self, value, path):
+    def check(self, value: Any, path: str) -> str:
         why = self.refuse(value) if isinstance(value, str) else f"it is {_shown(value)}, not text"
         if why:
             raise Invalid(path, f"must be {self.expected}; {why}")
         return value
 
-    def allowed(self):
+    def allowed(self) -> str:
         return self.expected
 
 
@@ -126,10 +140,17 @@ class Numbers:
     ``ascending`` asks for a range whose start is not above its end.
     """
 
-    def __init__(self, names, lows, highs, most=None, ascending=False):
+    def __init__(
+        self,
+        names: Sequence[str],
+        lows: Sequence[int],
+        highs: Sequence[int],
+        most: int | None = None,
+        ascending: bool = False,
+    ) -> None:
         self.names, self.lows, self.highs, self.most, self.ascending = names, lows, highs, most, ascending
 
-    def check(self, value, path):
+    def check(self, value: Any, path: str) -> tuple[int, ...]:
         if not isinstance(value, list) or len(value) != len(self.names):
             raise Invalid(
                 path,
@@ -147,7 +168,7 @@ class Numbers:
             raise Invalid(path, f"must not start above its end, not {_shown(value)}")
         return tuple(value)
 
-    def allowed(self):
+    def allowed(self) -> str:
         parts = [f"{name} {low} to {high}" for name, low, high in zip(self.names, self.lows, self.highs)]
         if self.most is not None:
             parts.append(f"{' * '.join(self.names)} at most {self.most}")
@@ -159,22 +180,31 @@ class Numbers:
 class ListOf:
     """A list of ``low`` to ``high`` items (``what``); ``total(items)``, named ``total_text``, at most ``most``."""
 
-    def __init__(self, item, low, high, what, total=None, most=None, total_text=""):
+    def __init__(
+        self,
+        item: Rule,
+        low: int,
+        high: int,
+        what: str,
+        total: Callable[[tuple[Any, ...]], int] | None = None,
+        most: int | None = None,
+        total_text: str = "",
+    ) -> None:
         self.item, self.low, self.high, self.what = item, low, high, what
         self.total, self.most, self.total_text = total, most, total_text
 
-    def check(self, value, path):
+    def check(self, value: Any, path: str) -> tuple[Any, ...]:
         if not isinstance(value, list) or not self.low <= len(value) <= self.high:
             raise Invalid(path, f"must be a list of {self.low} to {self.high} {self.what}, not {_shown(value)}")
         items = tuple(self.item.check(v, f"{path}[{i}]") for i, v in enumerate(value))
-        if self.total is not None and self.total(items) > self.most:
+        if self.total is not None and self.most is not None and self.total(items) > self.most:
             for i, item in enumerate(items):  # name the one item that is too large by itself
                 if self.total((item,)) > self.most:
                     raise Invalid(f"{path}[{i}]", f"has {self.total_text} = {self.total((item,))}; at most {self.most}")
             raise Invalid(path, f"has {self.total_text} = {self.total(items)} in all; at most {self.most}")
         return items
 
-    def allowed(self):
+    def allowed(self) -> str:
         text = f"{self.low} to {self.high} of: {self.item.allowed()}"
         return text + (f"; {self.total_text} at most {self.most} in all" if self.total else "")
 
@@ -185,10 +215,10 @@ class Mapping:
     ``example``: (key, value) lines shown commented out in grader.yml.
     """
 
-    def __init__(self, value, keys, high=100, example=()):
+    def __init__(self, value: Rule, keys: str, high: int = 100, example: tuple[tuple[str, Any], ...] = ()) -> None:
         self.value, self.keys, self.high, self.example = value, keys, high, example
 
-    def check(self, value, path):
+    def check(self, value: Any, path: str) -> tuple[tuple[str, Any], ...]:
         if not isinstance(value, dict) or len(value) > self.high:
             raise Invalid(
                 path,
@@ -206,24 +236,24 @@ class Mapping:
                 raise Invalid(f"{path}.{_key(key)}", f"must be {self.keys}")
         return tuple((k, self.value.check(v, f"{path}.{k}")) for k, v in value.items())
 
-    def allowed(self):
+    def allowed(self) -> str:
         return f"{self.keys}: {self.value.allowed()}"
 
 
 # -- checking ---------------------------------------------------------------------
 
 
-def settings_of(kind):
+def settings_of(kind: type) -> list[tuple[str, Field[Any]]]:
     """The declared settings of a dataclass, in order: (name, field)."""
     return [(f.name, f) for f in fields(kind) if f.metadata]
 
 
-def check_section(kind, raw, path=""):
+def check_section(kind: type, raw: object, path: str = "") -> Any:
     """An instance of ``kind`` from the mapping ``raw``, every value checked; raises Invalid."""
     if not isinstance(raw, dict):
         raise Invalid(path, f"must be a mapping of settings, not {_shown(raw)}")
     known = dict(settings_of(kind))
-    values = {}
+    values: dict[str, Any] = {}
     for key, value in raw.items():
         name = f"{path}.{_key(key)}" if path else _key(key)
         if key not in known:
@@ -240,7 +270,7 @@ def check_section(kind, raw, path=""):
 # -- writing out ------------------------------------------------------------------
 
 
-def yaml_value(value):
+def yaml_value(value: object) -> str:
     """A default as grader.yml writes it; PyYAML reads floats only with a '.' and a signed exponent."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -258,21 +288,21 @@ def yaml_value(value):
     return str(value)
 
 
-def _default(f):
-    return f.default if f.default is not MISSING else f.default_factory()
+def _default(f: Field[Any]) -> Any:
+    return f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
 
 
-def _comment(text, indent):
+def _comment(text: str, indent: str) -> list[str]:
     import textwrap
 
     return textwrap.wrap(text, 100, initial_indent=indent + "# ", subsequent_indent=indent + "# ")
 
 
-def commented_yaml(kind, header):
+def commented_yaml(kind: type, header: str) -> str:
     """A grader.yml with every setting of ``kind`` at its default, each with its description and bounds."""
     lines = [f"# {line}".rstrip() for line in header.splitlines()]
 
-    def write(kind, indent):
+    def write(kind: type, indent: str) -> None:
         for name, f in settings_of(kind):
             declared = f.metadata
             if "section" in declared:
@@ -293,11 +323,11 @@ def commented_yaml(kind, header):
     return "\n".join(lines) + "\n"
 
 
-def markdown_table(kind):
+def markdown_table(kind: type) -> str:
     """Every setting of ``kind``: key, default, what is allowed and what it does."""
     rows = ["| key | default | allowed | what it sets |", "| --- | --- | --- | --- |"]
 
-    def write(kind, prefix):
+    def write(kind: type, prefix: str) -> None:
         for name, f in settings_of(kind):
             declared = f.metadata
             if "section" in declared:

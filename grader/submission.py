@@ -1,5 +1,7 @@
 """Which file in a submission folder is the submission."""
 
+from __future__ import annotations
+
 from pathlib import Path
 
 

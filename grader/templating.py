@@ -1,5 +1,7 @@
 """Where compiled jinja2 templates are cached, for the rubric's messages and the reports alike."""
 
+from __future__ import annotations
+
 import os
 import sys
 from pathlib import Path

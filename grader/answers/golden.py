@@ -7,6 +7,8 @@ guards against answers that no longer fit the cases (another seed, other
 case settings, a numpy whose random streams differ).
 """
 
+from __future__ import annotations
+
 import hashlib
 import json
 
@@ -28,9 +30,9 @@ def fingerprint(function, cases):
 class Recorder:
     """Wraps the reference oracle and notes which case sets a run asks about."""
 
-    def __init__(self, oracle):
+    def __init__(self, oracle) -> None:
         self.oracle = oracle
-        self.names = set()
+        self.names: set[str] = set()
 
     def answers(self, name, function, cases):
         self.names.add(name)
@@ -56,7 +58,7 @@ def build(path, settings, reference_submission):
     return sorted(recorder.names)
 
 
-def write(path, session, names):
+def write(path, session, names) -> None:
     """Store the answers of ``session``'s oracle for the case sets ``names``."""
     arrays, meta = {}, {"seed": session.settings.seed, "sets": {}}
     for name in names:
@@ -73,18 +75,18 @@ def write(path, session, names):
             for k, part in enumerate(parts):
                 arrays[f"{name}/{i}/{k}"] = np.asarray(part, dtype=np.float64)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
-    np.savez_compressed(path, **arrays)
+    np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
 
 class GoldenOracle:
     """Answers the public case sets from a golden file; anything else needs the reference."""
 
-    def __init__(self, path):
+    def __init__(self, path) -> None:
         with np.load(path, allow_pickle=False) as data:
             self.arrays = {key: data[key] for key in data.files}
         self.meta = json.loads(self.arrays.pop("meta").tobytes().decode())
 
-    def verify(self, session):
+    def verify(self, session) -> None:
         """Fail now, not halfway through a run, if any shipped set does not fit."""
         for name in sorted(self.meta["sets"]):
             self.answers(name, session.function_of(name), session.cases(name))

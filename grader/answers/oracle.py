@@ -3,6 +3,8 @@
 The reference is imported here and nowhere else; the worker never sees it.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import sys
 
@@ -28,6 +30,7 @@ def load_reference(path=None):
     sys.path.insert(0, template)
     try:
         spec = importlib.util.spec_from_file_location("grader_reference_word2vec", path)
+        assert spec is not None and spec.loader is not None  # a .py file always has a loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -38,7 +41,7 @@ def load_reference(path=None):
 class Oracle:
     """The reference's answers for the grader's cases."""
 
-    def __init__(self, module):
+    def __init__(self, module) -> None:
         self.module = module
 
     def answers(self, name, function, cases):

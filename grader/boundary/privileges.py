@@ -7,6 +7,8 @@ child subreaper so that processes which escape with setsid are still ours
 to kill.
 """
 
+from __future__ import annotations
+
 import os
 import pwd
 import signal
@@ -15,11 +17,17 @@ import stat
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from grader import bundle
 from grader.boundary.spawners import GRADER_PARENT, WORKER_MODULES, Spared, WorkerStartFailed
 from grader.boundary.staging import STAGED_PREFIX, Staging, reachable, remove_tree, shared_temp_folder, stale
+
+if TYPE_CHECKING:
+    from grader.boundary.spawners import ExecProcess, ForkedProcess
+    from grader.boundary.staging import Snapshot
 
 SANDBOX_USER = "grader-sandbox"
 FALLBACK_USER = "nobody"
@@ -35,7 +43,7 @@ class SandboxUnavailable(Exception):
     """Running as root, but no unprivileged user can run the worker."""
 
 
-def _processes():
+def _processes() -> Iterator[tuple[int, int, int, set[int]]]:
     """(pid, ppid, session, uids) of every process, from /proc.
 
     The uids come from the Uid: line of /proc/PID/status (real, effective,
@@ -56,7 +64,7 @@ def _processes():
         yield int(entry), int(fields[1]), int(fields[3]), uids
 
 
-def _kill_until_gone(select, rounds=50):
+def _kill_until_gone(select: Callable[[int, int, int, set[int]], bool], rounds: int = 50) -> None:
     """SIGKILL every process ``select`` picks, again until none is left."""
     for _ in range(rounds):
         targets = [
@@ -75,14 +83,14 @@ def _kill_until_gone(select, rounds=50):
 class SandboxUser:
     """Runs the worker as ``uid``, in a private scratch folder, on staged copies of what it reads."""
 
-    def __init__(self, name, uid, gid):
+    def __init__(self, name: str, uid: int, gid: int) -> None:
         self.name, self.uid, self.gid = name, uid, gid
-        self.scratch = None
-        self.staging = None
+        self.scratch: str | None = None
+        self.staging: Staging | None = None
         self._swept = False
-        self._reachable = None
+        self._reachable: bool | None = None
 
-    def prepare(self, spec, snapshot=None):
+    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None) -> dict[str, Any]:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
         the submission staged where this user can read it, whatever the caller's folders are."""
         self.kill_leftovers()
@@ -115,7 +123,7 @@ class SandboxUser:
             raise
         return spec
 
-    def kill_leftovers(self):
+    def kill_leftovers(self) -> None:
         _kill_until_gone(lambda pid, ppid, session, uids: self.uid in uids)
         scratch, staging, self.scratch, self.staging = self.scratch, self.staging, None, None
         try:
@@ -125,14 +133,14 @@ class SandboxUser:
             if staging:
                 staging.remove()
 
-    def _code_reachable(self):
+    def _code_reachable(self) -> bool:
         """Whether this user can read the worker's modules in place (asked once: installs do not move)."""
         if self._reachable is None:
             package = Path(GRADER_PARENT) / "grader"
             self._reachable = all(reachable(package / module) for module in WORKER_MODULES)
         return self._reachable
 
-    def _sweep_stale(self):
+    def _sweep_stale(self) -> None:
         for folder in stale(SCRATCH_PREFIX, lambda uid, gid: uid == self.uid):
             remove_tree(folder)
         for folder in stale(STAGED_PREFIX, lambda uid, gid: uid == 0 and gid == self.gid):
@@ -147,23 +155,23 @@ class SameUser:
     server (``Spared``) is such a leftover.
     """
 
-    def __init__(self):
-        self.worker = None
+    def __init__(self) -> None:
+        self.worker: ExecProcess | ForkedProcess | None = None
         _become_subreaper()
 
-    def prepare(self, spec, snapshot=None):
+    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None) -> dict[str, Any]:
         return spec  # the worker runs as the caller, who can read what the caller can
 
-    def started(self, process):
+    def started(self, process: ExecProcess | ForkedProcess) -> None:
         self.worker = process  # the worker leads its own session: its pid is the session id
 
-    def kill_leftovers(self):
+    def kill_leftovers(self) -> None:
         me = os.getpid()
         session = self.worker.pid if self.worker is not None else None
         Spared.pids.discard(session)
-        killed = []
+        killed: list[int] = []
 
-        def leftover(pid, ppid, sid, uid):
+        def leftover(pid: int, ppid: int, sid: int, uid: set[int]) -> bool:
             # A fork server's child other than the worker is one the worker made
             # with clone(CLONE_PARENT); the worker is dead by the time of a sweep.
             chosen = (
@@ -183,7 +191,7 @@ class SameUser:
                 pass
 
 
-def _has_account(uid):
+def _has_account(uid: int) -> bool:
     try:
         pwd.getpwuid(uid)
         return True
@@ -191,7 +199,7 @@ def _has_account(uid):
         return False
 
 
-def _become_subreaper():
+def _become_subreaper() -> None:
     if not sys.platform.startswith("linux"):
         return
     import ctypes
@@ -202,7 +210,7 @@ def _become_subreaper():
         pass
 
 
-def launcher(required=True, slot=0):
+def launcher(required: bool = True, slot: int = 0) -> SandboxUser | SameUser:
     """The launcher for this process: a SandboxUser when root, else SameUser.
 
     ``required=False`` (a student grading their own file) falls back to the
@@ -238,7 +246,7 @@ def launcher(required=True, slot=0):
     return user
 
 
-def worker_needs():
+def worker_needs() -> list[Path]:
     """What the sandbox user must be able to read in place: the interpreter, its libraries, numpy.
 
     The submission, the course's utils and the grader's worker code are
@@ -247,11 +255,11 @@ def worker_needs():
     import importlib.util
 
     # Located, not imported: this runs before the worker is spawned.
-    numpy = Path(importlib.util.find_spec("numpy").origin).resolve().parent
+    numpy = Path(importlib.util.find_spec("numpy").origin).resolve().parent  # type: ignore[union-attr, arg-type]
     return [Path(sys.executable).resolve(), Path(sys.base_prefix) / "lib", numpy]
 
 
-def lock_down(root):
+def lock_down(root: str | os.PathLike[str]) -> list[str]:
     """Gradescope mode as root: secrets closed and the installation read-only, inside ROOT only.
 
     The sandbox user needs nothing under ROOT but the venv: the submission
@@ -268,7 +276,7 @@ def lock_down(root):
     venv = root / "venv"
     package = bundle.PACKAGE
     installed = venv in package.parents
-    notes = []
+    notes: list[str] = []
     results = root / "results"
     results.mkdir(mode=0o700, exist_ok=True)
     _chmod_tree(results, dirs=0o700, files=0o600)
@@ -301,7 +309,7 @@ def lock_down(root):
     return notes
 
 
-def _chmod_tree(top, dirs, files):
+def _chmod_tree(top: str | os.PathLike[str], dirs: int, files: int) -> None:
     for folder, _subdirs, names in os.walk(top):
         os.chown(folder, 0, 0, follow_symlinks=False)
         os.chmod(folder, dirs)
@@ -312,7 +320,7 @@ def _chmod_tree(top, dirs, files):
                 os.chmod(full, files)
 
 
-def _strip_write(top, recursive=True):
+def _strip_write(top: str | os.PathLike[str], recursive: bool = True) -> None:
     """Remove group/other write permission from ``top`` and below it (no links followed)."""
     walk = os.walk(top) if recursive else [(str(top), [], os.listdir(top))]
     for folder, _subdirs, names in walk:

@@ -5,7 +5,11 @@ arrays, or into a ``Problem`` that says in the student's terms what came
 back and what was expected.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +24,7 @@ class Problem(Exception):
     message: str
     kind: str = "problem"  # "exception" | "timeout" | "crashed" | "type" | "problem"
 
-    def __str__(self):
+    def __str__(self) -> str:
         return self.message
 
 
@@ -28,16 +32,16 @@ class Problem(Exception):
 class Call:
     """One call of a student function: its report, still unvalidated."""
 
-    value: dict = None
-    error: dict = None
-    warnings: list = field(default_factory=list)
-    draws: int = None
-    inputs_after: list = None
-    calls: list = None
-    lost: WorkerLost = None  # the worker died or hung in this call: the grader's account, not the worker's
+    value: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    draws: int | None = None
+    inputs_after: list[dict[str, Any] | None] | None = None
+    calls: list[dict[str, Any]] | None = None
+    lost: WorkerLost | None = None  # the worker died or hung in this call: the grader's account, not the worker's
 
     @classmethod
-    def from_reply(cls, item):
+    def from_reply(cls, item: object) -> Call:
         """A call report with every field checked for type; anything else is a protocol error.
 
         Downstream code may then rely on the types: a worker whose replies were
@@ -63,7 +67,8 @@ class Call:
             or (calls is not None and not (isinstance(calls, list) and all(isinstance(c, dict) for c in calls)))
         ):
             return malformed
-        warnings = item.get("warnings") if isinstance(item.get("warnings"), list) else []
+        reported = item.get("warnings")
+        warnings = reported if isinstance(reported, list) else []
         return cls(
             value=value,
             error=error,
@@ -74,19 +79,19 @@ class Call:
         )
 
     @classmethod
-    def of_lost_worker(cls, lost: WorkerLost):
+    def of_lost_worker(cls, lost: WorkerLost) -> Call:
         return cls(lost=lost)
 
     @property
-    def failed(self):
+    def failed(self) -> bool:
         return self.error is not None or self.lost is not None
 
 
-def clean_error(error):
+def clean_error(error: object) -> dict[str, Any] | None:
     """An exception report with only strings and ints in it, or None if it is not one."""
     if not isinstance(error, dict):
         return None
-    out = {
+    out: dict[str, Any] = {
         k: printable(str(error.get(k, ""))[: limits.MESSAGE_CHARS])
         for k in ("type", "message", "kind", "text")
         if k in error
@@ -106,7 +111,7 @@ def clean_error(error):
     return out
 
 
-def well_formed_value(value, depth=0):
+def well_formed_value(value: object, depth: int = 0) -> bool:
     """The shape of describe()'s output: kinds, and items matching their declared length."""
     if not isinstance(value, dict) or not isinstance(value.get("kind"), str) or depth > 3:
         return False
@@ -122,12 +127,12 @@ def well_formed_value(value, depth=0):
     return all(isinstance(value.get(k, ""), str) for k in ("type", "repr", "dtype"))
 
 
-def printable(text):
+def printable(text: object) -> str:
     """Student-chosen text without control characters (no terminal escapes), newlines kept."""
     return "".join(c if c.isprintable() or c == "\n" else "?" for c in str(text))
 
 
-def exception_text(function, error):
+def exception_text(function: str, error: dict[str, Any]) -> str:
     """A one-paragraph account of an exception, a hang or a crash."""
     text = printable(f"{function} raised {error.get('type', 'an exception')}: {error.get('message', '')}")
     text = text.rstrip(": ")
@@ -142,14 +147,14 @@ def exception_text(function, error):
     return text
 
 
-def raise_for_error(function, call: Call):
+def raise_for_error(function: str, call: Call) -> None:
     if call.lost is not None:
         raise Problem(f"{function}: {call.lost.detail}", call.lost.kind)
     if call.error is not None:
         raise Problem(exception_text(function, call.error), "exception")
 
 
-def describe_kind(value):
+def describe_kind(value: dict[str, Any]) -> str:
     """How to name an unusable returned value in a message."""
     kind = value.get("kind")
     if kind == "none":
@@ -162,7 +167,7 @@ def describe_kind(value):
     return printable(f"a {value.get('type', 'value of unknown type')}")
 
 
-def as_array(value, name):
+def as_array(value: object, name: str) -> np.ndarray:
     """A returned number or array as float64, or a Problem naming ``name``."""
     if not isinstance(value, dict):
         raise Problem(f"{name}: the grading process sent an unreadable value", "type")
@@ -177,7 +182,7 @@ def as_array(value, name):
 COUNTS = {2: "two", 3: "three", 4: "four"}
 
 
-def as_outputs(function, call: Call, names):
+def as_outputs(function: str, call: Call, names: Sequence[str]) -> tuple[np.ndarray, ...]:
     """Unpack a call's returned tuple into one float64 array per name, e.g. (loss, gradCenter, gradOutside)."""
     raise_for_error(function, call)
     value = call.value
@@ -191,7 +196,7 @@ def as_outputs(function, call: Call, names):
 as_triple = as_outputs  # the loss functions and skipgram return three
 
 
-def inputs_after(call: Call, index):
+def inputs_after(call: Call, index: int) -> np.ndarray | None:
     """An input array as the student's call left it, or None if not reported."""
     if call.inputs_after is None or index >= len(call.inputs_after) or call.inputs_after[index] is None:
         return None
@@ -201,7 +206,7 @@ def inputs_after(call: Call, index):
         return None
 
 
-def fit_shape(got, expected_shape):
+def fit_shape(got: np.ndarray, expected_shape: Sequence[int]) -> tuple[np.ndarray, str | None]:
     """Drop singleton axes so a (d, 1) gradient can still be compared by value.
 
     Returns (array, note): note says what was reshaped, or is None.

@@ -7,6 +7,8 @@ waits with a deadline, and hands back the raw replies; it never imports
 the submission and never unpickles anything.
 """
 
+from __future__ import annotations
+
 import os
 import select
 import signal
@@ -15,6 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 from grader import registry
 from grader.boundary.spawners import WorkerStartFailed, default_spawner, worker_environment
@@ -23,11 +26,15 @@ from grader.bundle import template_folder
 from grader.config import Limits
 from grader.protocol import frames
 
+if TYPE_CHECKING:
+    from grader.boundary.privileges import SameUser, SandboxUser
+    from grader.boundary.spawners import ExecProcess, ExecSpawner, ForkedProcess, ForkServer
+
 
 class WorkerLost(Exception):
     """The worker died, hung or broke the protocol; ``kind`` says which."""
 
-    def __init__(self, kind, detail):
+    def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
         self.kind = kind  # "timeout" | "crashed" | "protocol"
         self.detail = detail
@@ -36,22 +43,22 @@ class WorkerLost(Exception):
 @dataclass
 class ImportStatus:
     ok: bool
-    functions: dict = field(default_factory=dict)
-    error: dict = None  # the worker's description of the exception
-    lost: WorkerLost = None  # the worker died or hung while importing
+    functions: dict[str, str] = field(default_factory=dict)
+    error: dict[str, Any] | None = None  # the worker's description of the exception
+    lost: WorkerLost | None = None  # the worker died or hung while importing
 
 
 class OutputDrain(threading.Thread):
     """Reads a worker pipe to the end, keeping a bounded excerpt."""
 
-    def __init__(self, stream, keep):
+    def __init__(self, stream: IO[bytes], keep: int) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.keep = keep
         self.kept = bytearray()
         self.total = 0
 
-    def run(self):
+    def run(self) -> None:
         try:
             while True:
                 chunk = self.stream.read1(65536) if hasattr(self.stream, "read1") else self.stream.read(65536)
@@ -64,7 +71,7 @@ class OutputDrain(threading.Thread):
         except (OSError, ValueError):
             pass
 
-    def excerpt(self):
+    def excerpt(self) -> str:
         text = self.kept.decode("utf-8", "replace")
         if self.total > len(self.kept):
             text += f"\n... ({self.total - len(self.kept)} more bytes not shown)"
@@ -74,10 +81,17 @@ class OutputDrain(threading.Thread):
 class Worker:
     """One live sandboxed process and its two pipes."""
 
-    def __init__(self, snapshot, submission, limits: Limits, launcher, spawner):
+    def __init__(
+        self,
+        snapshot: Snapshot | None,
+        submission: str | os.PathLike[str],
+        limits: Limits,
+        launcher: SandboxUser | SameUser | None,
+        spawner: ExecSpawner | ForkServer,
+    ) -> None:
         self.limits = limits
         self.launcher = launcher
-        spec = {
+        spec: dict[str, Any] = {
             "config": {
                 "submission": str(submission),
                 "utils_parent": str(template_folder()),
@@ -100,7 +114,9 @@ class Worker:
         out_read, out_write = os.pipe()
         err_read, err_write = os.pipe()
         try:
-            self.process = spawner.spawn(spec, (request_read, reply_write, out_write, err_write))
+            self.process: ExecProcess | ForkedProcess = spawner.spawn(
+                spec, (request_read, reply_write, out_write, err_write)
+            )
         except BaseException:
             for fd in (self._request_write, self._reply_read, out_read, err_read):
                 os.close(fd)
@@ -109,14 +125,14 @@ class Worker:
             for fd in (request_read, reply_write, out_write, err_write):
                 os.close(fd)
         if hasattr(launcher, "started"):
-            launcher.started(self.process)
+            launcher.started(self.process)  # type: ignore[union-attr]
         self.stdout = OutputDrain(open(out_read, "rb"), limits.output_bytes)
         self.stderr = OutputDrain(open(err_read, "rb"), limits.output_bytes)
         self.stdout.start()
         self.stderr.start()
         self._frames = frames.FrameBuffer(limits.reply_mb * 2**20)
 
-    def send(self, message):
+    def send(self, message: Any) -> None:
         data = frames.pack(message)
         try:
             view = memoryview(data)
@@ -126,7 +142,7 @@ class Worker:
         except (BrokenPipeError, OSError):
             raise self._crashed() from None
 
-    def receive(self, seconds):
+    def receive(self, seconds: float) -> Any:
         deadline = time.monotonic() + seconds
         while True:
             try:
@@ -151,17 +167,18 @@ class Worker:
                 raise self._crashed()
             self._frames.feed(chunk)
 
-    def _crashed(self):
+    def _crashed(self) -> WorkerLost:
         """WorkerLost for a worker that ended; WorkerStartFailed, raised, for one that never began."""
         if self.process.pid is None:
             raise WorkerStartFailed(self.process.failed or "the worker process was never started")
         return WorkerLost("crashed", self._exit_description())
 
-    def _exit_description(self):
+    def _exit_description(self) -> str:
         try:
             code = self.process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
             return "the grading process stopped answering"
+        assert code is not None  # _crashed() raised for a process that never began
         if code < 0:
             name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
             reason = {
@@ -173,7 +190,7 @@ class Worker:
             return f"the grading process was ended by {name}{reason}"
         return f"the grading process exited with status {code} (exit() or os._exit() in the submission?)"
 
-    def kill(self):
+    def kill(self) -> None:
         """End the worker and everything it started."""
         for fd in (self._request_write, self._reply_read):
             try:
@@ -209,7 +226,13 @@ class Sandbox:
     limit once, not once per test.
     """
 
-    def __init__(self, submission, limits: Limits, launcher=None, spawner=None):
+    def __init__(
+        self,
+        submission: str | os.PathLike[str],
+        limits: Limits,
+        launcher: SandboxUser | SameUser | None = None,
+        spawner: ExecSpawner | ForkServer | None = None,
+    ) -> None:
         """``spawner``: a fork server shared by many sandboxes (a batch); by default one of its own."""
         self.submission = Path(submission).resolve()
         # Read once, here: each worker gets a copy it can read, whatever the caller's folders.
@@ -222,27 +245,27 @@ class Sandbox:
         self.launcher = launcher
         self._own_spawner = spawner is None
         self.spawner = spawner or default_spawner()
-        self._worker = None
-        self._booting = None  # spawned by start(), not yet greeted
+        self._worker: Worker | None = None
+        self._booting: Worker | None = None  # spawned by start(), not yet greeted
         self._next_id = 0
-        self.import_status = None
-        self.hung = {}  # function name -> WorkerLost
+        self.import_status: ImportStatus | None = None
+        self.hung: dict[str, WorkerLost] = {}  # function name -> WorkerLost
         self.started_at = time.monotonic()
-        self.output = []  # excerpts of what the submission printed
+        self.output: list[str] = []  # excerpts of what the submission printed
 
-    def __enter__(self):
+    def __enter__(self) -> Sandbox:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self):
+    def start(self) -> Sandbox:
         """Spawn the first worker now and return at once, so it boots while the caller works."""
         if self._worker is None and self._booting is None:
             self._booting = self._new_worker()
         return self
 
-    def _start(self):
+    def _start(self) -> Worker | None:
         worker, self._booting = self._booting or self._new_worker(), None
         self._boot(worker)
         try:
@@ -267,12 +290,13 @@ class Sandbox:
                 ok=False, error=error or {"type": "ProtocolError", "message": "bad greeting"}
             )
             return None
-        functions = hello.get("functions") if isinstance(hello.get("functions"), dict) else {}
+        listed = hello.get("functions")
+        functions = listed if isinstance(listed, dict) else {}
         functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
         self.import_status = ImportStatus(ok=True, functions=functions)
         return worker
 
-    def _boot(self, worker):
+    def _boot(self, worker: Worker) -> None:
         """Wait for the worker to say it is ready to import the submission: until then, all is the grader's.
 
         A worker that dies or hangs before that (an unreadable grader file, a
@@ -296,22 +320,23 @@ class Sandbox:
             + (f"\n{printed[-2000:]}" if printed else "")
         )
 
-    def _new_worker(self):
+    def _new_worker(self) -> Worker:
         return Worker(self.snapshot, self.submission, self.limits, self.launcher, self.spawner.start())
 
-    def _retire(self, worker):
+    def _retire(self, worker: Worker) -> None:
         worker.kill()
         for drain in (worker.stdout, worker.stderr):
             text = drain.excerpt()
             if text.strip():
                 self.output.append(text)
 
-    def check_import(self):
+    def check_import(self) -> ImportStatus:
         if self.import_status is None:
             self._worker = self._start()
+        assert self.import_status is not None  # _start() always sets it
         return self.import_status
 
-    def request(self, function, calls, **options):
+    def request(self, function: str, calls: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
         """Send one batch of calls; return the worker's reply dict or raise WorkerLost."""
         if function in self.hung:
             raise self.hung[function]
@@ -341,7 +366,7 @@ class Sandbox:
                 self.hung[function] = lost
             raise lost
 
-    def take_output(self):
+    def take_output(self) -> str:
         """What the submission printed since the last call, and end its worker.
 
         Ending the worker is what makes the cut exact: nothing the submission
@@ -355,7 +380,7 @@ class Sandbox:
         taken, self.output = self.output, []
         return "\n".join(taken)
 
-    def close(self):
+    def close(self) -> None:
         """Kill the worker (its output is unbuffered, so nothing it printed is lost) and sweep."""
         for worker in (self._worker, self._booting):
             if worker is not None:

@@ -16,6 +16,8 @@ Both hand back a handle with ``pid`` and ``wait(timeout)``; neither ever
 reads anything the worker sends.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import socket
@@ -23,6 +25,8 @@ import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Sequence
+from typing import Any
 
 from grader.bundle import PACKAGE
 from grader.worker import zygote
@@ -49,7 +53,7 @@ ZYGOTE_BOOT = (
 ANSWER_SECONDS = 60.0
 
 
-def worker_environment():
+def worker_environment() -> dict[str, str]:
     """All the environment a worker (and the fork server) gets; nothing of this process's."""
     # -I ignores the PYTHON* variables in the worker itself; they are here
     # for the programs a submission might start.
@@ -79,20 +83,20 @@ class Spared:
     worker it forked is dead by then (see ``grader.boundary.privileges.SameUser``).
     """
 
-    pids = set()
-    servers = set()
+    pids: set[int | None] = set()
+    servers: set[int] = set()
 
 
 class ExecProcess:
     """A worker exec'd by this process."""
 
-    def __init__(self, popen):
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
         self.popen = popen
         self.pid = popen.pid
-        self.failed = None
+        self.failed: str | None = None
         Spared.pids.add(self.pid)
 
-    def wait(self, timeout):
+    def wait(self, timeout: float | None) -> int:
         code = self.popen.wait(timeout=timeout)
         Spared.pids.discard(self.pid)
         return code
@@ -101,13 +105,13 @@ class ExecProcess:
 class ExecSpawner:
     """One fresh interpreter per worker."""
 
-    def start(self):
+    def start(self) -> ExecSpawner:
         return self
 
-    def spawn(self, spec, fds):
+    def spawn(self, spec: dict[str, Any], fds: Sequence[int]) -> ExecProcess:
         request_read, reply_write, out_write, err_write = fds
         config = dict(spec["config"], request_fd=request_read, reply_fd=reply_write)
-        options = dict(
+        options: dict[str, Any] = dict(
             stdin=subprocess.DEVNULL,
             stdout=out_write,
             stderr=err_write,
@@ -128,30 +132,32 @@ class ExecSpawner:
         except (OSError, subprocess.SubprocessError) as error:
             raise WorkerStartFailed(f"could not start {sys.executable} for the worker: {error}") from None
 
-    def shutdown(self):
+    def shutdown(self) -> None:
         pass
 
-    def close(self):
+    def close(self) -> None:
         pass
 
 
 class ForkedProcess:
     """A worker forked by the fork server: its pid arrives with the server's answer."""
 
-    def __init__(self, server):
+    def __init__(self, server: ForkServer) -> None:
         self.server = server
-        self._pid = None
-        self.failed = None  # why there is no process, if there is none
-        self.returncode = None
+        self._pid: int | None = None
+        self.failed: str | None = None  # why there is no process, if there is none
+        self.returncode: int | None = None
 
     @property
-    def pid(self):
+    def pid(self) -> int | None:
         self.server.settle(self)
         return self._pid
 
-    def wait(self, timeout):
-        if self.returncode is None and self.pid is not None:
-            self.returncode = self.server.wait(self._pid, timeout)
+    def wait(self, timeout: float) -> int | None:
+        if self.returncode is None:
+            pid = self.pid
+            if pid is not None:
+                self.returncode = self.server.wait(pid, timeout)
         if self.returncode is None and self._pid is not None:
             raise subprocess.TimeoutExpired("worker", timeout)
         return self.returncode
@@ -165,13 +171,13 @@ class ForkServer:
     can finish starting while this process works.
     """
 
-    def __init__(self):
-        self.process = None
-        self.socket = None
-        self.frames = None
-        self.pending = deque()  # spawned handles whose pid has not been read yet
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self.socket: socket.socket | None = None
+        self.frames: zygote.Frames | None = None
+        self.pending: deque[ForkedProcess] = deque()  # spawned handles whose pid has not been read yet
 
-    def start(self):
+    def start(self) -> ForkServer:
         if self.process is not None:
             if self.process.poll() is None:
                 return self
@@ -200,13 +206,14 @@ class ForkServer:
         self.socket, self.frames = ours, zygote.Frames(ours)
         return self
 
-    def spawn(self, spec, fds):
+    def spawn(self, spec: dict[str, Any], fds: Sequence[int]) -> ForkedProcess:
         """Ask for a worker; restarts the server once if it has died."""
         for attempt in (1, 2):
             self.start()
             handle = ForkedProcess(self)
             try:
                 data = zygote.frame(dict(spec, op="spawn"))
+                assert self.socket is not None  # start() connected it
                 sent = socket.send_fds(self.socket, [data], list(fds))
                 self.socket.sendall(data[sent:])  # the descriptors went with the first byte
             except OSError as error:
@@ -217,8 +224,9 @@ class ForkServer:
                 continue
             self.pending.append(handle)
             return handle
+        raise AssertionError("not reached: the second attempt returns")
 
-    def settle(self, handle):
+    def settle(self, handle: ForkedProcess) -> None:
         """Read answers until ``handle`` has its pid (or is known to have none)."""
         while handle in self.pending:
             answer = self._answer()
@@ -230,7 +238,7 @@ class ForkServer:
             else:
                 first.failed = str(answer.get("error", "the fork server gave no pid"))
 
-    def wait(self, pid, seconds):
+    def wait(self, pid: int, seconds: float) -> int | None:
         """The exit code of the server's child ``pid``, or None if it is still running."""
         while self.pending:
             self.settle(self.pending[0])
@@ -245,7 +253,7 @@ class ForkServer:
         status = answer.get("status") if answer else None  # also None for a pid it did not fork
         return status if isinstance(status, int) else None
 
-    def _answer(self, seconds=ANSWER_SECONDS):
+    def _answer(self, seconds: float = ANSWER_SECONDS) -> Any:
         """The next answer, or None if the server died, fell silent or broke the protocol."""
         if self.frames is None:
             return None
@@ -260,19 +268,19 @@ class ForkServer:
             return None
         return answer
 
-    def _lost(self, reason):
+    def _lost(self, reason: str) -> None:
         for handle in self.pending:
             handle.failed = reason
         self.pending.clear()
         self.close()
 
-    def shutdown(self):
+    def shutdown(self) -> None:
         """Tell the server to exit (it does when its socket closes), without waiting for it."""
         if self.socket is not None:
             self.socket.close()
             self.socket = self.frames = None
 
-    def close(self):
+    def close(self) -> None:
         """End the server and reap it; its children are the caller's to kill."""
         self.shutdown()
         if self.process is not None:
@@ -286,7 +294,7 @@ class ForkServer:
             self.process = None
 
 
-def default_spawner():
+def default_spawner() -> ExecSpawner | ForkServer:
     """A fork server on Linux, else one interpreter per worker; not yet started."""
     if (
         sys.platform.startswith("linux")

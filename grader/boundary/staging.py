@@ -9,12 +9,15 @@ user's group only, and removed when the worker ends. A file the grader
 cannot read or copy is the grader's trouble, never the student's.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,10 +43,10 @@ class Snapshot:
     """The submission and the files the worker imports with it, read once by the trusted side."""
 
     name: str  # the submission's own file name
-    files: dict = field(default_factory=dict)  # relative path -> bytes, the submission included
+    files: dict[str, bytes] = field(default_factory=dict)  # relative path -> bytes, the submission included
 
     @classmethod
-    def read(cls, submission):
+    def read(cls, submission: str | os.PathLike[str]) -> Snapshot:
         submission = Path(submission)
         try:
             files = {submission.name: submission.read_bytes()}
@@ -65,7 +68,7 @@ class Snapshot:
         return cls(submission.name, files)
 
 
-def _helpers(submission):
+def _helpers(submission: Path) -> list[tuple[str, Path]]:
     """(relative path, path) of the .py files beside the submission and in packages beside it."""
     top = submission.parent
     found = []
@@ -79,7 +82,7 @@ def _helpers(submission):
     return found
 
 
-def _package_modules(folder, top, depth):
+def _package_modules(folder: Path, top: Path, depth: int) -> list[tuple[str, Path]]:
     modules = []
     for entry in _entries(folder):
         if _regular(entry) and entry.suffix == ".py":
@@ -89,14 +92,14 @@ def _package_modules(folder, top, depth):
     return modules
 
 
-def _entries(folder):
+def _entries(folder: Path) -> list[Path]:
     try:
         return sorted(folder.iterdir())
     except OSError:
         return []
 
 
-def _regular(path):
+def _regular(path: Path) -> bool:
     try:
         info = path.lstat()
     except OSError:
@@ -104,14 +107,14 @@ def _regular(path):
     return stat.S_ISREG(info.st_mode) and info.st_size <= MODULE_BYTES
 
 
-def _is_package(path):
+def _is_package(path: Path) -> bool:
     try:
         return stat.S_ISDIR(path.lstat().st_mode) and _regular(path / "__init__.py")
     except OSError:
         return False
 
 
-def shared_temp_folder():
+def shared_temp_folder() -> str:
     """A temporary folder every user can reach: $TMPDIR may be a private one (pytest's, root's)."""
     for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):
         if os.path.isdir(candidate) and reachable(candidate):
@@ -121,7 +124,7 @@ def shared_temp_folder():
     )
 
 
-def reachable(path):
+def reachable(path: str | os.PathLike[str]) -> bool:
     """Whether 'others' can traverse to ``path`` and read it (search it, for a folder)."""
     path = Path(path)
     for folder in list(path.parents)[::-1] + [path]:
@@ -145,12 +148,12 @@ class Staging:
     sandbox user's group, so the worker may read them and change nothing.
     """
 
-    def __init__(self, gid):
+    def __init__(self, gid: int) -> None:
         self.gid = gid
         self.top = Path(tempfile.mkdtemp(prefix=STAGED_PREFIX, dir=shared_temp_folder()))
         self._own(self.top, folder=True)
 
-    def submission(self, snapshot):
+    def submission(self, snapshot: Snapshot) -> Path:
         """The staged submission's path."""
         folder = self._folder("submission")
         for name, data in snapshot.files.items():
@@ -158,11 +161,11 @@ class Staging:
             self._write(folder / name, data)
         return folder / snapshot.name
 
-    def course(self, template_folder):
+    def course(self, template_folder: str | os.PathLike[str]) -> Path:
         """A folder holding a copy of the course's ``utils/`` package (the worker's utils_parent)."""
         return self._copy_tree(Path(template_folder) / "utils", self._folder("course") / "utils").parent
 
-    def code(self, grader_package):
+    def code(self, grader_package: Path) -> Path:
         """A folder holding the modules the worker imports of the grader (for an exec'd worker)."""
         target = self._folder("code") / "grader"
         for module in WORKER_MODULES:
@@ -171,10 +174,10 @@ class Staging:
             self._write(target / module, self._read(source))
         return target.parent
 
-    def remove(self):
+    def remove(self) -> None:
         remove_tree(self.top)
 
-    def _copy_tree(self, source, target):
+    def _copy_tree(self, source: Path, target: Path) -> Path:
         self._make_parents(target / "__init__.py")
         for path in sorted(source.rglob("*.py")):
             if "__pycache__" not in path.parts:
@@ -182,13 +185,13 @@ class Staging:
                 self._write(target / path.relative_to(source), self._read(path))
         return target
 
-    def _folder(self, name):
+    def _folder(self, name: str) -> Path:
         folder = self.top / name
         folder.mkdir(exist_ok=True)
         self._own(folder, folder=True)
         return folder
 
-    def _make_parents(self, path):
+    def _make_parents(self, path: Path) -> None:
         current = self.top
         for part in path.parent.relative_to(self.top).parts:
             current = current / part
@@ -196,7 +199,7 @@ class Staging:
                 current.mkdir()
                 self._own(current, folder=True)
 
-    def _read(self, path):
+    def _read(self, path: Path) -> bytes:
         try:
             return Path(path).read_bytes()
         except OSError as error:
@@ -204,7 +207,7 @@ class Staging:
                 f"the grader could not read its own file {path}: {error.strerror or error}"
             ) from None
 
-    def _write(self, path, data):
+    def _write(self, path: Path, data: bytes) -> None:
         try:
             with open(path, "xb") as out:  # x: never through a planted link
                 out.write(data)
@@ -214,12 +217,12 @@ class Staging:
             ) from None
         self._own(path, folder=False)
 
-    def _own(self, path, folder):
+    def _own(self, path: Path, folder: bool) -> None:
         os.chown(path, 0, self.gid)
         os.chmod(path, 0o750 if folder else 0o640)
 
 
-def remove_tree(path):
+def remove_tree(path: str | os.PathLike[str]) -> None:
     """Delete ``path`` and everything under it, never following links; never raises.
 
     A worker's scratch folder is the submission's to shape, thousands of
@@ -254,7 +257,7 @@ def remove_tree(path):
             pass
 
 
-def stale(prefix, owner):
+def stale(prefix: str, owner: Callable[[int, int], bool]) -> list[str]:
     """Folders ``prefix``* in the shared temporary folder whose (uid, gid) ``owner`` picks: a run's leftovers."""
     try:
         top = shared_temp_folder()

@@ -4,6 +4,8 @@ Exit status: 0 when every test passed, 1 when any failed, 2 for a usage
 error, an unreadable submission or the grader's own trouble.
 """
 
+from __future__ import annotations
+
 import sys
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from grader import config
 from grader.commands.usage import fail
 
 
-def add_to(verbs, handout):
+def add_to(verbs, handout) -> None:
     local = verbs.add_parser("local", help="grade a word2vec.py on this machine and print a report")
     local.add_argument(
         "path", nargs="?", default="word2vec.py", help="the submission, or a folder holding it (default: ./word2vec.py)"
@@ -102,7 +104,7 @@ def run(args):
     return 0 if run.all_passed else 1
 
 
-def _warn_if_numpy_differs(wanted):
+def _warn_if_numpy_differs(wanted) -> None:
     """One line, not an error: a numpy other than the Gradescope worker's may grade differently."""
     import shlex
 

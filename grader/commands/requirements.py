@@ -1,10 +1,12 @@
 """``python -m grader requirements``: what setup.sh installs for the worker, from grader.yml."""
 
+from __future__ import annotations
+
 from grader import config
 from grader.commands.usage import fail
 
 
-def add_to(verbs, handout):
+def add_to(verbs, handout) -> None:
     requirements = verbs.add_parser(
         "requirements", help="print the numpy (and other packages) Gradescope's worker gets, as setup.sh installs them"
     )

@@ -1,5 +1,7 @@
 """How every command reports a usage error: one line on stderr, exit status 2."""
 
+from __future__ import annotations
+
 import sys
 
 USAGE_ERROR = 2

@@ -1,5 +1,7 @@
 """``python -m grader build``: the Gradescope upload, dist/autograder.zip."""
 
+from __future__ import annotations
+
 import json
 import zipfile
 from pathlib import Path
@@ -155,14 +157,14 @@ def _files(folder):
     ]
 
 
-def _add(archive, name, data, mode=0o644):
+def _add(archive, name, data, mode=0o644) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = mode << 16
     archive.writestr(info, data)
 
 
-def add_to(verbs, handout):
+def add_to(verbs, handout) -> None:
     build = verbs.add_parser("build", help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout)")
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
     build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")

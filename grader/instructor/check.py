@@ -5,6 +5,8 @@ nothing, and every bundled mutant (reference/mutants.py) must lose points
 under its own function and no other.
 """
 
+from __future__ import annotations
+
 import importlib.util
 import tempfile
 from dataclasses import dataclass, replace
@@ -25,6 +27,7 @@ class Row:
 def load_mutants():
     path = bundle.reference_file().parent / "mutants.py"
     spec = importlib.util.spec_from_file_location("grader_reference_mutants", path)
+    assert spec is not None and spec.loader is not None  # a .py file always has a loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -34,7 +37,7 @@ def _lost(run):
     return sorted({t.function for t in run.tests if not t.passed})
 
 
-def run_check(settings, seeds=3):
+def run_check(settings, seeds=3) -> int:
     # Imported here: building the command line must stay light (see grader.cli).
     from grader.boundary.privileges import launcher
     from grader.grading import grade as grade_file
@@ -82,7 +85,7 @@ def run_check(settings, seeds=3):
     return 0 if all(r.ok for r in rows) else 1
 
 
-def add_to(verbs, handout):
+def add_to(verbs, handout) -> None:
     check = verbs.add_parser("check", help="self-check: reference full marks, template 0, every mutant caught")
     check.add_argument("--seeds", type=int, default=3, help="how many seeds the reference is graded under")
     check.add_argument("--config", help="grader.yml to use")

@@ -1,5 +1,7 @@
 """Grading inside Gradescope's container layout (or a copy of it under --root)."""
 
+from __future__ import annotations
+
 import os
 import shutil
 import sys
@@ -34,7 +36,7 @@ def not_found_json(message):
     }
 
 
-def clear_results(folder):
+def clear_results(folder) -> None:
     """Discard anything already in results/: only the trusted process writes there."""
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
@@ -46,7 +48,7 @@ def clear_results(folder):
             entry.unlink()
 
 
-def run(root, seed=None, launcher=None, config_path=None):
+def run(root, seed=None, launcher=None, config_path=None) -> int:
     """Grade ROOT/submission and write ROOT/results/results.json. Always writes it."""
     from grader import config
     from grader.boundary.privileges import launcher as default_launcher
@@ -91,7 +93,7 @@ def run(root, seed=None, launcher=None, config_path=None):
     return 0
 
 
-def add_to(verbs, handout):
+def add_to(verbs, handout) -> None:
     gradescope = verbs.add_parser("gradescope", help="grade ROOT/submission into ROOT/results/results.json")
     gradescope.add_argument("--root", default="/autograder", help="the autograder folder (default /autograder)")
     gradescope.add_argument("--seed", type=int, default=None)

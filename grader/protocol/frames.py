@@ -6,8 +6,11 @@ socket with descriptors alongside); all of them cut frames with
 ``FrameBuffer``, which refuses a frame over its limit before reading it.
 """
 
+from __future__ import annotations
+
 import json
 import struct
+from typing import Any
 
 HEADER = struct.Struct(">I")
 
@@ -17,17 +20,17 @@ class FrameError(ValueError):
 
 
 class FrameTooLarge(FrameError):
-    def __init__(self, length, limit):
+    def __init__(self, length: int, limit: int) -> None:
         super().__init__(f"a frame of {length} bytes, over the limit of {limit}")
         self.length, self.limit = length, limit
 
 
-def pack(message) -> bytes:
+def pack(message: Any) -> bytes:
     body = json.dumps(message, allow_nan=True).encode("utf-8")
     return HEADER.pack(len(body)) + body
 
 
-def unpack(body: bytes):
+def unpack(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
@@ -37,7 +40,7 @@ def unpack(body: bytes):
 class FrameBuffer:
     """Bytes in, whole frames out."""
 
-    def __init__(self, limit: int):
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self.data = bytearray()
 
@@ -51,7 +54,7 @@ class FrameBuffer:
         (length,) = HEADER.unpack_from(self.data)
         return max(1, HEADER.size + length - len(self.data))
 
-    def next(self):
+    def next(self) -> tuple[bool, Any]:
         """(True, message) for the next whole frame, (False, None) while it is incomplete.
 
         Raises FrameError for a frame over the limit, as soon as its header

@@ -4,6 +4,8 @@ Both sides truncate with these: the worker so that what it sends stays
 small, the trusted side so that a tampered reply cannot grow past them.
 """
 
+from __future__ import annotations
+
 # Frames
 REQUEST_BYTES = 256 << 20  # one request to the worker (the efficiency cases are the largest)
 FORK_SERVER_FRAME_BYTES = 1 << 20  # one message to or from the fork server

@@ -5,9 +5,16 @@ passes the same ones to the reference, so both see identical negative
 samples and identical loss values.
 """
 
+from __future__ import annotations
+
 import operator
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 
 class DatasetExhausted(RuntimeError):
@@ -17,14 +24,14 @@ class DatasetExhausted(RuntimeError):
 class ScriptedDataset:
     """A dataset whose ``sampleTokenIdx`` replays a stream the grader chose."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: Iterable[int]) -> None:
         self._stream = [int(i) for i in stream]
         self.draws = 0
 
-    def rewind(self):
+    def rewind(self) -> None:
         self.draws = 0
 
-    def sampleTokenIdx(self):
+    def sampleTokenIdx(self) -> int:
         if self.draws >= len(self._stream):
             raise DatasetExhausted(
                 f"dataset.sampleTokenIdx() was called {self.draws + 1} times, more than drawing K "
@@ -36,7 +43,7 @@ class ScriptedDataset:
         return token
 
 
-def trusted_sigmoid(x):
+def trusted_sigmoid(x: ArrayLike) -> np.ndarray | float:
     """A correct sigmoid that replaces the student's during loss tests."""
     x = np.asarray(x, dtype=np.float64)
     e = np.exp(-np.abs(x))  # never overflows
@@ -44,7 +51,7 @@ def trusted_sigmoid(x):
     return s[()] if s.ndim == 0 else s
 
 
-def standin_values(seed, outsideWordIdx, vocab_size, dim):
+def standin_values(seed: int, outsideWordIdx: int, vocab_size: int, dim: int) -> tuple[float, np.ndarray, np.ndarray]:
     """The (loss, gradCenterVec, gradOutsideVecs) the stand-in returns.
 
     Keyed by the outside index, so repeats of a word return the same values,
@@ -62,14 +69,21 @@ class RecordingLoss:
     records what it was given, and returns pseudo-random values.
     """
 
-    def __init__(self, seed, vocab_size, dim, dataset):
+    def __init__(self, seed: int, vocab_size: int, dim: int, dataset: object) -> None:
         self.seed = seed
         self.vocab_size = vocab_size
         self.dim = dim
         self.dataset = dataset
-        self.calls = []
+        self.calls: list[dict[str, Any]] = []
 
-    def __call__(self, centerWordVec, outsideWordIdx, outsideVectors, dataset=None, K=None):
+    def __call__(
+        self,
+        centerWordVec: ArrayLike,
+        outsideWordIdx: Any,
+        outsideVectors: ArrayLike,
+        dataset: object = None,
+        K: object = None,
+    ) -> tuple[float, np.ndarray, np.ndarray]:
         record = {
             "outsideWordIdx": _index_or_repr(outsideWordIdx),
             "centerWordVec": np.array(centerWordVec, dtype=np.float64, copy=True),
@@ -86,7 +100,7 @@ class RecordingLoss:
         return standin_values(self.seed, index, self.vocab_size, self.dim)
 
 
-def _index_or_repr(value):
+def _index_or_repr(value: Any) -> int | str:
     try:
         return operator.index(value)
     except TypeError:

@@ -7,10 +7,17 @@ numpy is imported inside the functions that need it, so the trusted side
 can start a worker before it pays for numpy itself.
 """
 
+from __future__ import annotations
+
 import base64
 import math
+from typing import TYPE_CHECKING, Any
 
 from grader.protocol import limits
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import ArrayLike
 
 
 class WireError(Exception):
@@ -20,7 +27,7 @@ class WireError(Exception):
 # -- values the trusted side sends (inputs) ----------------------------------
 
 
-def encode_array(array, dtype="<f8"):
+def encode_array(array: ArrayLike, dtype: str = "<f8") -> dict[str, Any]:
     import numpy as np
 
     array = np.asarray(array, dtype=dtype)  # keeps 0-d arrays 0-d
@@ -30,7 +37,7 @@ def encode_array(array, dtype="<f8"):
     return out
 
 
-def decode_array(obj, max_elements=None):
+def decode_array(obj: object, max_elements: int | None = None) -> np.ndarray:
     """Rebuild a float64 array from ``encode_array``'s output, checking sizes."""
     import numpy as np
 
@@ -58,7 +65,7 @@ def decode_array(obj, max_elements=None):
         raise WireError(f"bad array shape {str(shape)[:80]}") from None
 
 
-def encode_input(value):
+def encode_input(value: object) -> dict[str, Any]:
     """Inputs keep their Python kind, so a float arrives as a float."""
     import numpy as np
 
@@ -75,7 +82,7 @@ def encode_input(value):
     raise TypeError(f"cannot send {type(value).__name__} to the worker")
 
 
-def decode_input(obj):
+def decode_input(obj: dict[str, Any]) -> Any:
     import numpy as np
 
     if "ndarray" in obj and obj.get("dtype") == "<i8":  # integer inputs stay integers
@@ -97,7 +104,7 @@ def decode_input(obj):
 # -- values the worker reports (whatever the student returned) ---------------
 
 
-def describe(value, depth=0):
+def describe(value: object, depth: int = 0) -> dict[str, Any]:
     """A JSON description of an arbitrary returned object.
 
     Runs in the worker. It converts only what numpy can turn into real

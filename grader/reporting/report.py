@@ -7,6 +7,8 @@ are autoescaped: test outputs carry text the submission chose (exception
 messages), so nothing of it may reach the page as markup.
 """
 
+from __future__ import annotations
+
 import functools
 import json
 import os
@@ -14,6 +16,7 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -54,7 +57,7 @@ def _markdown_text(text):
     return re.sub(r"([\\`*_{}\[\]<>|~!#&])", r"\\\1", str(text))
 
 
-def _code_span(text):
+def _code_span(text) -> str:
     """An inline code span that no run of backticks inside the text can close early."""
     text = str(text)
     if "`" not in text:
@@ -75,7 +78,7 @@ def reproduce_command(path, seed, hidden=False):
     return " ".join(words + ["--all"] if hidden else words)
 
 
-def _fenced(text):
+def _fenced(text) -> str:
     """A fenced code block that no run of backticks inside the text can close early."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -123,7 +126,7 @@ def functions(run, tests=None):
     """The run's tests (or these of them) grouped by function, in the catalogue's order."""
     from grader import registry
 
-    parts = {}
+    parts: dict[str, list[Any]] = {}
     for t in run.tests if tests is None else tests:
         parts.setdefault(t.function, []).append(t)
     known = {f.tag: f for f in registry.functions()}
@@ -205,7 +208,7 @@ def _printed_later(run):
     What the submission printed while tests shown later ran goes with the
     first of them: it is shown when they are, and not before.
     """
-    firsts = {}
+    firsts: dict[str, str] = {}
     for t in run.tests:
         firsts.setdefault(t.visibility, t.number)
     return {
@@ -272,7 +275,7 @@ def as_json_text(run):
     return json.dumps(results_json(run), indent=2)
 
 
-def warm_cache():
+def warm_cache() -> None:
     """Compile every template once into the bytecode cache (setup.sh runs this)."""
     from grader.rubric import feedback
 

@@ -4,6 +4,8 @@ Only the trusted process builds these, and ``write_results`` is the one
 place results.json is written: once, atomically, never through a link.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import tempfile
@@ -38,7 +40,7 @@ class TestResult:
     grader_error: bool = False  # the grader, not the submission, failed on this test
 
     @property
-    def status(self):
+    def status(self) -> str:
         return "passed" if self.passed else "failed"
 
     @property
@@ -76,7 +78,7 @@ class GradingRun:
     internal_error: bool = False
     imported: bool = True
     # Seconds until the tests shown at once were done; they run first.
-    shown_seconds: float = None
+    shown_seconds: float | None = None
     # Visibility -> an excerpt of what the submission printed while that
     # group of tests ran (the first group's includes the import).
     printed_during: dict = field(default_factory=dict)
@@ -99,7 +101,7 @@ class GradingRun:
         return not self.internal_error and all(t.passed for t in self.tests)
 
     def by_function(self):
-        totals = {}
+        totals: dict[str, tuple[float, float]] = {}
         for t in self.tests:
             got, out_of = totals.get(t.function, (0.0, 0.0))
             totals[t.function] = (got + t.score, out_of + t.max_score)
@@ -146,7 +148,7 @@ def grader_failure_json(message):
     }
 
 
-def write_results(path, results):
+def write_results(path, results) -> None:
     """Write results.json atomically; replace whatever (file or link) was there."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

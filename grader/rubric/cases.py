@@ -5,6 +5,8 @@ the set's name, so adding or skipping a test never changes another test's
 cases.
 """
 
+from __future__ import annotations
+
 import zlib
 from dataclasses import dataclass
 
@@ -67,7 +69,7 @@ class LossCase:
     outsideWordIdx: int
     outsideVectors: np.ndarray  # (V, d)
     stream: tuple = ()  # what dataset.sampleTokenIdx() returns, in order
-    K: int = None  # None: use the function's default (10)
+    K: int | None = None  # None: use the function's default (10)
     reseed: int = 0
 
     @property
@@ -101,7 +103,7 @@ class SkipgramCase:
     outsideVectors: np.ndarray
     standin_seed: int
 
-    def describe(self):
+    def describe(self) -> str:
         V, d = self.outsideVectors.shape
         return (
             f"center word {self.currentCenterWord!r} (index {self.word2Ind[self.currentCenterWord]}), "

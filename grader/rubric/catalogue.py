@@ -7,6 +7,8 @@ tests form the public suite; ``after_due_date`` tests are the hidden suite.
 Every test carries exactly one function tag.
 """
 
+from __future__ import annotations
+
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from grader.rubric import judges
@@ -18,7 +20,7 @@ HIDDEN = "after_due_date"
 class requires:
     """Credit only once the named tests pass (shape and in-place checks need right values first)."""
 
-    def __init__(self, *numbers):
+    def __init__(self, *numbers) -> None:
         self.numbers = numbers
 
     def __call__(self, func):
@@ -52,7 +54,7 @@ def sigmoid_extremes(session):
 @visibility(PUBLIC)
 @tags("sigmoid", "shape")
 @requires("1.1")
-def sigmoid_shapes(session):
+def sigmoid_shapes(session) -> None:
     """sigmoid: output has the input's shape"""
     judges.sigmoid_shapes(session, "sigmoid.values")
 
@@ -62,7 +64,7 @@ def sigmoid_shapes(session):
 @visibility(PUBLIC)
 @tags("sigmoid", "inputs")
 @requires("1.1")
-def sigmoid_inputs(session):
+def sigmoid_inputs(session) -> None:
     """sigmoid: input array left unchanged"""
     judges.sigmoid_inputs_unchanged(session, "sigmoid.values")
 
@@ -111,7 +113,7 @@ def naive_grad_outside(session):
 @visibility(PUBLIC)
 @tags("naive_softmax", "gradient_check")
 @requires("2.1")
-def naive_gradient_check(session):
+def naive_gradient_check(session) -> None:
     """naiveSoftmaxLossAndGradient: gradients agree with finite differences of your loss"""
     judges.gradient_check(session, "naive.fd")
 
@@ -121,7 +123,7 @@ def naive_gradient_check(session):
 @visibility(PUBLIC)
 @tags("naive_softmax", "shape")
 @requires("2.1", "2.2", "2.3")
-def naive_shapes(session):
+def naive_shapes(session) -> None:
     """naiveSoftmaxLossAndGradient: exact shapes (), (d,), (V, d)"""
     judges.loss_shapes(session, "naive.public")
 
@@ -131,7 +133,7 @@ def naive_shapes(session):
 @visibility(PUBLIC)
 @tags("naive_softmax", "inputs")
 @requires("2.1", "2.2", "2.3")
-def naive_inputs(session):
+def naive_inputs(session) -> None:
     """naiveSoftmaxLossAndGradient: centerWordVec and outsideVectors left unchanged"""
     judges.loss_inputs_unchanged(session, "naive.public")
 
@@ -216,7 +218,7 @@ def neg_other_K(session):
 @visibility(PUBLIC)
 @tags("neg_sampling", "gradient_check")
 @requires("3.1")
-def neg_gradient_check(session):
+def neg_gradient_check(session) -> None:
     """negSamplingLossAndGradient: gradients agree with finite differences of your loss"""
     judges.gradient_check(session, "neg.fd")
 
@@ -226,7 +228,7 @@ def neg_gradient_check(session):
 @visibility(PUBLIC)
 @tags("neg_sampling", "shape")
 @requires("3.1", "3.2", "3.3")
-def neg_shapes(session):
+def neg_shapes(session) -> None:
     """negSamplingLossAndGradient: exact shapes (), (d,), (V, d)"""
     judges.loss_shapes(session, "neg.distinct")
 
@@ -236,7 +238,7 @@ def neg_shapes(session):
 @visibility(PUBLIC)
 @tags("neg_sampling", "inputs")
 @requires("3.1", "3.2", "3.3")
-def neg_inputs(session):
+def neg_inputs(session) -> None:
     """negSamplingLossAndGradient: centerWordVec and outsideVectors left unchanged"""
     judges.loss_inputs_unchanged(session, "neg.distinct")
 
@@ -266,7 +268,7 @@ def neg_efficiency(session):
 @number("4.1")
 @visibility(PUBLIC)
 @tags("skipgram")
-def skipgram_calls(session):
+def skipgram_calls(session) -> None:
     """skipgram: calls word2vecLossAndGradient once per outside word, with v_c and outsideVectors"""
     judges.skipgram_calls(session, "skipgram.public")
 
@@ -313,7 +315,7 @@ def skipgram_repeats(session):
 @visibility(PUBLIC)
 @tags("skipgram", "shape")
 @requires("4.2", "4.3", "4.4")
-def skipgram_shapes(session):
+def skipgram_shapes(session) -> None:
     """skipgram: exact shapes (), (V, d), (V, d)"""
     judges.skipgram_shapes(session, "skipgram.public")
 

@@ -5,6 +5,8 @@ that names the quantity, the case, expected against got, and a likely
 cause when the error has a recognisable pattern.
 """
 
+from __future__ import annotations
+
 import numpy as np
 
 from grader.config import Tolerances
@@ -14,7 +16,7 @@ from grader.rubric.feedback import array, number, say
 class Failed(Exception):
     """A test's verdict: not passed, with the feedback to show and, apart, the likely cause."""
 
-    def __init__(self, message, hint=None):
+    def __init__(self, message, hint=None) -> None:
         super().__init__(message)
         self.message = str(message)
         self.hint = hint or getattr(message, "hint", None)
@@ -55,7 +57,7 @@ def generic_hint(got, expected, factors):
     return None
 
 
-def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DEFAULT):
+def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DEFAULT) -> None:
     """Fail unless ``got`` equals ``expected`` within the configured tolerances.
 
     ``hints`` are callables (got, expected) -> text or None, tried before the
@@ -113,12 +115,12 @@ def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DE
     )
 
 
-def exact_shape(name, got, expected_shape, case):
+def exact_shape(name, got, expected_shape, case) -> None:
     if got.shape != tuple(expected_shape):
         raise Failed(say("wrong_shape", name=name, case=case, got=got.shape, expected=tuple(expected_shape), hint=None))
 
 
-def unchanged(function, argument, before, after, case):
+def unchanged(function, argument, before, after, case) -> None:
     if after is None:
         raise Failed(
             f"{function}: the grading process did not report {argument} after the call for {case}; "

@@ -1,5 +1,7 @@
 """Renders the student-facing messages kept in ``templates/feedback.j2``."""
 
+from __future__ import annotations
+
 import functools
 
 import jinja2
@@ -20,7 +22,7 @@ def _macros():
     return env.get_template("feedback.j2").make_module()
 
 
-def warm_cache():
+def warm_cache() -> None:
     """Compile the messages once into the bytecode cache (setup.sh runs this, through the reports)."""
     _macros()
 

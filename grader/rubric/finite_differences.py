@@ -5,6 +5,8 @@ vector, then each row of the outside vectors) so a failure names the rows
 at fault, plus a few random joint directions. Float64 throughout.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np

@@ -1,7 +1,10 @@
 """How each kind of test judges a case set. The catalogue decides what to
 judge and for how many points; these routines decide pass or fail."""
 
+from __future__ import annotations
+
 from collections import Counter
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +42,7 @@ def _case_text(session, name, index):
     return case.describe() if hasattr(case, "describe") else case.label
 
 
-def _problem(function, call):
+def _problem(function, call) -> None:
     try:
         raise_for_error(function, call)
     except Problem as problem:
@@ -58,7 +61,7 @@ def plain_values(session, name):
         try:
             if len(function.outputs) == 1:
                 raise_for_error(function.name, call)
-                got = (as_array(call.value, f"{function.name}({case.label})"),)
+                got: tuple[np.ndarray, ...] = (as_array(call.value, f"{function.name}({case.label})"),)
             else:
                 got = as_outputs(function.name, call, function.outputs)
         except Problem as problem:
@@ -102,12 +105,12 @@ def sigmoid_values(session, name):
     return notes[0] if notes else None
 
 
-def sigmoid_shapes(session, name):
+def sigmoid_shapes(session, name) -> None:
     for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
         exact_shape(f"sigmoid of {case.label}", as_array(call.value, "sigmoid"), expected.shape, case.label)
 
 
-def sigmoid_inputs_unchanged(session, name):
+def sigmoid_inputs_unchanged(session, name) -> None:
     for case, call in zip(session.cases(name), session.student(name)):
         if isinstance(case.x, np.ndarray):
             unchanged("sigmoid", "x", np.asarray(case.x, dtype=float), inputs_after(call, 0), case.label)
@@ -116,7 +119,7 @@ def sigmoid_inputs_unchanged(session, name):
 # -- the two loss functions ----------------------------------------------------
 
 
-def _right_on_distinct(session):
+def _right_on_distinct(session) -> bool:
     """Whether the student's outputs are right on every distinct-negatives case."""
     for index, expected in enumerate(session.expected("neg.distinct")):
         try:
@@ -204,7 +207,7 @@ def loss_values(session, name, outputs=(0, 1, 2)):
     return "; ".join(dict.fromkeys(notes)) or None
 
 
-def loss_shapes(session, name):
+def loss_shapes(session, name) -> None:
     function = session.function_of(name)
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, function, LOSS_OUTPUTS)
@@ -212,14 +215,14 @@ def loss_shapes(session, name):
             exact_shape(LOSS_OUTPUTS[k], got[k], expected[k].shape, case.describe())
 
 
-def loss_inputs_unchanged(session, name):
+def loss_inputs_unchanged(session, name) -> None:
     function = session.function_of(name)
     for case, call in zip(session.cases(name), session.student(name)):
         unchanged(function, "centerWordVec", case.centerWordVec, inputs_after(call, 0), case.describe())
         unchanged(function, "outsideVectors", case.outsideVectors, inputs_after(call, 2), case.describe())
 
 
-def gradient_check(session, name):
+def gradient_check(session, name) -> None:
     """The student's gradients against central differences of the student's own loss."""
     function = session.function_of(name)
     for index, case in enumerate(session.cases(name)):
@@ -300,7 +303,7 @@ def _skipgram_hints(case, output):
     words = [case.word2Ind[w] for w in case.outsideWords]
 
     def contribution(indices):
-        total = [0.0, np.zeros((V, d)), np.zeros((V, d))]
+        total: list[Any] = [0.0, np.zeros((V, d)), np.zeros((V, d))]
         for i in indices:
             loss, g_center, g_outside = standin_values(case.standin_seed, i, V, d)
             total[0] += loss
@@ -344,7 +347,7 @@ def skipgram_values(session, name, outputs=(0, 1, 2)):
     return "; ".join(dict.fromkeys(notes)) or None
 
 
-def skipgram_shapes(session, name):
+def skipgram_shapes(session, name) -> None:
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
         for k in range(3):
@@ -356,7 +359,7 @@ def _index(value):
     return value if isinstance(value, int) and not isinstance(value, bool) else str(value)[:40]
 
 
-def skipgram_calls(session, name):
+def skipgram_calls(session, name) -> None:
     """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments."""
     for case, call, _expected in zip(session.cases(name), session.student(name), session.expected(name)):
         _problem("skipgram", call)

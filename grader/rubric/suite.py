@@ -1,5 +1,7 @@
 """The whole rubric: every registered function's tests, in the registry's order."""
 
+from __future__ import annotations
+
 import importlib
 
 from grader import registry

@@ -5,6 +5,8 @@ the fork server (``grader.worker.zygote``), or exec'd as ``python -I -c
 WORKER_BOOT GRADER_PARENT CONFIG_JSON`` (see ``grader.boundary.spawners``).
 """
 
+from __future__ import annotations
+
 import importlib.util
 import json
 import os
@@ -13,13 +15,15 @@ import resource
 import sys
 import traceback
 import warnings
+from types import ModuleType
+from typing import Any
 
 from grader.protocol import limits
 
 PR_SET_NO_NEW_PRIVS = 38
 
 
-def apply_limits(limits):
+def apply_limits(limits: dict[str, int]) -> None:
     """Hard limits, set before any student code runs, so it cannot raise them."""
     _no_new_privileges()
     for name, value in (
@@ -46,7 +50,7 @@ def apply_limits(limits):
                     pass
 
 
-def _no_new_privileges():
+def _no_new_privileges() -> None:
     """A setuid program the submission runs gains nothing by it (Linux; elsewhere a no-op)."""
     if not sys.platform.startswith("linux"):
         return
@@ -60,14 +64,14 @@ def _no_new_privileges():
 class Channel:
     """Length-prefixed JSON frames over two inherited pipe descriptors."""
 
-    def __init__(self, read_fd, write_fd):
+    def __init__(self, read_fd: int, write_fd: int) -> None:
         from grader.protocol import frames
 
         self.read_fd = read_fd
         self.write_fd = write_fd
         self.frames = frames.FrameBuffer(limits.REQUEST_BYTES)
 
-    def receive(self):
+    def receive(self) -> Any:
         """The next request, or None once the trusted side has closed its end."""
         while True:
             found, message = self.frames.next()
@@ -78,7 +82,7 @@ class Channel:
                 return None
             self.frames.feed(chunk)
 
-    def send(self, message):
+    def send(self, message: Any) -> None:
         from grader.protocol import frames
 
         data = memoryview(frames.pack(message))
@@ -87,13 +91,13 @@ class Channel:
             data = data[written:]
 
 
-def describe_exception(exc, submission):
+def describe_exception(exc: BaseException, submission: str) -> dict[str, Any]:
     """Type, message and the submission's own frames: what a student can act on."""
     try:
         message = str(exc)[: limits.MESSAGE_CHARS]
     except BaseException:
         message = "<the exception's message could not be printed>"
-    frames = []
+    frames: list[dict[str, Any]] = []
     try:
         for frame in traceback.extract_tb(exc.__traceback__):
             if os.path.abspath(frame.filename) == submission:
@@ -102,7 +106,7 @@ def describe_exception(exc, submission):
                 )
     except BaseException:
         pass
-    out = {"type": type(exc).__name__, "message": message, "frames": frames[-limits.FRAMES_KEPT :]}
+    out: dict[str, Any] = {"type": type(exc).__name__, "message": message, "frames": frames[-limits.FRAMES_KEPT :]}
     if isinstance(exc, SyntaxError):
         out["line"] = exc.lineno
         out["text"] = (exc.text or "").rstrip()[: limits.CODE_CHARS]
@@ -110,11 +114,12 @@ def describe_exception(exc, submission):
     return out
 
 
-def import_submission(path):
+def import_submission(path: str) -> ModuleType:
     """Run the source text itself: a cached or planted .pyc must never stand in for it."""
     with open(path, "rb") as handle:
         source = handle.read()
     spec = importlib.util.spec_from_loader("word2vec", loader=None, origin=path)
+    assert spec is not None  # no loader: always a spec
     module = importlib.util.module_from_spec(spec)
     module.__file__ = path
     sys.modules["word2vec"] = module
@@ -122,9 +127,9 @@ def import_submission(path):
     return module
 
 
-def function_status(module, names):
+def function_status(module: ModuleType, names: list[str]) -> dict[str, str]:
     """For each graded function the trusted side named: "ok", "missing" or "not callable"."""
-    status = {}
+    status: dict[str, str] = {}
     for name in names:
         value = module.__dict__.get(name)
         status[name] = "missing" if value is None else ("ok" if callable(value) else "not callable")
@@ -134,12 +139,12 @@ def function_status(module, names):
 class Caller:
     """Runs one request's calls against the imported submission."""
 
-    def __init__(self, module, submission):
-        self.module = module
+    def __init__(self, module: ModuleType, submission: str) -> None:
+        self.module: Any = module  # the submission: any attribute, any kind
         self.submission = submission
-        self.kept = {}  # calls kept by name, so large inputs cross once
+        self.kept: dict[str, dict[str, Any]] = {}  # calls kept by name, so large inputs cross once
 
-    def run(self, request):
+    def run(self, request: dict[str, Any]) -> dict[str, Any]:
         calls = []
         for call in request["calls"]:
             if "reuse" in call:
@@ -149,14 +154,14 @@ class Caller:
             calls.append(call)
         return {"results": [self._one(request, call) for call in calls]}
 
-    def _one(self, request, call):
+    def _one(self, request: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
         from grader.protocol import standins, wire
 
         dataset = standins.ScriptedDataset(call.get("stream") or [])
         recorder = None
-        args = []
+        args: list[Any] = []
         for item in call["args"]:
             if "dataset" in item:
                 args.append(dataset)
@@ -174,7 +179,7 @@ class Caller:
         fn = self.module.__dict__.get(request["function"])
         patched = request.get("trusted_sigmoid") and "sigmoid" in self.module.__dict__
         saved_sigmoid = self.module.__dict__.get("sigmoid")
-        out = {}
+        out: dict[str, Any] = {}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -213,7 +218,7 @@ class Caller:
         return out
 
 
-def unbuffered_output():
+def unbuffered_output() -> None:
     """Every print reaches the pipe at once, so what was printed survives a kill or os._exit."""
     import io
 
@@ -222,7 +227,7 @@ def unbuffered_output():
         setattr(sys, name, io.TextIOWrapper(raw, encoding="utf-8", errors="backslashreplace", write_through=True))
 
 
-def main(argv):
+def main(argv: list[str]) -> int:
     config = json.loads(argv[0])
     apply_limits(config.get("limits", {}))
     channel = Channel(config["request_fd"], config["reply_fd"])

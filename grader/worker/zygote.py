@@ -12,6 +12,8 @@ Requests and replies are length-prefixed JSON frames on a Unix socket; a
 spawn request carries the child's four pipe ends as SCM_RIGHTS.
 """
 
+from __future__ import annotations
+
 import fcntl
 import json
 import os
@@ -20,6 +22,9 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Any
 
 from grader.protocol import frames, limits
 
@@ -33,12 +38,12 @@ KEPT_STATUSES = 1000
 class Frames:
     """Frames read from a stream socket (grader.protocol.frames), with the descriptors sent along."""
 
-    def __init__(self, sock):
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.buffer = frames.FrameBuffer(limits.FORK_SERVER_FRAME_BYTES)
-        self.fds = []
+        self.fds: list[int] = []
 
-    def next(self, deadline=None):
+    def next(self, deadline: float | None = None) -> tuple[Any, list[int]]:
         """(message, descriptors) of the next frame; (None, []) at end of stream.
 
         Raises TimeoutError past ``deadline`` (a time.monotonic() value) and
@@ -64,7 +69,7 @@ class Frames:
             self.buffer.feed(chunk)
 
 
-def frame(message):
+def frame(message: Any) -> bytes:
     return frames.pack(message)
 
 
@@ -76,15 +81,15 @@ class Children:
     and a pid the server did not fork gets no answer but "unknown".
     """
 
-    def __init__(self):
-        self.running = set()
-        self.ended = {}
+    def __init__(self) -> None:
+        self.running: set[int] = set()
+        self.ended: dict[int, int] = {}
 
-    def add(self, pid):
+    def add(self, pid: int) -> None:
         self.ended.pop(pid, None)  # a reused pid: the old status is not this child's
         self.running.add(pid)
 
-    def reap(self):
+    def reap(self) -> None:
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -100,7 +105,7 @@ class Children:
                 while len(self.ended) > KEPT_STATUSES:
                     self.ended.pop(next(iter(self.ended)))
 
-    def wait(self, pid, seconds):
+    def wait(self, pid: int, seconds: float) -> dict[str, Any]:
         """{"status": exit code (negative: the signal)}, with None while it still runs after
         ``seconds``; {"unknown": True} for a pid this server did not fork."""
         self.reap()
@@ -125,7 +130,7 @@ class Children:
                 os.close(exited)
 
 
-def _exit_notice(pid):
+def _exit_notice(pid: int) -> int | None:
     """A descriptor that becomes readable when ``pid`` exits (Linux 5.3+), or None: then poll."""
     try:
         return os.pidfd_open(pid)
@@ -133,8 +138,9 @@ def _exit_notice(pid):
         return None
 
 
-def _only_descriptors(keep):
+def _only_descriptors(keep: set[int]) -> None:
     """Close every descriptor not in ``keep``."""
+    open_fds: Iterable[int]
     try:
         open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
     except OSError:
@@ -147,7 +153,7 @@ def _only_descriptors(keep):
                 pass
 
 
-def become(spec, fds, ready):
+def become(spec: dict[str, Any], fds: list[int], ready: int) -> None:
     """Turn this freshly forked child into a sandboxed worker; raise rather than half-succeed."""
     # Above any target number first, so no dup2 below overwrites a pipe still needed.
     request, reply, out, err = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in fds)
@@ -158,7 +164,8 @@ def become(spec, fds, ready):
     os.setsid()
     os.chdir(spec["cwd"])
     os.umask(int(spec.get("umask", 0o077)))
-    uid, gid = spec.get("uid"), spec.get("gid")
+    uid: int | None = spec.get("uid")
+    gid: Any = spec.get("gid")  # an int whenever uid is one
     if uid is not None:
         os.setgroups([])
         os.setresgid(gid, gid, gid)
@@ -169,7 +176,9 @@ def become(spec, fds, ready):
     os.environ.update(spec["env"])
 
 
-def fork_worker(sock, spec, fds, worker):
+def fork_worker(
+    sock: socket.socket, spec: dict[str, Any], fds: list[int], worker: ModuleType
+) -> tuple[int, str | None]:
     """(pid, None) once the child is set up, or (pid, why not): it then exits without running anything.
 
     The child says which over a pipe of its own before any student code
@@ -187,7 +196,9 @@ def fork_worker(sock, spec, fds, worker):
     return pid, said.decode("utf-8", "replace") or "it ended while being set up"
 
 
-def _child(sock, spec, fds, worker, ready_read, ready_write):
+def _child(
+    sock: socket.socket, spec: dict[str, Any], fds: list[int], worker: ModuleType, ready_read: int, ready_write: int
+) -> None:
     code = SETUP_FAILED
     try:
         sock.close()
@@ -215,7 +226,7 @@ def _child(sock, spec, fds, worker, ready_read, ready_write):
         os._exit(code if isinstance(code, int) else 1)
 
 
-def serve(sock):
+def serve(sock: socket.socket) -> int:
     """Answer spawn and wait requests until the trusted side closes the socket."""
     try:
         import numpy  # noqa: F401  (the point of this process: children start with it loaded)
@@ -238,7 +249,9 @@ def serve(sock):
                 os.close(fd)
 
 
-def answer(message, fds, sock, children, worker):
+def answer(
+    message: dict[str, Any], fds: list[int], sock: socket.socket, children: Children, worker: ModuleType
+) -> dict[str, Any]:
     """One answer per request, whatever happens, so the conversation stays in step."""
     try:
         children.reap()
@@ -253,7 +266,7 @@ def answer(message, fds, sock, children, worker):
         return {"error": f"{type(error).__name__}: {error}"}
 
 
-def main(argv):
+def main(argv: list[str]) -> None:
     sock = socket.socket(fileno=int(argv[0]))
     code = 1
     try:

@@ -5,6 +5,8 @@ runner.py grades them in parallel (one sandbox slot per process) and
 outputs.py writes scores.csv, the per-submission reports and summary.html.
 """
 
+from __future__ import annotations
+
 import argparse
 import os
 import sys
@@ -48,7 +50,7 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
     outcomes = {}
     progress = Progress(len(submissions))
 
-    def done(submission, outcome):
+    def done(submission, outcome) -> None:
         outcomes[submission.id] = outcome
         outputs.write_report(reports, submission, outcome)
         progress.advance()
@@ -95,14 +97,14 @@ def _function_maxima(settings, points):
     """The most each function's tests can earn, with grader.yml's points applied."""
     from grader import grading
 
-    maxima = {}
+    maxima: dict[str, float] = {}
     for test in grading.selected_tests(settings.hidden):
         tag = test.__tags__[0]
         maxima[tag] = maxima.get(tag, 0.0) + points[test.__number__]
     return maxima
 
 
-def add_to(verbs, handout):
+def add_to(verbs, handout) -> None:
     batch = verbs.add_parser("batch", help="grade many submissions (or a Gradescope export) into a folder")
     batch.add_argument(
         "paths",

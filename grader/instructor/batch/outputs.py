@@ -4,6 +4,8 @@ scores.csv depends only on the submissions, the seed and the settings: no
 timestamps, rows sorted by id, so two runs can be compared byte for byte.
 """
 
+from __future__ import annotations
+
 import csv
 import functools
 import json
@@ -28,7 +30,7 @@ REPORT_SUFFIXES = (".txt", ".json", ".log")
 SCORES, SUMMARY = "scores.csv", "summary.html"
 
 
-def points(value):
+def points(value) -> str:
     """Points as the CSV and the page show them: 69, 33.3333, 0."""
     return f"{round(float(value), 4) + 0.0:g}"
 
@@ -52,7 +54,7 @@ def clear_previous(out):
     return reports
 
 
-def write_report(folder, submission, outcome):
+def write_report(folder, submission, outcome) -> None:
     """reports/<id>.txt and .json for every submission; .log when the grader wrote on stderr."""
     (folder / f"{submission.id}.txt").write_text(outcome.report, encoding="utf-8")
     (folder / f"{submission.id}.json").write_text(json.dumps(outcome.results, indent=2) + "\n", encoding="utf-8")
@@ -60,7 +62,7 @@ def write_report(folder, submission, outcome):
         (folder / f"{submission.id}.log").write_text(outcome.log, encoding="utf-8")
 
 
-def write_scores(path, rows, max_total):
+def write_scores(path, rows, max_total) -> None:
     """scores.csv: one row per (submission, outcome), in id order."""
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
@@ -91,7 +93,7 @@ def histogram(totals, maximum, bins=HISTOGRAM_BINS):
 
 def pass_rates(outcomes):
     """[(number, name, function, passed, ran)] per test, over the submissions the tests ran on."""
-    tests = {}
+    tests: dict[str, tuple[str, str, int, int]] = {}
     for outcome in outcomes:
         for test in outcome.tests:
             name, function, passed, ran = tests.get(test.number, (test.name, test.function, 0, 0))
@@ -106,7 +108,8 @@ def common_hints(outcomes, top=TOP_HINTS):
     factor) are one mistake: they count together, shown by their most
     frequent wording; ``variants`` says how many wordings were merged.
     """
-    submissions, wordings = Counter(), {}
+    submissions: Counter[str] = Counter()
+    wordings: dict[str, Counter[str]] = {}
     for outcome in outcomes:
         given = {hint for test in outcome.tests for hint in test.hints}
         for hint in given:
@@ -135,7 +138,7 @@ def _html_environment():
     return env
 
 
-def write_summary(path, rows, settings, max_total, function_maxima, warnings):
+def write_summary(path, rows, settings, max_total, function_maxima, warnings) -> None:
     """summary.html: one self-contained page (inline CSS and SVG, no scripts)."""
     rows = sorted(rows, key=lambda row: natural_key(row[0].id))
     outcomes = [outcome for _, outcome in rows]

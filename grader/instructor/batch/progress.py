@@ -1,5 +1,7 @@
 """A progress line on stderr: a bar redrawn in place on a terminal, a line per tenth otherwise."""
 
+from __future__ import annotations
+
 import sys
 import time
 
@@ -7,7 +9,7 @@ BAR_WIDTH = 30
 
 
 class Progress:
-    def __init__(self, total, stream=None):
+    def __init__(self, total, stream=None) -> None:
         self.total = max(total, 1)
         self.stream = stream or sys.stderr
         self.done = 0
@@ -18,11 +20,11 @@ class Progress:
         except (AttributeError, ValueError):
             self.redraw = False
 
-    def start(self):
+    def start(self) -> None:
         """Draw the empty bar at once: the first submission may take a while."""
         self.advance(0)
 
-    def advance(self, count=1):
+    def advance(self, count=1) -> None:
         self.done += count
         if self.redraw:
             filled = BAR_WIDTH * self.done // self.total
@@ -40,11 +42,11 @@ class Progress:
                 flush=True,
             )
 
-    def finish(self):
+    def finish(self) -> None:
         if self.redraw:
             self.stream.write("\n")
             self.stream.flush()
 
-    def _elapsed(self):
+    def _elapsed(self) -> str:
         seconds = int(time.monotonic() - self.started)
         return f"{seconds // 60}:{seconds % 60:02d}"

@@ -12,6 +12,8 @@ Nothing here decides a score: ``grader.grading.grade`` does, exactly as on
 Gradescope. This module only turns whatever happens into an ``Outcome``.
 """
 
+from __future__ import annotations
+
 import contextlib
 import io
 import multiprocessing
@@ -40,7 +42,7 @@ STARTUP_ATTEMPTS = 3
 # This process's ends of its grading processes' pipes. A forked grading
 # process closes its copies at once: holding one, it would never see EOF
 # when this process dies, and would wait forever.
-_PARENT_ENDS = []
+_PARENT_ENDS: list[multiprocessing.connection.Connection] = []
 
 
 class GradingProcessesFailed(Exception):
@@ -172,7 +174,7 @@ def staged(submission):
         shutil.rmtree(top, ignore_errors=True)
 
 
-def _copy_regular_files(source, target):
+def _copy_regular_files(source, target) -> None:
     for folder, subfolders, names in os.walk(source):
         here = target / Path(folder).relative_to(source)
         here.mkdir(parents=True, exist_ok=True)
@@ -196,7 +198,7 @@ def task_seconds(limits):
     return 2 * (limits.total_seconds + limits.import_seconds + limits.call_seconds) + 60
 
 
-def _serve(slot, connection, settings):
+def _serve(slot, connection, settings) -> None:
     """A grading process: take submissions from ``connection`` until told to stop."""
     from grader.boundary.privileges import SandboxUnavailable, launcher
     from grader.boundary.spawners import default_spawner
@@ -232,7 +234,7 @@ def _serve(slot, connection, settings):
 class _GradingProcess:
     """One spawned grading process, the slot it owns and the submission it is on."""
 
-    def __init__(self, context, slot, settings):
+    def __init__(self, context, slot, settings) -> None:
         self.slot = slot
         self.connection, theirs = context.Pipe()
         _PARENT_ENDS.append(self.connection)
@@ -245,7 +247,7 @@ class _GradingProcess:
         self.submission = None
         self.started = 0.0
 
-    def give(self, submission):
+    def give(self, submission) -> bool:
         """Hand over a submission; False when the process is already gone (it then gets none)."""
         try:
             self.connection.send(submission)
@@ -261,11 +263,11 @@ class _GradingProcess:
         except (EOFError, OSError):
             return None
 
-    def stop(self):
+    def stop(self) -> None:
         with contextlib.suppress(OSError, ValueError):
             self.connection.send(None)
 
-    def end(self, seconds=5.0):
+    def end(self, seconds=5.0) -> None:
         self.process.join(seconds)
         if self.process.is_alive():
             self.process.terminate()
@@ -277,7 +279,7 @@ class _GradingProcess:
         if self.connection in _PARENT_ENDS:
             _PARENT_ENDS.remove(self.connection)
 
-    def death(self):
+    def death(self) -> str:
         self.process.join(1.0)  # the pipe closes a moment before the exit is reaped
         code = self.process.exitcode
         if code is not None and code < 0 and -code in signal.Signals._value2member_map_:
@@ -285,7 +287,7 @@ class _GradingProcess:
         return f"grading process died (exit status {code})"
 
 
-def grade_all(submissions, settings, jobs, done):
+def grade_all(submissions, settings, jobs, done) -> None:
     """Grade ``submissions`` with ``jobs`` processes; call done(submission, outcome) as each ends.
 
     Every submission gets exactly one Outcome. A process that dies or hangs

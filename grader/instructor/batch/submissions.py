@@ -13,6 +13,8 @@ specification, so it is read tolerantly: whatever cannot be read becomes a
 note on the submissions it concerns and a warning, never an exception.
 """
 
+from __future__ import annotations
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,17 +44,18 @@ class Submission:
     """
 
     id: str
-    file: Path = None
-    root: Path = None
-    names: list = field(default_factory=list)
-    emails: list = field(default_factory=list)
+    file: Path | None = None
+    root: Path | None = None
+    names: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
     missing: str = ""
-    notes: list = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 def collect(paths):
     """(submissions sorted by id, warnings) for the PATHs given on the command line."""
-    submissions, warnings = [], []
+    submissions: list[Submission] = []
+    warnings: list[str] = []
     for given in paths:
         path = Path(given)
         if not path.exists():
@@ -142,7 +145,7 @@ def _export(folder, warnings):
     return found
 
 
-class _TolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+class _TolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """yaml's safe loader (in C when available: exports run to many MB), which
     also reads Ruby-tagged values (``!ruby/...``) as plain data."""
 
@@ -197,7 +200,9 @@ def _submitters(record):
         submitters = [submitters]
     if not isinstance(submitters, list):
         return [], [], [f":submitters is {_kind(submitters)}, not a list"]
-    names, emails, notes = [], [], []
+    names: list[str] = []
+    emails: list[str] = []
+    notes: list[str] = []
     for number, submitter in enumerate(submitters, 1):
         if not isinstance(submitter, dict):
             notes.append(f"submitter {number} is {_kind(submitter)}, not a mapping")
@@ -211,7 +216,7 @@ def _submitters(record):
     return names, emails, notes
 
 
-def _kind(value):
+def _kind(value) -> str:
     """What a YAML value turned out to be, for a note: "a str ('Ada')", "a list", "empty"."""
     if value is None:
         return "empty"
@@ -221,7 +226,7 @@ def _kind(value):
     return f"a {type(value).__name__}"
 
 
-def _rename_duplicates(submissions, warnings):
+def _rename_duplicates(submissions, warnings) -> None:
     """Two PATHs may hold the same id; later ones get "-2", "-3", ... so reports do not collide."""
     seen = set()
     for submission in submissions:
