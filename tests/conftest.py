@@ -159,10 +159,11 @@ def gradescope_python():
 
 
 def subprocess_environment(**extra):
-    """os.environ without the development switch-off, so the zip runs as on Gradescope."""
+    """os.environ as Gradescope's would be: no development switch-off, and no PYTHONPATH leading
+    the installed zip to a checkout's grader instead of its own."""
     import os
 
-    env = {k: v for k, v in os.environ.items() if k != "GRADER_SANDBOX"}
+    env = {k: v for k, v in os.environ.items() if k not in ("GRADER_SANDBOX", "PYTHONPATH")}
     env.update(extra)
     return env
 
