@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from grader.config import Settings
 
 WORDS = (
     "the",
@@ -46,7 +52,7 @@ WORDS = (
 )
 
 
-def rng_for(seed, name):
+def rng_for(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
 
 
@@ -56,7 +62,7 @@ class SigmoidCase:
     x: object  # a Python float, np.float64 or ndarray
 
     @property
-    def args(self):
+    def args(self) -> tuple[object]:
         return (self.x,)
 
 
@@ -73,14 +79,14 @@ class LossCase:
     reseed: int = 0
 
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         return self.outsideVectors.shape
 
-    def negatives(self):
+    def negatives(self) -> list[int]:
         """The K samples getNegativeSamples draws from ``stream``."""
         return [i for i in self.stream if i != self.outsideWordIdx][: self.K or 10]
 
-    def describe(self):
+    def describe(self) -> str:
         V, d = self.shape
         text = f"V={V}, d={d}, outsideWordIdx={self.outsideWordIdx}"
         if self.stream:
@@ -114,7 +120,7 @@ class SkipgramCase:
 # -- sigmoid ------------------------------------------------------------------
 
 
-def sigmoid_values(rng):
+def sigmoid_values(rng: np.random.Generator) -> list[SigmoidCase]:
     return [
         SigmoidCase("the Python float 0.0", 0.0),
         SigmoidCase("a Python float", float(np.round(rng.normal(0, 2), 3))),
@@ -125,7 +131,7 @@ def sigmoid_values(rng):
     ]
 
 
-def sigmoid_extremes(rng):
+def sigmoid_extremes(rng: np.random.Generator) -> list[SigmoidCase]:
     return [
         SigmoidCase("the Python float 800.0", 800.0),
         SigmoidCase("the Python float -800.0", -800.0),
@@ -134,7 +140,7 @@ def sigmoid_extremes(rng):
     ]
 
 
-def sigmoid_hidden(rng):
+def sigmoid_hidden(rng: np.random.Generator) -> list[SigmoidCase]:
     cases = []
     for i in range(4):
         shape = (int(rng.integers(1, 60)),) if i % 2 == 0 else tuple(int(n) for n in rng.integers(1, 12, 2))
@@ -145,11 +151,11 @@ def sigmoid_hidden(rng):
 # -- loss functions ------------------------------------------------------------
 
 
-def _vectors(rng, V, d):
+def _vectors(rng: np.random.Generator, V: int, d: int) -> tuple[np.ndarray, np.ndarray]:
     return rng.normal(0, 1, d), rng.normal(0, 1, (V, d)) / np.sqrt(d)
 
 
-def _vectors_with_scores(rng, scores, d):
+def _vectors_with_scores(rng: np.random.Generator, scores: np.ndarray, d: int) -> tuple[np.ndarray, np.ndarray]:
     """v_c and U with U @ v_c == scores: U's rows are scores along v_c plus noise across it."""
     v = rng.normal(0, 1, d)
     noise = rng.normal(0, 1, (len(scores), d))
@@ -157,7 +163,7 @@ def _vectors_with_scores(rng, scores, d):
     return v, np.outer(scores, v) / (v @ v) + noise
 
 
-def naive_cases(rng, shapes, label):
+def naive_cases(rng: np.random.Generator, shapes: Iterable[tuple[int, int]], label: str) -> list[LossCase]:
     cases = []
     for V, d in shapes:
         v, U = _vectors(rng, V, d)
@@ -165,12 +171,12 @@ def naive_cases(rng, shapes, label):
     return cases
 
 
-def naive_stable(rng, score, spread, V=6, d=5):
+def naive_stable(rng: np.random.Generator, score: float, spread: float, V: int = 6, d: int = 5) -> list[LossCase]:
     v, U = _vectors_with_scores(rng, score + rng.uniform(-spread, spread, V), d)
     return [LossCase(f"every score u_w . v_c near {score:g}", v, int(rng.integers(V)), U)]
 
 
-def neg_stream(rng, V, o, K, repeats):
+def neg_stream(rng: np.random.Generator, V: int, o: int, K: int, repeats: bool) -> tuple[int, ...]:
     """Draws for getNegativeSamples: K negatives, with o drawn (and rejected) along the way."""
     others = [i for i in range(V) if i != o]
     if repeats:
@@ -186,7 +192,9 @@ def neg_stream(rng, V, o, K, repeats):
     return tuple(stream)
 
 
-def neg_cases(rng, specs, label):
+def neg_cases(
+    rng: np.random.Generator, specs: Iterable[tuple[int, int, int | None, bool]], label: str
+) -> list[LossCase]:
     """specs: (V, d, K, repeats) per case; K=None means the default 10."""
     cases = []
     for V, d, K, repeats in specs:
@@ -202,7 +210,7 @@ def neg_cases(rng, specs, label):
     return cases
 
 
-def neg_hidden(rng, count, score_scale):
+def neg_hidden(rng: np.random.Generator, count: int, score_scale: float) -> list[LossCase]:
     specs = []
     for _ in range(count):
         V = int(rng.integers(3, 60))
@@ -230,7 +238,7 @@ def neg_hidden(rng, count, score_scale):
 # -- skip-gram -----------------------------------------------------------------
 
 
-def skipgram_case(rng, V, d, windowSize, repeats, label):
+def skipgram_case(rng: np.random.Generator, V: int, d: int, windowSize: int, repeats: bool, label: str) -> SkipgramCase:
     words = [str(w) for w in rng.choice(WORDS, size=V, replace=False)]
     indices = [int(i) for i in rng.permutation(V)]  # index order != word order
     word2Ind = dict(zip(words, indices))
@@ -255,21 +263,21 @@ def skipgram_case(rng, V, d, windowSize, repeats, label):
     )
 
 
-def skipgram_public(rng, vocab, d):
+def skipgram_public(rng: np.random.Generator, vocab: Sequence[int], d: int) -> list[SkipgramCase]:
     return [
         skipgram_case(rng, vocab[0], d, 1, False, "window 1"),
         skipgram_case(rng, vocab[1], d, 2, False, "window 2"),
     ]
 
 
-def skipgram_repeats(rng, vocab, d):
+def skipgram_repeats(rng: np.random.Generator, vocab: Sequence[int], d: int) -> list[SkipgramCase]:
     return [
         skipgram_case(rng, vocab[0], d, 3, True, "repeated outside words"),
         skipgram_case(rng, vocab[1], d, 2, True, "repeated outside words"),
     ]
 
 
-def skipgram_hidden(rng, vocab, d):
+def skipgram_hidden(rng: np.random.Generator, vocab: Sequence[int], d: int) -> list[SkipgramCase]:
     return [
         skipgram_case(rng, int(rng.integers(vocab[0], vocab[1] + 1)), d + 2, w, bool(w % 2), "random")
         for w in (1, 2, 3, 4)
@@ -281,7 +289,7 @@ def skipgram_hidden(rng, vocab, d):
 K = 10
 
 
-def sigmoid_sets(settings):
+def sigmoid_sets(settings: Settings) -> dict[str, Callable[[np.random.Generator], list[SigmoidCase]]]:
     return {
         "sigmoid.values": sigmoid_values,
         "sigmoid.extremes": sigmoid_extremes,
@@ -289,7 +297,7 @@ def sigmoid_sets(settings):
     }
 
 
-def naive_sets(settings):
+def naive_sets(settings: Settings) -> dict[str, Callable[[np.random.Generator], list[LossCase]]]:
     s = settings.cases
     return {
         "naive.public": lambda rng: naive_cases(rng, s.public_shapes, "public"),
@@ -302,7 +310,7 @@ def naive_sets(settings):
     }
 
 
-def neg_sets(settings):
+def neg_sets(settings: Settings) -> dict[str, Callable[[np.random.Generator], list[LossCase]]]:
     s = settings.cases
     return {
         "neg.distinct": lambda rng: neg_cases(
@@ -320,7 +328,7 @@ def neg_sets(settings):
     }
 
 
-def skipgram_sets(settings):
+def skipgram_sets(settings: Settings) -> dict[str, Callable[[np.random.Generator], list[SkipgramCase]]]:
     s = settings.cases
     return {
         "skipgram.public": lambda rng: skipgram_public(rng, s.skipgram_vocab, s.skipgram_dim),

@@ -9,9 +9,19 @@ Every test carries exactly one function tag.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from grader.rubric import judges
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    from grader.session import Session
+
+    TestFunction = TypeVar("TestFunction", bound=Callable[..., object])
 
 PUBLIC = "visible"
 HIDDEN = "after_due_date"
@@ -20,11 +30,11 @@ HIDDEN = "after_due_date"
 class requires:
     """Credit only once the named tests pass (shape and in-place checks need right values first)."""
 
-    def __init__(self, *numbers) -> None:
+    def __init__(self, *numbers: str) -> None:
         self.numbers = numbers
 
-    def __call__(self, func):
-        func.__requires__ = self.numbers
+    def __call__(self, func: TestFunction) -> TestFunction:
+        func.__requires__ = self.numbers  # type: ignore[attr-defined]  # functions take attributes; Callable cannot say so
         return func
 
 
@@ -35,7 +45,7 @@ class requires:
 @number("1.1")
 @visibility(PUBLIC)
 @tags("sigmoid")
-def sigmoid_values(session):
+def sigmoid_values(session: Session) -> str | None:
     """sigmoid: values for Python floats, numpy scalars, 1-D and 2-D arrays"""
     return judges.sigmoid_values(session, "sigmoid.values")
 
@@ -44,7 +54,7 @@ def sigmoid_values(session):
 @number("1.2")
 @visibility(PUBLIC)
 @tags("sigmoid", "stability")
-def sigmoid_extremes(session):
+def sigmoid_extremes(session: Session) -> str | None:
     """sigmoid: inputs up to +-800 give finite values"""
     return judges.sigmoid_values(session, "sigmoid.extremes")
 
@@ -54,7 +64,7 @@ def sigmoid_extremes(session):
 @visibility(PUBLIC)
 @tags("sigmoid", "shape")
 @requires("1.1")
-def sigmoid_shapes(session) -> None:
+def sigmoid_shapes(session: Session) -> None:
     """sigmoid: output has the input's shape"""
     judges.sigmoid_shapes(session, "sigmoid.values")
 
@@ -64,7 +74,7 @@ def sigmoid_shapes(session) -> None:
 @visibility(PUBLIC)
 @tags("sigmoid", "inputs")
 @requires("1.1")
-def sigmoid_inputs(session) -> None:
+def sigmoid_inputs(session: Session) -> None:
     """sigmoid: input array left unchanged"""
     judges.sigmoid_inputs_unchanged(session, "sigmoid.values")
 
@@ -73,7 +83,7 @@ def sigmoid_inputs(session) -> None:
 @number("1.5")
 @visibility(HIDDEN)
 @tags("sigmoid")
-def sigmoid_hidden(session):
+def sigmoid_hidden(session: Session) -> str | None:
     """sigmoid: random arrays of other shapes"""
     return judges.sigmoid_values(session, "sigmoid.hidden")
 
@@ -85,7 +95,7 @@ def sigmoid_hidden(session):
 @number("2.1")
 @visibility(PUBLIC)
 @tags("naive_softmax")
-def naive_loss(session):
+def naive_loss(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: loss (V < d, V = d, V > d)"""
     return judges.loss_values(session, "naive.public", outputs=(0,))
 
@@ -94,7 +104,7 @@ def naive_loss(session):
 @number("2.2")
 @visibility(PUBLIC)
 @tags("naive_softmax")
-def naive_grad_center(session):
+def naive_grad_center(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: gradCenterVec"""
     return judges.loss_values(session, "naive.public", outputs=(1,))
 
@@ -103,7 +113,7 @@ def naive_grad_center(session):
 @number("2.3")
 @visibility(PUBLIC)
 @tags("naive_softmax")
-def naive_grad_outside(session):
+def naive_grad_outside(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: gradOutsideVecs"""
     return judges.loss_values(session, "naive.public", outputs=(2,))
 
@@ -113,7 +123,7 @@ def naive_grad_outside(session):
 @visibility(PUBLIC)
 @tags("naive_softmax", "gradient_check")
 @requires("2.1")
-def naive_gradient_check(session) -> None:
+def naive_gradient_check(session: Session) -> None:
     """naiveSoftmaxLossAndGradient: gradients agree with finite differences of your loss"""
     judges.gradient_check(session, "naive.fd")
 
@@ -123,7 +133,7 @@ def naive_gradient_check(session) -> None:
 @visibility(PUBLIC)
 @tags("naive_softmax", "shape")
 @requires("2.1", "2.2", "2.3")
-def naive_shapes(session) -> None:
+def naive_shapes(session: Session) -> None:
     """naiveSoftmaxLossAndGradient: exact shapes (), (d,), (V, d)"""
     judges.loss_shapes(session, "naive.public")
 
@@ -133,7 +143,7 @@ def naive_shapes(session) -> None:
 @visibility(PUBLIC)
 @tags("naive_softmax", "inputs")
 @requires("2.1", "2.2", "2.3")
-def naive_inputs(session) -> None:
+def naive_inputs(session: Session) -> None:
     """naiveSoftmaxLossAndGradient: centerWordVec and outsideVectors left unchanged"""
     judges.loss_inputs_unchanged(session, "naive.public")
 
@@ -142,7 +152,7 @@ def naive_inputs(session) -> None:
 @number("2.7")
 @visibility(HIDDEN)
 @tags("naive_softmax")
-def naive_hidden(session):
+def naive_hidden(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: random sizes up to V = 3000, every score near -800"""
     return judges.loss_values(session, "naive.hidden")
 
@@ -151,7 +161,7 @@ def naive_hidden(session):
 @number("2.8")
 @visibility(PUBLIC)
 @tags("naive_softmax", "stability")
-def naive_stable(session):
+def naive_stable(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: every score near 800 (numerical stability)"""
     return judges.loss_values(session, "naive.stable")
 
@@ -160,7 +170,7 @@ def naive_stable(session):
 @number("2.9")
 @visibility(HIDDEN)
 @tags("naive_softmax", "efficiency")
-def naive_efficiency(session):
+def naive_efficiency(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: time on a large vocabulary, against the reference"""
     return judges.efficiency(session, "naive.efficiency")
 
@@ -172,7 +182,7 @@ def naive_efficiency(session):
 @number("3.1")
 @visibility(PUBLIC)
 @tags("neg_sampling")
-def neg_loss(session):
+def neg_loss(session: Session) -> str | None:
     """negSamplingLossAndGradient: loss, distinct negative samples"""
     return judges.loss_values(session, "neg.distinct", outputs=(0,))
 
@@ -181,7 +191,7 @@ def neg_loss(session):
 @number("3.2")
 @visibility(PUBLIC)
 @tags("neg_sampling")
-def neg_grad_center(session):
+def neg_grad_center(session: Session) -> str | None:
     """negSamplingLossAndGradient: gradCenterVec, distinct negative samples"""
     return judges.loss_values(session, "neg.distinct", outputs=(1,))
 
@@ -190,7 +200,7 @@ def neg_grad_center(session):
 @number("3.3")
 @visibility(PUBLIC)
 @tags("neg_sampling")
-def neg_grad_outside(session):
+def neg_grad_outside(session: Session) -> str | None:
     """negSamplingLossAndGradient: gradOutsideVecs, distinct negative samples"""
     return judges.loss_values(session, "neg.distinct", outputs=(2,))
 
@@ -199,7 +209,7 @@ def neg_grad_outside(session):
 @number("3.4")
 @visibility(PUBLIC)
 @tags("neg_sampling", "repeated_negatives")
-def neg_repeated(session):
+def neg_repeated(session: Session) -> str | None:
     """negSamplingLossAndGradient: repeated negative samples count every time"""
     return judges.loss_values(session, "neg.repeated")
 
@@ -208,7 +218,7 @@ def neg_repeated(session):
 @number("3.5")
 @visibility(PUBLIC)
 @tags("neg_sampling")
-def neg_other_K(session):
+def neg_other_K(session: Session) -> str | None:
     """negSamplingLossAndGradient: K other than 10"""
     return judges.loss_values(session, "neg.other_K")
 
@@ -218,7 +228,7 @@ def neg_other_K(session):
 @visibility(PUBLIC)
 @tags("neg_sampling", "gradient_check")
 @requires("3.1")
-def neg_gradient_check(session) -> None:
+def neg_gradient_check(session: Session) -> None:
     """negSamplingLossAndGradient: gradients agree with finite differences of your loss"""
     judges.gradient_check(session, "neg.fd")
 
@@ -228,7 +238,7 @@ def neg_gradient_check(session) -> None:
 @visibility(PUBLIC)
 @tags("neg_sampling", "shape")
 @requires("3.1", "3.2", "3.3")
-def neg_shapes(session) -> None:
+def neg_shapes(session: Session) -> None:
     """negSamplingLossAndGradient: exact shapes (), (d,), (V, d)"""
     judges.loss_shapes(session, "neg.distinct")
 
@@ -238,7 +248,7 @@ def neg_shapes(session) -> None:
 @visibility(PUBLIC)
 @tags("neg_sampling", "inputs")
 @requires("3.1", "3.2", "3.3")
-def neg_inputs(session) -> None:
+def neg_inputs(session: Session) -> None:
     """negSamplingLossAndGradient: centerWordVec and outsideVectors left unchanged"""
     judges.loss_inputs_unchanged(session, "neg.distinct")
 
@@ -247,7 +257,7 @@ def neg_inputs(session) -> None:
 @number("3.9")
 @visibility(HIDDEN)
 @tags("neg_sampling")
-def neg_hidden(session):
+def neg_hidden(session: Session) -> str | None:
     """negSamplingLossAndGradient: random sizes, K and samples, and larger scores"""
     return judges.loss_values(session, "neg.hidden")
 
@@ -256,7 +266,7 @@ def neg_hidden(session):
 @number("3.10")
 @visibility(HIDDEN)
 @tags("neg_sampling", "efficiency")
-def neg_efficiency(session):
+def neg_efficiency(session: Session) -> str | None:
     """negSamplingLossAndGradient: time on a large vocabulary, against the reference"""
     return judges.efficiency(session, "neg.efficiency")
 
@@ -268,7 +278,7 @@ def neg_efficiency(session):
 @number("4.1")
 @visibility(PUBLIC)
 @tags("skipgram")
-def skipgram_calls(session) -> None:
+def skipgram_calls(session: Session) -> None:
     """skipgram: calls word2vecLossAndGradient once per outside word, with v_c and outsideVectors"""
     judges.skipgram_calls(session, "skipgram.public")
 
@@ -277,7 +287,7 @@ def skipgram_calls(session) -> None:
 @number("4.2")
 @visibility(PUBLIC)
 @tags("skipgram")
-def skipgram_loss(session):
+def skipgram_loss(session: Session) -> str | None:
     """skipgram: loss is the sum over outside words"""
     return judges.skipgram_values(session, "skipgram.public", outputs=(0,))
 
@@ -286,7 +296,7 @@ def skipgram_loss(session):
 @number("4.3")
 @visibility(PUBLIC)
 @tags("skipgram")
-def skipgram_grad_center(session):
+def skipgram_grad_center(session: Session) -> str | None:
     """skipgram: gradCenterVecs is the sum, in the center word's row only"""
     return judges.skipgram_values(session, "skipgram.public", outputs=(1,))
 
@@ -295,7 +305,7 @@ def skipgram_grad_center(session):
 @number("4.4")
 @visibility(PUBLIC)
 @tags("skipgram")
-def skipgram_grad_outside(session):
+def skipgram_grad_outside(session: Session) -> str | None:
     """skipgram: gradOutsideVectors is the sum over outside words"""
     return judges.skipgram_values(session, "skipgram.public", outputs=(2,))
 
@@ -304,7 +314,7 @@ def skipgram_grad_outside(session):
 @number("4.5")
 @visibility(PUBLIC)
 @tags("skipgram", "repeated_outside_words")
-def skipgram_repeats(session):
+def skipgram_repeats(session: Session) -> str | None:
     """skipgram: repeated outside words count every time"""
     judges.skipgram_calls(session, "skipgram.repeats")
     return judges.skipgram_values(session, "skipgram.repeats")
@@ -315,7 +325,7 @@ def skipgram_repeats(session):
 @visibility(PUBLIC)
 @tags("skipgram", "shape")
 @requires("4.2", "4.3", "4.4")
-def skipgram_shapes(session) -> None:
+def skipgram_shapes(session: Session) -> None:
     """skipgram: exact shapes (), (V, d), (V, d)"""
     judges.skipgram_shapes(session, "skipgram.public")
 
@@ -324,7 +334,7 @@ def skipgram_shapes(session) -> None:
 @number("4.7")
 @visibility(HIDDEN)
 @tags("skipgram")
-def skipgram_hidden(session):
+def skipgram_hidden(session: Session) -> str | None:
     """skipgram: random vocabularies, center words and windows"""
     judges.skipgram_calls(session, "skipgram.hidden")
     return judges.skipgram_values(session, "skipgram.hidden")

@@ -7,16 +7,26 @@ cause when the error has a recognisable pattern.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from grader.config import Tolerances
 from grader.rubric.feedback import array, number, say
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from grader.rubric.feedback import Feedback
+
+    # A pattern that names a likely cause: (got, expected) -> a hint, or None.
+    Hint = Callable[[np.ndarray, np.ndarray], Feedback | None]
+
 
 class Failed(Exception):
     """A test's verdict: not passed, with the feedback to show and, apart, the likely cause."""
 
-    def __init__(self, message, hint=None) -> None:
+    def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)
         self.message = str(message)
         self.hint = hint or getattr(message, "hint", None)
@@ -25,15 +35,15 @@ class Failed(Exception):
 DEFAULT = Tolerances()
 
 
-def close(got, expected, tol=DEFAULT):
+def close(got: np.ndarray, expected: np.ndarray, tol: Tolerances = DEFAULT) -> np.ndarray:
     return np.abs(got - expected) <= tol.atol + tol.rtol * np.abs(expected)
 
 
-def matches(got, expected, tol=DEFAULT):
+def matches(got: np.ndarray, expected: np.ndarray, tol: Tolerances = DEFAULT) -> bool:
     return got.shape == expected.shape and bool(np.all(close(got, expected, tol)))
 
 
-def named_factor(c, factors):
+def named_factor(c: float, factors: Mapping[str, float]) -> str | None:
     """'K + 1' if c is 1/(K+1) or K+1, for the factors the case offers."""
     for meaning, value in factors.items():
         if value and value != 1 and (np.isclose(c, 1.0 / value, rtol=1e-6) or np.isclose(c, value, rtol=1e-6)):
@@ -41,7 +51,7 @@ def named_factor(c, factors):
     return None
 
 
-def generic_hint(got, expected, factors):
+def generic_hint(got: np.ndarray, expected: np.ndarray, factors: Mapping[str, float]) -> Feedback | None:
     if not np.any(expected):
         return None
     if not np.any(got):
@@ -57,7 +67,16 @@ def generic_hint(got, expected, factors):
     return None
 
 
-def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DEFAULT) -> None:
+def compare(
+    name: str,
+    got: np.ndarray,
+    expected: np.ndarray,
+    case: str,
+    note: str | None = None,
+    hints: Sequence[Hint] = (),
+    factors: Mapping[str, float] | None = None,
+    tol: Tolerances = DEFAULT,
+) -> None:
     """Fail unless ``got`` equals ``expected`` within the configured tolerances.
 
     ``hints`` are callables (got, expected) -> text or None, tried before the
@@ -115,12 +134,12 @@ def compare(name, got, expected, case, note=None, hints=(), factors=None, tol=DE
     )
 
 
-def exact_shape(name, got, expected_shape, case) -> None:
+def exact_shape(name: str, got: np.ndarray, expected_shape: Sequence[int], case: str) -> None:
     if got.shape != tuple(expected_shape):
         raise Failed(say("wrong_shape", name=name, case=case, got=got.shape, expected=tuple(expected_shape), hint=None))
 
 
-def unchanged(function, argument, before, after, case) -> None:
+def unchanged(function: str, argument: str, before: np.ndarray, after: np.ndarray | None, case: str) -> None:
     if after is None:
         raise Failed(
             f"{function}: the grading process did not report {argument} after the call for {case}; "

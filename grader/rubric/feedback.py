@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import jinja2
 import numpy as np
 
 from grader.templating import bytecode_cache
 
+if TYPE_CHECKING:
+    from typing import Any
+
+    from jinja2.environment import TemplateModule
+    from numpy.typing import ArrayLike
+
 
 @functools.lru_cache(maxsize=None)
-def _macros():
+def _macros() -> TemplateModule:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.rubric", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -30,10 +37,10 @@ def warm_cache() -> None:
 class Feedback(str):
     """A message, with the likely cause kept apart (``hint``): reports render it, never parse for it."""
 
-    hint = None
+    hint: str | None = None
 
 
-def say(kind, **fields):
+def say(kind: str, **fields: Any) -> Feedback:
     """One message, e.g. ``say("wrong_shape", name=..., hint=...)``; ``hint`` goes with it, not into it."""
     hint = fields.pop("hint", None)
     message = Feedback(str(getattr(_macros(), kind)(**fields)).strip())
@@ -41,7 +48,7 @@ def say(kind, **fields):
     return message
 
 
-def number(x):
+def number(x: float | np.floating[Any] | np.ndarray) -> str:
     return (
         np.format_float_positional(float(x), precision=6, unique=True, trim="-", fractional=False)
         if np.isfinite(x) and 1e-4 <= abs(x) < 1e6
@@ -49,7 +56,7 @@ def number(x):
     )
 
 
-def array(a, limit=6):
+def array(a: ArrayLike, limit: int = 6) -> str:
     """A short rendering of an array for a message."""
     a = np.asarray(a)
     if a.ndim == 0:

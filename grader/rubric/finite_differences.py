@@ -8,10 +8,16 @@ at fault, plus a few random joint directions. Float64 throughout.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from grader.rubric.feedback import number
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from grader.config import Tolerances
 
 
 @dataclass
@@ -22,8 +28,8 @@ class Direction:
     outside: np.ndarray  # (V, d)
 
 
-def directions(rng, V, d, tol):
-    def unit(n):
+def directions(rng: np.random.Generator, V: int, d: int, tol: Tolerances) -> list[Direction]:
+    def unit(n: int) -> np.ndarray:
         u = rng.normal(size=n)
         return u / np.linalg.norm(u)
 
@@ -42,7 +48,9 @@ def directions(rng, V, d, tol):
     return out
 
 
-def points(center, outside, direction, tol):
+def points(
+    center: np.ndarray, outside: np.ndarray, direction: Direction, tol: Tolerances
+) -> list[tuple[np.ndarray, np.ndarray]]:
     """The two inputs a central difference needs: x + h u and x - h u."""
     h = tol.fd_step
     return [
@@ -59,7 +67,13 @@ class Disagreement:
     analytical: str
 
 
-def judge(dirs, losses, grad_center, grad_outside, tol):
+def judge(
+    dirs: Sequence[Direction],
+    losses: Sequence[float],
+    grad_center: np.ndarray,
+    grad_outside: np.ndarray,
+    tol: Tolerances,
+) -> tuple[list[Disagreement], bool]:
     """Compare slopes. Returns (disagreements, loss_is_constant)."""
     h = tol.fd_step
     found = []

@@ -4,7 +4,7 @@ judge and for how many points; these routines decide pass or fail."""
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,23 +26,32 @@ from grader.rubric.checks import Failed, compare, exact_shape, matches, unchange
 from grader.rubric.feedback import say
 from grader.session import NEG, SKIPGRAM, as_scalar
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from grader.boundary.returned import Call
+    from grader.rubric.cases import LossCase, SkipgramCase
+    from grader.rubric.checks import Hint
+    from grader.rubric.feedback import Feedback
+    from grader.session import Session
+
 LOSS_OUTPUTS = ("loss", "gradCenterVec", "gradOutsideVecs")
 SKIPGRAM_OUTPUTS = ("loss", "gradCenterVecs", "gradOutsideVectors")
 
 
-def _triple(session, name, index, function, outputs):
+def _triple(session: Session, name: str, index: int, function: str, outputs: Sequence[str]) -> tuple[np.ndarray, ...]:
     try:
         return as_triple(function, session.student(name)[index], outputs)
     except Problem as problem:
         raise Failed(f"{problem} (case: {_case_text(session, name, index)})") from None
 
 
-def _case_text(session, name, index):
+def _case_text(session: Session, name: str, index: int) -> str:
     case = session.cases(name)[index]
     return case.describe() if hasattr(case, "describe") else case.label
 
 
-def _problem(function, call) -> None:
+def _problem(function: str, call: Call) -> None:
     try:
         raise_for_error(function, call)
     except Problem as problem:
@@ -52,7 +61,7 @@ def _problem(function, call) -> None:
 # -- any function called with plain arguments ------------------------------------
 
 
-def plain_values(session, name):
+def plain_values(session: Session, name: str) -> str | None:
     """Each returned value against the reference's, named as the registry names the outputs."""
     function = registry.by_name(session.function_of(name))
     notes = []
@@ -79,7 +88,7 @@ def plain_values(session, name):
 # -- sigmoid -------------------------------------------------------------------
 
 
-def sigmoid_values(session, name):
+def sigmoid_values(session: Session, name: str) -> str | None:
     notes = []
     for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
         _problem("sigmoid", call)
@@ -105,12 +114,12 @@ def sigmoid_values(session, name):
     return notes[0] if notes else None
 
 
-def sigmoid_shapes(session, name) -> None:
+def sigmoid_shapes(session: Session, name: str) -> None:
     for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
         exact_shape(f"sigmoid of {case.label}", as_array(call.value, "sigmoid"), expected.shape, case.label)
 
 
-def sigmoid_inputs_unchanged(session, name) -> None:
+def sigmoid_inputs_unchanged(session: Session, name: str) -> None:
     for case, call in zip(session.cases(name), session.student(name)):
         if isinstance(case.x, np.ndarray):
             unchanged("sigmoid", "x", np.asarray(case.x, dtype=float), inputs_after(call, 0), case.label)
@@ -119,7 +128,7 @@ def sigmoid_inputs_unchanged(session, name) -> None:
 # -- the two loss functions ----------------------------------------------------
 
 
-def _right_on_distinct(session) -> bool:
+def _right_on_distinct(session: Session) -> bool:
     """Whether the student's outputs are right on every distinct-negatives case."""
     for index, expected in enumerate(session.expected("neg.distinct")):
         try:
@@ -133,15 +142,15 @@ def _right_on_distinct(session) -> bool:
     return True
 
 
-def _loss_hints(session, case, output, function):
+def _loss_hints(session: Session, case: LossCase, output: int, function: str) -> list[Hint]:
     """Pattern hints for a wrong loss-function output on one case."""
-    hints = []
+    hints: list[Hint] = []
     if function == NEG and len(set(case.negatives())) < len(case.negatives()):
         hints.append(lambda got, expected: say("hint_repeats_only") if _right_on_distinct(session) else None)
     if output == 2:
         o = case.outsideWordIdx
 
-        def outside_row_only(got, expected):
+        def outside_row_only(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
             bad = np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1))
             return say("hint_outside_row", row=o) if list(bad) == [o] else None
 
@@ -150,7 +159,7 @@ def _loss_hints(session, case, output, function):
             negatives = case.negatives()
             repeated = {i for i, n in Counter(negatives).items() if n > 1}
 
-            def repeats_once(got, expected):
+            def repeats_once(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
                 bad = set(np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1)))
                 return (
                     say("hint_repeats", rows=", ".join(str(int(r)) for r in sorted(bad)))
@@ -162,7 +171,7 @@ def _loss_hints(session, case, output, function):
     return hints
 
 
-def _factors(case, function):
+def _factors(case: LossCase, function: str) -> dict[str, int]:
     V = case.shape[0]
     if function == NEG:
         K = len(case.negatives())
@@ -170,7 +179,7 @@ def _factors(case, function):
     return {"the vocabulary size V": V}
 
 
-def loss_values(session, name, outputs=(0, 1, 2)):
+def loss_values(session: Session, name: str, outputs: Sequence[int] = (0, 1, 2)) -> str | None:
     """Compare the chosen outputs with the reference on every case of the set."""
     function = session.function_of(name)
     notes = []
@@ -207,7 +216,7 @@ def loss_values(session, name, outputs=(0, 1, 2)):
     return "; ".join(dict.fromkeys(notes)) or None
 
 
-def loss_shapes(session, name) -> None:
+def loss_shapes(session: Session, name: str) -> None:
     function = session.function_of(name)
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, function, LOSS_OUTPUTS)
@@ -215,14 +224,14 @@ def loss_shapes(session, name) -> None:
             exact_shape(LOSS_OUTPUTS[k], got[k], expected[k].shape, case.describe())
 
 
-def loss_inputs_unchanged(session, name) -> None:
+def loss_inputs_unchanged(session: Session, name: str) -> None:
     function = session.function_of(name)
     for case, call in zip(session.cases(name), session.student(name)):
         unchanged(function, "centerWordVec", case.centerWordVec, inputs_after(call, 0), case.describe())
         unchanged(function, "outsideVectors", case.outsideVectors, inputs_after(call, 2), case.describe())
 
 
-def gradient_check(session, name) -> None:
+def gradient_check(session: Session, name: str) -> None:
     """The student's gradients against central differences of the student's own loss."""
     function = session.function_of(name)
     for index, case in enumerate(session.cases(name)):
@@ -264,7 +273,7 @@ def gradient_check(session, name) -> None:
             )
 
 
-def efficiency(session, name):
+def efficiency(session: Session, name: str) -> str:
     """The student's time per call against the reference's, on a large vocabulary."""
     function = session.function_of(name)
     tol = session.settings.tolerances
@@ -297,12 +306,12 @@ def efficiency(session, name):
 # -- skip-gram -----------------------------------------------------------------
 
 
-def _skipgram_hints(case, output):
+def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
     V, d = case.outsideVectors.shape
     center = case.word2Ind[case.currentCenterWord]
     words = [case.word2Ind[w] for w in case.outsideWords]
 
-    def contribution(indices):
+    def contribution(indices: Iterable[int]) -> np.ndarray:
         total: list[Any] = [0.0, np.zeros((V, d)), np.zeros((V, d))]
         for i in indices:
             loss, g_center, g_outside = standin_values(case.standin_seed, i, V, d)
@@ -311,13 +320,13 @@ def _skipgram_hints(case, output):
             total[2] += g_outside
         return np.asarray(total[output], dtype=float)
 
-    def last_only(got, expected):
+    def last_only(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
         return say("hint_last_word") if len(words) > 1 and matches(got, contribution(words[-1:])) else None
 
-    def dedup(got, expected):
+    def dedup(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
         return say("hint_dedup") if len(set(words)) < len(words) and matches(got, contribution(set(words))) else None
 
-    def center_row(got, expected):
+    def center_row(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
         if output == 1 and got.ndim == 2:
             rows = set(np.flatnonzero(np.any(got != 0, axis=1)))
             return say("hint_center_row", row=center) if rows and rows != {center} else None
@@ -326,7 +335,7 @@ def _skipgram_hints(case, output):
     return [last_only, dedup, center_row]
 
 
-def skipgram_values(session, name, outputs=(0, 1, 2)):
+def skipgram_values(session: Session, name: str, outputs: Sequence[int] = (0, 1, 2)) -> str | None:
     notes = []
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
@@ -347,19 +356,19 @@ def skipgram_values(session, name, outputs=(0, 1, 2)):
     return "; ".join(dict.fromkeys(notes)) or None
 
 
-def skipgram_shapes(session, name) -> None:
+def skipgram_shapes(session: Session, name: str) -> None:
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
         for k in range(3):
             exact_shape(SKIPGRAM_OUTPUTS[k], got[k], expected[k].shape, case.describe())
 
 
-def _index(value):
+def _index(value: object) -> int | str:
     """A recorded outsideWordIdx as an int, or its text: never an unhashable reply object."""
     return value if isinstance(value, int) and not isinstance(value, bool) else str(value)[:40]
 
 
-def skipgram_calls(session, name) -> None:
+def skipgram_calls(session: Session, name: str) -> None:
     """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments."""
     for case, call, _expected in zip(session.cases(name), session.student(name), session.expected(name)):
         _problem("skipgram", call)

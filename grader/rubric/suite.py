@@ -3,14 +3,31 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 from grader import registry
 from grader.rubric.catalogue import HIDDEN, PUBLIC
 
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    from grader.session import Session
+
+    class Test(Protocol):
+        """A test of the catalogue, as its decorators leave it (``__requires__`` only when gated)."""
+
+        __weight__: float
+        __number__: str
+        __visibility__: str
+        __tags__: tuple[str, ...]
+
+        def __call__(self, session: Session) -> str | None: ...
+
+
 __all__ = ["HIDDEN", "PUBLIC", "all_tests"]
 
 
-def all_tests():
+def all_tests() -> tuple[Test, ...]:
     """Each graded function's tests (those of its tests module tagged with it), as they are declared."""
     found = []
     for function in registry.functions():
