@@ -13,27 +13,27 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 
 
-def _folder(name):
+def _folder(name: str) -> Path | None:
     for candidate in (PACKAGE / "_bundled" / name, PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
     return None
 
 
-def reference_file():
+def reference_file() -> Path | None:
     """The reference solution, or None where it is not shipped (the handout)."""
     folder = _folder("reference")
     path = folder / "word2vec.py" if folder else None
     return path if path and path.is_file() else None
 
 
-def golden_file():
+def golden_file() -> Path | None:
     """Shipped answers for the public suite (the handout has them instead of the reference)."""
     path = PACKAGE / "golden.npz"
     return path if path.is_file() else None
 
 
-def template_folder():
+def template_folder() -> Path:
     """The starter ``word2vec.py`` and the course's ``utils/`` package."""
     folder = _folder("student_template")
     if folder is None:

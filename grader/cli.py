@@ -13,8 +13,12 @@ import argparse
 import importlib
 import importlib.util
 import sys
+from typing import TYPE_CHECKING
 
 from grader.commands.usage import fail
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 PUBLIC = ("grader.commands.local", "grader.commands.requirements")
 INSTRUCTOR = (
@@ -26,12 +30,12 @@ INSTRUCTOR = (
 INSTRUCTOR_VERBS = tuple(name.rsplit(".", 1)[1] for name in INSTRUCTOR)
 
 
-def is_handout():
+def is_handout() -> bool:
     """The student handout: the package without its instructor commands."""
     return importlib.util.find_spec("grader.instructor") is None
 
 
-def _parser(handout):
+def _parser(handout: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description="The word2vec assignment's autograder.")
     verbs = parser.add_subparsers(dest="verb", required=True)
     for name in PUBLIC + (() if handout else INSTRUCTOR):
@@ -39,7 +43,7 @@ def _parser(handout):
     return parser
 
 
-def main(argv=None):
+def main(argv: Sequence[str] | None = None) -> int:
     from grader.boundary.privileges import SandboxUnavailable
 
     argv = sys.argv[1:] if argv is None else list(argv)

@@ -6,6 +6,7 @@ import sys
 import time
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from grader import bundle, config, registry
 from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
@@ -17,6 +18,17 @@ from grader.rubric.checks import Failed
 from grader.rubric.feedback import say
 from grader.session import Session
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+    from grader.answers.golden import GoldenOracle
+    from grader.boundary.privileges import SameUser, SandboxUser
+    from grader.boundary.sandbox import ImportStatus
+    from grader.boundary.spawners import ExecSpawner, ForkServer
+    from grader.config import Limits, Settings
+    from grader.session import AnyOracle
+
 # Tests run grouped by visibility, in the order students get to see them,
 # each group in a fresh worker. So nothing a test shown later does (hang,
 # crash, spend the time budget, change the module's state, print) can reach
@@ -25,11 +37,11 @@ RELEASE_ORDER = config.VISIBILITIES  # SHOWN_AT_ONCE first, "hidden" last
 NOT_IMPORTED = "Not run: the submission could not be imported (see the summary)."
 
 
-def selected_tests(hidden):
+def selected_tests(hidden: bool) -> list[Any]:
     return [t for t in suite.all_tests() if hidden or t.__visibility__ == suite.PUBLIC]
 
 
-def import_failure_text(status, path):
+def import_failure_text(status: ImportStatus, path: str | os.PathLike[str]) -> str:
     name = Path(path).name
     if status.lost is not None:
         text = f"{name} could not be imported: {status.lost.detail}."
@@ -58,7 +70,7 @@ def import_failure_text(status, path):
     return text
 
 
-def rubric(tests, settings):
+def rubric(tests: Sequence[Any], settings: Settings) -> tuple[dict[str, float], dict[str, str]]:
     """(points, visibility) per test: the catalogue's, with grader.yml's overrides applied.
 
     Points given for a function scale its tests in proportion; points given
@@ -105,12 +117,12 @@ def rubric(tests, settings):
     return points, visibility
 
 
-def _shown_whenever(dependent, required):
+def _shown_whenever(dependent: str, required: str) -> bool:
     """Whether a test of visibility ``required`` is shown to students whenever one of ``dependent`` is."""
     return required == SHOWN_AT_ONCE or dependent == "hidden" or required == dependent
 
 
-def _refuse_revealing_gates(tests, visibility, settings) -> None:
+def _refuse_revealing_gates(tests: Sequence[Any], visibility: dict[str, str], settings: Settings) -> None:
     """A test credited only once another passes shows that one's result: it may not be shown earlier."""
     for t in tests:
         for number in getattr(t, "__requires__", ()):
@@ -123,7 +135,7 @@ def _refuse_revealing_gates(tests, visibility, settings) -> None:
                 )
 
 
-def choose_oracle(settings, reference=None):
+def choose_oracle(settings: Settings, reference: str | os.PathLike[str] | None = None) -> Oracle | GoldenOracle:
     """The reference where it is installed, else the handout's shipped public answers."""
     if reference is not None or bundle.reference_file() is not None:
         return Oracle(load_reference(reference))
@@ -146,17 +158,17 @@ def choose_oracle(settings, reference=None):
 
 
 def grade(
-    submission,
-    seed=None,
-    hidden=False,
-    settings=None,
-    launcher=None,
-    reference=None,
-    config_path=None,
-    oracle=None,
-    sandbox=None,
-    spawner=None,
-):
+    submission: str | os.PathLike[str],
+    seed: int | None = None,
+    hidden: bool = False,
+    settings: Settings | None = None,
+    launcher: SandboxUser | SameUser | None = None,
+    reference: str | os.PathLike[str] | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+    oracle: AnyOracle | None = None,
+    sandbox: Sandbox | None = None,
+    spawner: ExecSpawner | ForkServer | None = None,
+) -> GradingRun:
     """Grade ``submission`` (a path to word2vec.py) and return a GradingRun.
 
     ``sandbox``: one already started for this submission (see Sandbox.start),
@@ -210,7 +222,9 @@ def grade(
     return run
 
 
-def _run_in_release_order(run, tests, session, missing, started) -> None:
+def _run_in_release_order(
+    run: GradingRun, tests: Sequence[Any], session: Session, missing: dict[str, str], started: float
+) -> None:
     """Run the tests a group of one visibility at a time (see RELEASE_ORDER)."""
     passed: dict[str, bool] = {}
     for visibility in RELEASE_ORDER:
@@ -218,12 +232,13 @@ def _run_in_release_order(run, tests, session, missing, started) -> None:
         if group or visibility == SHOWN_AT_ONCE:  # that group also holds the import's output
             for test, result in group:
                 _run_test(run, test, result, session, missing, passed)
+            assert session.sandbox is not None  # grade() made the session with its sandbox
             _keep_printed(run, visibility, session.sandbox.take_output(), session.settings.limits)
         if visibility == SHOWN_AT_ONCE:
             run.shown_seconds = time.monotonic() - started
 
 
-def _keep_printed(run, visibility, text, limits) -> None:
+def _keep_printed(run: GradingRun, visibility: str, text: str, limits: Limits) -> None:
     """Keep an excerpt of what a group printed: as much as one worker's stdout and stderr.
 
     Each restarted worker adds an excerpt of its own, so a submission that
@@ -238,12 +253,14 @@ def _keep_printed(run, visibility, text, limits) -> None:
         run.printed_during[visibility] = text
 
 
-def _missing(functions):
+def _missing(functions: dict[str, str]) -> dict[str, str]:
     """Function tag -> name, for the graded functions the submission does not define."""
     return {f.tag: f.name for f in registry.functions() if functions.get(f.name) != "ok"}
 
 
-def _run_test(run, test, result, session, missing, passed) -> None:
+def _run_test(
+    run: GradingRun, test: Any, result: TestResult, session: Session, missing: dict[str, str], passed: dict[str, bool]
+) -> None:
     """Run one test into ``result``; ``passed`` maps the numbers run so far to whether they passed."""
     if result.function in missing:
         result.message = f"Not run: {missing[result.function]} is not defined as a function in the submission."

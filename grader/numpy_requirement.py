@@ -11,6 +11,7 @@ sort before it and are not below it (``2.0.0rc1`` does not fit ``<2``).
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 OPERATORS = ("~=", "==", "!=", "<=", ">=", "<", ">")
 FORMS = "'numpy<2', 'numpy>=1.24,<2' or 'numpy==1.26.*'"
@@ -19,12 +20,18 @@ _CLAUSE = re.compile(r"\s*(~=|==|!=|<=|>=|<|>)\s*(\d+(?:\.\d+)*)(\.\*)?\s*")
 _INSTALLED = re.compile(r"(\d+(?:\.\d+)*)(.*)")
 _PRE = re.compile(r"[-_.]?(a|b|c|rc|alpha|beta|pre|preview|dev)", re.IGNORECASE)
 
+if TYPE_CHECKING:
+    from typing import Tuple
+
+    # (operator, release numbers, whether the release ends in .*), as parse() gives them.
+    Clause = Tuple[str, Tuple[int, ...], bool]
+
 
 class UnsupportedForm(ValueError):
     """A requirement this module cannot evaluate; the message says which part."""
 
 
-def parse(text):
+def parse(text: str) -> tuple[Clause, ...]:
     """The clauses of a numpy requirement, as (operator, release tuple, wildcard) triples."""
     name = _NAME.match(text)
     if not name:
@@ -32,7 +39,7 @@ def parse(text):
     rest = text[name.end() :]
     if not rest:
         return ()
-    clauses = []
+    clauses: list[Clause] = []
     for part in rest.split(","):
         clause = _CLAUSE.fullmatch(part)
         if not clause:
@@ -49,7 +56,7 @@ def parse(text):
     return tuple(clauses)
 
 
-def allows(text, installed):
+def allows(text: str, installed: str) -> bool:
     """Whether numpy version ``installed`` (such as numpy.__version__) fits requirement ``text``."""
     match = _INSTALLED.match(installed.strip())
     if not match:
@@ -61,7 +68,7 @@ def allows(text, installed):
     return all(_fits(operator, wanted, wildcard, release, rank) for operator, wanted, wildcard in parse(text))
 
 
-def _fits(operator, wanted, wildcard, release, rank):
+def _fits(operator: str, wanted: tuple[int, ...], wildcard: bool, release: tuple[int, ...], rank: int) -> bool:
     if operator == "~=":
         return _fits(">=", wanted, False, release, rank) and _fits("==", wanted[:-1], True, release, rank)
     if wildcard:
@@ -82,5 +89,5 @@ def _fits(operator, wanted, wildcard, release, rank):
     return have >= want
 
 
-def _padded(release, width):
+def _padded(release: tuple[int, ...], width: int) -> tuple[int, ...]:
     return release + (0,) * (width - len(release))

@@ -8,7 +8,7 @@ the loss, gradient and shape tests of a function share the same calls.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,15 +18,30 @@ from grader.boundary.sandbox import WorkerLost
 from grader.protocol import wire
 from grader.rubric import cases, finite_differences
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import TypeVar, Union
+
+    from grader.answers.golden import GoldenOracle, Recorder
+    from grader.answers.oracle import Oracle
+    from grader.boundary.sandbox import Sandbox
+    from grader.config import Settings
+    from grader.rubric.finite_differences import Direction
+
+    # Whatever answers for the reference: the reference itself, the shipped
+    # public answers, or the reference watched while building those.
+    AnyOracle = Union[Oracle, GoldenOracle, Recorder]
+    T = TypeVar("T")
+
 SIGMOID = registry.SIGMOID.name
 NAIVE = registry.NAIVE_SOFTMAX.name
 NEG = registry.NEG_SAMPLING.name
 SKIPGRAM = registry.SKIPGRAM.name
 
 
-def case_sets(settings):
+def case_sets(settings: Settings) -> dict[str, tuple[str, Callable[..., Any]]]:
     """Case-set name -> (function name, generator of cases from an rng), for every graded function."""
-    sets = {}
+    sets: dict[str, tuple[str, Callable[..., Any]]] = {}
     for function in registry.functions():
         for name, generate in function.sets(settings).items():
             if name in sets:
@@ -35,7 +50,7 @@ def case_sets(settings):
     return sets
 
 
-def encode_call(function, case):
+def encode_call(function: str, case: Any) -> dict[str, Any]:
     """The worker-side call for one case: args, with placeholders for stand-ins."""
     kind = registry.by_name(function).call
     if kind == "plain":
@@ -54,7 +69,7 @@ def encode_call(function, case):
                 {"standin": {"seed": case.standin_seed, "vocab_size": V, "dim": d}},
             ]
         }
-    call = {
+    call: dict[str, Any] = {
         "args": [
             wire.encode_array(case.centerWordVec),
             wire.encode_input(case.outsideWordIdx),
@@ -70,41 +85,41 @@ def encode_call(function, case):
 
 
 class Session:
-    def __init__(self, sandbox, oracle, settings) -> None:
+    def __init__(self, sandbox: Sandbox | None, oracle: AnyOracle, settings: Settings) -> None:
         self.sandbox = sandbox
         self.oracle = oracle
         self.settings = settings
         self._sets = case_sets(settings)
         self._memo: dict[Any, Any] = {}
 
-    def _once(self, key, compute):
+    def _once(self, key: tuple[str, str], compute: Callable[[], T]) -> T:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
 
-    def function_of(self, name):
+    def function_of(self, name: str) -> str:
         return self._sets[name][0]
 
-    def cases(self, name):
+    def cases(self, name: str) -> list[Any]:
         generate = self._sets[name][1]
         return self._once(("cases", name), lambda: generate(cases.rng_for(self.settings.seed, name)))
 
-    def student(self, name):
+    def student(self, name: str) -> list[Call]:
         """The student's Call for each case of the set (one worker request)."""
         function = self.function_of(name)
 
-        def ask():
+        def ask() -> list[Call]:
             batch = [encode_call(function, case) for case in self.cases(name)]
             return self._request(function, batch, return_inputs=True, trusted_sigmoid=(function == NEG))
 
         return self._once(("student", name), ask)
 
-    def expected(self, name):
+    def expected(self, name: str) -> list[Any]:
         function = self.function_of(name)
 
         return self._once(("expected", name), lambda: self.oracle.answers(name, function, self.cases(name)))
 
-    def losses_at(self, name, index, dirs):
+    def losses_at(self, name: str, index: int, dirs: Sequence[Direction]) -> list[Call]:
         """The student's loss at x +- h u for each direction (finite differences)."""
         function = self.function_of(name)
         case = self.cases(name)[index]
@@ -119,7 +134,7 @@ class Session:
                 batch.append(call)
         return self._request(function, batch, only_loss=True, trusted_sigmoid=(function == NEG))
 
-    def seconds_per_call(self, name, repeat):
+    def seconds_per_call(self, name: str, repeat: int) -> tuple[Call, float | None]:
         """The student's time per call on the set's first case, measured from this side.
 
         Two requests, 1 call and repeat + 1 calls on the same inputs: their
@@ -142,10 +157,11 @@ class Session:
             best = pair if best is None else min(best, pair)
         return reply[0], best
 
-    def fd_rng(self, name, index):
+    def fd_rng(self, name: str, index: int) -> np.random.Generator:
         return cases.rng_for(self.settings.seed, f"{name}#{index}.directions")
 
-    def _request(self, function, batch, **options):
+    def _request(self, function: str, batch: list[dict[str, Any]], **options: Any) -> list[Call]:
+        assert self.sandbox is not None  # only sessions that never ask the student (golden answers) go without
         try:
             reply = self.sandbox.request(function, batch, **options)
         except WorkerLost as lost:
@@ -161,7 +177,7 @@ class Session:
         return [Call.from_reply(item) for item in results]
 
 
-def as_scalar(array):
+def as_scalar(array: np.ndarray) -> float | None:
     """A loss as a float, accepting extra singleton axes."""
     if array.size != 1:
         return None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import os
 
 
 class SubmissionNotFound(Exception):
     pass
 
 
-def find_submission(folder):
+def find_submission(folder: str | os.PathLike[str]) -> Path:
     """word2vec.py, else the only .py file, looking in subfolders too."""
     folder = Path(folder)
     if not folder.is_dir():

@@ -9,7 +9,7 @@ from pathlib import Path
 import jinja2
 
 
-def bytecode_cache():
+def bytecode_cache() -> jinja2.FileSystemBytecodeCache | None:
     """An on-disk cache of compiled templates, where only this user can write it; else None.
 
     The cache holds code this process will run, so a folder anyone else could

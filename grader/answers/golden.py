@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from grader.answers.oracle import ReferenceMissing
 from grader.session import SIGMOID, SKIPGRAM, encode_call
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+    from grader.answers.oracle import Oracle
+    from grader.config import Settings
+    from grader.session import Session
+
 FILE_NAME = "golden.npz"
 
 
-def fingerprint(function, cases):
+def fingerprint(function: str, cases: Sequence[Any]) -> str:
     digest = hashlib.sha256()
     for case in cases:
         digest.update(json.dumps(encode_call(function, case), sort_keys=True).encode())
@@ -30,16 +39,16 @@ def fingerprint(function, cases):
 class Recorder:
     """Wraps the reference oracle and notes which case sets a run asks about."""
 
-    def __init__(self, oracle) -> None:
+    def __init__(self, oracle: Oracle) -> None:
         self.oracle = oracle
         self.names: set[str] = set()
 
-    def answers(self, name, function, cases):
+    def answers(self, name: str, function: str, cases: Sequence[Any]) -> list[Any]:
         self.names.add(name)
         return self.oracle.answers(name, function, cases)
 
 
-def build(path, settings, reference_submission):
+def build(path: str | os.PathLike[str], settings: Settings, reference_submission: str | os.PathLike[str]) -> list[str]:
     """Grade the reference with the public suite, recording its answers into ``path``."""
     from dataclasses import replace
 
@@ -58,8 +67,10 @@ def build(path, settings, reference_submission):
     return sorted(recorder.names)
 
 
-def write(path, session, names) -> None:
+def write(path: str | os.PathLike[str], session: Session, names: Sequence[str]) -> None:
     """Store the answers of ``session``'s oracle for the case sets ``names``."""
+    arrays: dict[str, np.ndarray]
+    meta: dict[str, Any]
     arrays, meta = {}, {"seed": session.settings.seed, "sets": {}}
     for name in names:
         function = session.function_of(name)
@@ -81,17 +92,17 @@ def write(path, session, names) -> None:
 class GoldenOracle:
     """Answers the public case sets from a golden file; anything else needs the reference."""
 
-    def __init__(self, path) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         with np.load(path, allow_pickle=False) as data:
             self.arrays = {key: data[key] for key in data.files}
         self.meta = json.loads(self.arrays.pop("meta").tobytes().decode())
 
-    def verify(self, session) -> None:
+    def verify(self, session: Session) -> None:
         """Fail now, not halfway through a run, if any shipped set does not fit."""
         for name in sorted(self.meta["sets"]):
             self.answers(name, session.function_of(name), session.cases(name))
 
-    def answers(self, name, function, cases):
+    def answers(self, name: str, function: str, cases: Sequence[Any]) -> list[Any]:
         entry = self.meta["sets"].get(name)
         if entry is None:
             raise ReferenceMissing(f"the case set {name} is not part of the public suite shipped here")
@@ -100,7 +111,7 @@ class GoldenOracle:
                 f"the shipped answers were computed for seed {self.meta['seed']} and this grader's "
                 "case settings; other seeds or settings need the reference (or rebuild the handout)"
             )
-        out = []
+        out: list[Any] = []
         for i in range(entry["count"]):
             if function == SIGMOID:
                 out.append(self.arrays[f"{name}/{i}/0"])

@@ -7,18 +7,26 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from grader import bundle, registry
 from grader.protocol.standins import RecordingLoss, ScriptedDataset
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+    from types import ModuleType
+
+    from grader.rubric.cases import LossCase, SkipgramCase
+
 
 class ReferenceMissing(Exception):
     """The hidden suite needs the reference, and this install has none."""
 
 
-def load_reference(path=None):
+def load_reference(path: str | os.PathLike[str] | None = None) -> ModuleType:
     path = path or bundle.reference_file()
     if path is None:
         raise ReferenceMissing(
@@ -41,10 +49,10 @@ def load_reference(path=None):
 class Oracle:
     """The reference's answers for the grader's cases."""
 
-    def __init__(self, module) -> None:
+    def __init__(self, module: ModuleType) -> None:
         self.module = module
 
-    def answers(self, name, function, cases):
+    def answers(self, name: str, function: str, cases: Sequence[Any]) -> list[Any]:
         kind = registry.by_name(function).call
         if kind == "plain":
             return [self.plain(function, c) for c in cases]
@@ -52,14 +60,14 @@ class Oracle:
             return [self.skipgram(c) for c in cases]
         return [self.loss(function, c) for c in cases]
 
-    def plain(self, function, case):
+    def plain(self, function: str, case: Any) -> np.ndarray | tuple[np.ndarray, ...]:
         """The returned value as a float64 array, or a tuple of them for a function that returns several."""
         value = getattr(self.module, function)(*case.args)
         if isinstance(value, tuple):
             return tuple(np.asarray(v, dtype=np.float64) for v in value)
         return np.asarray(value, dtype=np.float64)
 
-    def loss(self, function, case):
+    def loss(self, function: str, case: LossCase) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """(loss, gradCenterVec, gradOutsideVecs, draws) for a LossCase."""
         dataset = ScriptedDataset(case.stream)
         kwargs = {} if case.K is None else {"K": case.K}
@@ -73,7 +81,7 @@ class Oracle:
             dataset.draws,
         )
 
-    def seconds_per_call(self, function, case, repeat):
+    def seconds_per_call(self, function: str, case: LossCase, repeat: int) -> float:
         """The reference's time per call on the same inputs, in this process."""
         import time
 
@@ -86,7 +94,7 @@ class Oracle:
             fn(center, case.outsideWordIdx, outside, dataset, **kwargs)
         return (time.perf_counter() - started) / repeat
 
-    def skipgram(self, case):
+    def skipgram(self, case: SkipgramCase) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
         """(loss, gradCenterVecs, gradOutsideVectors, calls) with the recording stand-in."""
         dataset = ScriptedDataset(())
         V, d = case.outsideVectors.shape

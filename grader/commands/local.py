@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import config
 from grader.commands.usage import fail
 
+if TYPE_CHECKING:
+    import argparse
 
-def add_to(verbs, handout) -> None:
+
+def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
     local = verbs.add_parser("local", help="grade a word2vec.py on this machine and print a report")
     local.add_argument(
         "path", nargs="?", default="word2vec.py", help="the submission, or a folder holding it (default: ./word2vec.py)"
@@ -42,7 +46,7 @@ def add_to(verbs, handout) -> None:
     local.set_defaults(command=run)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     """Grade one file here and print (or write) its report; the exit status says how it went."""
     from grader.submission import SubmissionNotFound, find_submission
 
@@ -104,7 +108,7 @@ def run(args):
     return 0 if run.all_passed else 1
 
 
-def _warn_if_numpy_differs(wanted) -> None:
+def _warn_if_numpy_differs(wanted: str) -> None:
     """One line, not an error: a numpy other than the Gradescope worker's may grade differently."""
     import shlex
 

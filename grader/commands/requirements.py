@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from grader import config
 from grader.commands.usage import fail
 
+if TYPE_CHECKING:
+    import argparse
 
-def add_to(verbs, handout) -> None:
+
+def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
     requirements = verbs.add_parser(
         "requirements", help="print the numpy (and other packages) Gradescope's worker gets, as setup.sh installs them"
     )
@@ -14,7 +19,7 @@ def add_to(verbs, handout) -> None:
     requirements.set_defaults(command=run)
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     try:
         worker = config.load(args.config).worker
     except config.ConfigError as error:

@@ -7,6 +7,6 @@ import sys
 USAGE_ERROR = 2
 
 
-def fail(message):
+def fail(message: str) -> int:
     print(f"python -m grader: {message}", file=sys.stderr)
     return USAGE_ERROR

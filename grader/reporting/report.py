@@ -16,12 +16,19 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
 from grader.reporting.results import HINT_LABEL, SHOWN_AT_ONCE
 from grader.templating import bytecode_cache
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from jinja2.runtime import Context
+
+    from grader.reporting.results import GradingRun, TestResult
 
 ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
 
@@ -36,7 +43,7 @@ SHOWN_WHEN = {
 
 
 @jinja2.pass_context
-def _paint(context, text, *styles):
+def _paint(context: Context, text: str, *styles: str) -> str:
     """ANSI-styled text when the template was rendered with color=True, else the text itself."""
     if not context.get("color"):
         return text
@@ -44,7 +51,7 @@ def _paint(context, text, *styles):
 
 
 @jinja2.pass_context
-def _paint_detail(context, message):
+def _paint_detail(context: Context, message: str) -> str:
     """A failure message: its first line as is, the details dim (the hint is painted on its own)."""
     if not context.get("color"):
         return message
@@ -52,12 +59,12 @@ def _paint_detail(context, message):
     return "\n".join([first] + [_paint(context, line, "dim") if line.strip() else line for line in details])
 
 
-def _markdown_text(text):
+def _markdown_text(text: object) -> str:
     """Text safe to put in a markdown paragraph: punctuation that could mark up is escaped."""
     return re.sub(r"([\\`*_{}\[\]<>|~!#&])", r"\\\1", str(text))
 
 
-def _code_span(text) -> str:
+def _code_span(text: object) -> str:
     """An inline code span that no run of backticks inside the text can close early."""
     text = str(text)
     if "`" not in text:
@@ -66,19 +73,19 @@ def _code_span(text) -> str:
     return f"{fence} {text} {fence}"  # CommonMark drops one space each side
 
 
-def shell_word(text):
+def shell_word(text: str | os.PathLike[str]) -> str:
     """``text`` as one word a POSIX shell reads back unchanged; never mistaken for an option."""
     text = str(text)
     return shlex.quote("./" + text if text.startswith("-") else text)
 
 
-def reproduce_command(path, seed, hidden=False):
+def reproduce_command(path: str | os.PathLike[str], seed: int, hidden: bool = False) -> str:
     """The command that grades ``path`` again with ``seed``, ready to paste into a shell."""
     words = ["python -m grader local", shell_word(path), "--seed", str(seed)]
     return " ".join(words + ["--all"] if hidden else words)
 
 
-def _fenced(text) -> str:
+def _fenced(text: str) -> str:
     """A fenced code block that no run of backticks inside the text can close early."""
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
@@ -86,7 +93,7 @@ def _fenced(text) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _environment():
+def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.reporting", "templates"),
         undefined=jinja2.StrictUndefined,
@@ -102,7 +109,7 @@ def _environment():
     return env
 
 
-def render(template, **values):
+def render(template: str, **values: Any) -> str:
     return _environment().get_template(template).render(**values)
 
 
@@ -113,20 +120,20 @@ class FunctionPart:
     tag: str
     title: str
     code_name: str
-    tests: list
+    tests: list[TestResult]
     score: float
     max_score: float
 
     @property
-    def passed(self):
+    def passed(self) -> int:
         return sum(t.passed for t in self.tests)
 
 
-def functions(run, tests=None):
+def functions(run: GradingRun, tests: Sequence[TestResult] | None = None) -> list[FunctionPart]:
     """The run's tests (or these of them) grouped by function, in the catalogue's order."""
     from grader import registry
 
-    parts: dict[str, list[Any]] = {}
+    parts: dict[str, list[TestResult]] = {}
     for t in run.tests if tests is None else tests:
         parts.setdefault(t.function, []).append(t)
     known = {f.tag: f for f in registry.functions()}
@@ -152,25 +159,25 @@ class Shown:
     tests; it depends on the settings alone, never on the results.
     """
 
-    tests: list
-    functions: list
+    tests: list[TestResult]
+    functions: list[FunctionPart]
     withheld: bool
-    later: list
+    later: list[tuple[str, int, float]]
 
     @property
-    def score(self):
+    def score(self) -> float:
         return 0.0 if self.withheld else round(sum(t.score for t in self.tests), 6)
 
     @property
-    def max_score(self):
+    def max_score(self) -> float:
         return round(sum(t.max_score for t in self.tests), 6)
 
     @property
-    def passed(self):
+    def passed(self) -> int:
         return sum(t.passed for t in self.tests)
 
 
-def shown_at_once(run):
+def shown_at_once(run: GradingRun) -> Shown:
     """What of ``run`` Gradescope's top-level output may describe: only the tests shown at once."""
     from grader.grading import RELEASE_ORDER
 
@@ -184,7 +191,7 @@ def shown_at_once(run):
     return Shown(tests, functions(run, tests), withheld, later)
 
 
-def printed(run):
+def printed(run: GradingRun) -> list[tuple[str, str]]:
     """[(during what, text)]: what the submission printed, a block per group of tests that printed.
 
     The first group's block also holds what it printed while being imported.
@@ -202,7 +209,7 @@ def printed(run):
     ]
 
 
-def _printed_later(run):
+def _printed_later(run: GradingRun) -> dict[str, tuple[str, str]]:
     """Test number -> (when its group is shown, what was printed during that group).
 
     What the submission printed while tests shown later ran goes with the
@@ -218,7 +225,7 @@ def _printed_later(run):
     }
 
 
-def color_wanted(choice, stream):
+def color_wanted(choice: str, stream: object) -> bool:
     """--color auto honours NO_COLOR (any non-empty value), TERM=dumb and whether stream is a terminal."""
     if choice != "auto":
         return choice == "always"
@@ -227,13 +234,13 @@ def color_wanted(choice, stream):
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def text(run, color=False):
+def text(run: GradingRun, color: bool = False) -> str:
     return render(
         "report.txt.j2", run=run, color=color, printed=printed(run), submission_name=Path(run.submission).name
     )
 
 
-def html(run):
+def html(run: GradingRun) -> str:
     return render(
         "report.html.j2",
         run=run,
@@ -244,7 +251,7 @@ def html(run):
     )
 
 
-def summary(run):
+def summary(run: GradingRun) -> str:
     """The top-level output Gradescope shows above the tests, in markdown: students see it at once."""
     return render(
         "summary.md.j2",
@@ -255,14 +262,16 @@ def summary(run):
     ).strip()
 
 
-def markdown_output(result, printed=None, submission_name="word2vec.py"):
+def markdown_output(
+    result: TestResult, printed: tuple[str, str] | None = None, submission_name: str = "word2vec.py"
+) -> str:
     """One test's output for Gradescope, in markdown; ``printed``: (when shown, what the submission printed)."""
     return render(
         "test.md.j2", t=result, body=result.message, hint=result.hint, printed=printed, submission_name=submission_name
     ).strip()
 
 
-def results_json(run):
+def results_json(run: GradingRun) -> dict[str, Any]:
     """Gradescope's results.json object; the one entry for gradescope.py and --format json."""
     later = _printed_later(run)
     name = Path(run.submission).name
@@ -271,7 +280,7 @@ def results_json(run):
     )
 
 
-def as_json_text(run):
+def as_json_text(run: GradingRun) -> str:
     return json.dumps(results_json(run), indent=2)
 
 

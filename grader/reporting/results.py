@@ -11,6 +11,10 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 # Gradescope's visibility for tests students see as soon as they submit.
 SHOWN_AT_ONCE = "visible"
@@ -44,15 +48,15 @@ class TestResult:
         return "passed" if self.passed else "failed"
 
     @property
-    def output(self):
+    def output(self) -> str:
         """The feedback as one text: the message, then the likely cause on its own line."""
         return f"{self.message}\n  {HINT_LABEL} {self.hint}" if self.hint else self.message
 
     @property
-    def function(self):
+    def function(self) -> str:
         return self.tags[0]
 
-    def to_json(self, output=None, output_format="text"):
+    def to_json(self, output: str | None = None, output_format: str = "text") -> dict[str, Any]:
         """Gradescope's entry for this test; ``output`` replaces the plain feedback (e.g. markdown)."""
         return {
             "number": self.number,
@@ -72,7 +76,7 @@ class GradingRun:
     submission: str
     seed: int
     hidden: bool
-    tests: list = field(default_factory=list)
+    tests: list[TestResult] = field(default_factory=list)
     summary: str = ""  # submission-wide messages (import failure, missing functions)
     execution_time: float = 0.0
     internal_error: bool = False
@@ -81,26 +85,26 @@ class GradingRun:
     shown_seconds: float | None = None
     # Visibility -> an excerpt of what the submission printed while that
     # group of tests ran (the first group's includes the import).
-    printed_during: dict = field(default_factory=dict)
+    printed_during: dict[str, str] = field(default_factory=dict)
 
     @property
-    def printed(self):
+    def printed(self) -> str:
         """Everything the submission printed (excerpts), in the order it ran."""
         return "\n".join(self.printed_during.values())
 
     @property
-    def score(self):
+    def score(self) -> float:
         return 0.0 if self.internal_error else round(sum(t.score for t in self.tests), 6)
 
     @property
-    def max_score(self):
+    def max_score(self) -> float:
         return round(sum(t.max_score for t in self.tests), 6)
 
     @property
-    def all_passed(self):
+    def all_passed(self) -> bool:
         return not self.internal_error and all(t.passed for t in self.tests)
 
-    def by_function(self):
+    def by_function(self) -> dict[str, tuple[float, float]]:
         totals: dict[str, tuple[float, float]] = {}
         for t in self.tests:
             got, out_of = totals.get(t.function, (0.0, 0.0))
@@ -108,10 +112,12 @@ class GradingRun:
         return totals
 
     @property
-    def everything_shown_at_once(self):
+    def everything_shown_at_once(self) -> bool:
         return all(t.visibility == SHOWN_AT_ONCE for t in self.tests)
 
-    def results_json(self, output="", output_format="text", test_output=None):
+    def results_json(
+        self, output: str = "", output_format: str = "text", test_output: Callable[[TestResult], str] | None = None
+    ) -> dict[str, Any]:
         """results.json; ``test_output(test)`` renders each test's output in ``output_format``.
 
         Students see ``output`` and ``execution_time`` at once, so while some
@@ -135,7 +141,7 @@ class GradingRun:
         }
 
 
-def grader_failure_json(message):
+def grader_failure_json(message: str) -> dict[str, Any]:
     """What Gradescope gets when the grader itself broke: a zero and a clear word."""
     return {
         "score": 0.0,
@@ -148,7 +154,7 @@ def grader_failure_json(message):
     }
 
 
-def write_results(path, results) -> None:
+def write_results(path: str | os.PathLike[str], results: dict[str, Any]) -> None:
     """Write results.json atomically; replace whatever (file or link) was there."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
