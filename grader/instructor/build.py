@@ -5,6 +5,14 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+    import os
+    from collections.abc import Iterator
+
+    from grader.config import Settings, Worker
 
 # What the zip carries, relative to the repository root. Gradescope unpacks
 # it into /autograder/source, and setup.sh pip-installs that folder.
@@ -17,7 +25,7 @@ class BuildError(Exception):
     pass
 
 
-def repository_root():
+def repository_root() -> Path:
     from grader.bundle import PACKAGE
 
     root = PACKAGE.parent
@@ -28,7 +36,7 @@ def repository_root():
     return root
 
 
-def _members(root, config_file=None):
+def _members(root: Path, config_file: str | os.PathLike[str] | None = None) -> Iterator[tuple[Path, str]]:
     for name in ROOT_FILES:
         path = Path(config_file) if name == "grader.yml" and config_file else root / name
         if not path.is_file():
@@ -39,7 +47,7 @@ def _members(root, config_file=None):
             yield path, path.relative_to(root).as_posix()
 
 
-def build_autograder_zip(out_dir, config_file=None):
+def build_autograder_zip(out_dir: str | os.PathLike[str], config_file: str | os.PathLike[str] | None = None) -> Path:
     root = repository_root()
     out = Path(out_dir) / "autograder.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -60,11 +68,11 @@ HANDOUT_REQUIREMENTS = ("jinja2>=3.0", "pyyaml>=5.4", "gradescope-utils>=0.5")
 INSTRUCTOR_PACKAGE = "instructor"
 
 
-def handout_requirements(worker):
+def handout_requirements(worker: Worker) -> list[str]:
     return [worker.numpy, *HANDOUT_REQUIREMENTS, *worker.packages]
 
 
-def build_student_zip(out_dir, config_file=None):
+def build_student_zip(out_dir: str | os.PathLike[str], config_file: str | os.PathLike[str] | None = None) -> Path:
     """dist/student.zip: template, utils, the public grader and its shipped answers; no reference.
 
     The grader inside is an installable package (the handout's pyproject.toml,
@@ -111,7 +119,7 @@ def build_student_zip(out_dir, config_file=None):
     return out
 
 
-def _handout_texts(settings, packages):
+def _handout_texts(settings: Settings, packages: list[str]) -> dict[str, str]:
     """README.md, requirements.txt and pyproject.toml of the handout, from their templates."""
     from grader import __version__
     from grader.python_version import minimum_text
@@ -142,11 +150,11 @@ def _handout_texts(settings, packages):
     }
 
 
-def _package_of(name):
+def _package_of(name: str) -> str:
     return Path(name).parent.as_posix().replace("/", ".")
 
 
-def _files(folder):
+def _files(folder: Path) -> list[Path]:
     return [
         p
         for p in sorted(folder.rglob("*"))
@@ -157,21 +165,21 @@ def _files(folder):
     ]
 
 
-def _add(archive, name, data, mode=0o644) -> None:
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) -> None:
     info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = mode << 16
     archive.writestr(info, data)
 
 
-def add_to(verbs, handout) -> None:
+def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
     build = verbs.add_parser("build", help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout)")
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
     build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")
     build.set_defaults(command=command)
 
 
-def command(args):
+def command(args: argparse.Namespace) -> int:
     from grader import config
     from grader.commands.usage import fail
 

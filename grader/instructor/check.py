@@ -11,9 +11,17 @@ import importlib.util
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from grader import bundle, config
 from grader.commands.usage import fail
+
+if TYPE_CHECKING:
+    import argparse
+    from types import ModuleType
+
+    from grader.config import Settings
+    from grader.reporting.results import GradingRun
 
 
 @dataclass
@@ -24,7 +32,7 @@ class Row:
     ok: bool
 
 
-def load_mutants():
+def load_mutants() -> ModuleType:
     path = bundle.reference_file().parent / "mutants.py"
     spec = importlib.util.spec_from_file_location("grader_reference_mutants", path)
     assert spec is not None and spec.loader is not None  # a .py file always has a loader
@@ -33,11 +41,11 @@ def load_mutants():
     return module
 
 
-def _lost(run):
+def _lost(run: GradingRun) -> list[str]:
     return sorted({t.function for t in run.tests if not t.passed})
 
 
-def run_check(settings, seeds=3) -> int:
+def run_check(settings: Settings, seeds: int = 3) -> int:
     # Imported here: building the command line must stay light (see grader.cli).
     from grader.boundary.privileges import launcher
     from grader.grading import grade as grade_file
@@ -48,7 +56,7 @@ def run_check(settings, seeds=3) -> int:
     # Only the grader's own files run here, so the user switch is best-effort.
     sandbox_user = launcher(required=False)
 
-    def grade(path, settings):
+    def grade(path: Path, settings: Settings) -> GradingRun:
         return grade_file(path, settings=settings, launcher=sandbox_user)
 
     rows = []
@@ -85,14 +93,14 @@ def run_check(settings, seeds=3) -> int:
     return 0 if all(r.ok for r in rows) else 1
 
 
-def add_to(verbs, handout) -> None:
+def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
     check = verbs.add_parser("check", help="self-check: reference full marks, template 0, every mutant caught")
     check.add_argument("--seeds", type=int, default=3, help="how many seeds the reference is graded under")
     check.add_argument("--config", help="grader.yml to use")
     check.set_defaults(command=command)
 
 
-def command(args):
+def command(args: argparse.Namespace) -> int:
     try:
         settings = config.load(args.config)
     except config.ConfigError as error:

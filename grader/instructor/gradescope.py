@@ -7,12 +7,18 @@ import shutil
 import sys
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from grader.reporting.results import grader_failure_json, write_results
 from grader.submission import SubmissionNotFound, find_submission
 
+if TYPE_CHECKING:
+    import argparse
 
-def broken_config_json():
+    from grader.boundary.privileges import SameUser, SandboxUser
+
+
+def broken_config_json() -> dict[str, Any]:
     """What Gradescope gets when grader.yml cannot be used: nothing was graded, and staff have the why."""
     return {
         "score": 0.0,
@@ -25,7 +31,7 @@ def broken_config_json():
     }
 
 
-def not_found_json(message):
+def not_found_json(message: str) -> dict[str, Any]:
     return {
         "score": 0.0,
         "execution_time": 0.0,
@@ -36,7 +42,7 @@ def not_found_json(message):
     }
 
 
-def clear_results(folder) -> None:
+def clear_results(folder: Path) -> None:
     """Discard anything already in results/: only the trusted process writes there."""
     if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
         folder.unlink()
@@ -48,7 +54,12 @@ def clear_results(folder) -> None:
             entry.unlink()
 
 
-def run(root, seed=None, launcher=None, config_path=None) -> int:
+def run(
+    root: str | os.PathLike[str],
+    seed: int | None = None,
+    launcher: SandboxUser | SameUser | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+) -> int:
     """Grade ROOT/submission and write ROOT/results/results.json. Always writes it."""
     from grader import config
     from grader.boundary.privileges import launcher as default_launcher
@@ -93,7 +104,7 @@ def run(root, seed=None, launcher=None, config_path=None) -> int:
     return 0
 
 
-def add_to(verbs, handout) -> None:
+def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
     gradescope = verbs.add_parser("gradescope", help="grade ROOT/submission into ROOT/results/results.json")
     gradescope.add_argument("--root", default="/autograder", help="the autograder folder (default /autograder)")
     gradescope.add_argument("--seed", type=int, default=None)

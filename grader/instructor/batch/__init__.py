@@ -11,13 +11,27 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from grader.config import Settings
+    from grader.instructor.batch.runner import Outcome
+    from grader.instructor.batch.submissions import Submission
 
 __all__ = ["run_batch"]
 
 INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C
 
 
-def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None):
+def run_batch(
+    paths: Iterable[str | os.PathLike[str]],
+    jobs: int | None = None,
+    out: str | os.PathLike[str] = "batch-results",
+    seed: int | None = None,
+    config_path: str | os.PathLike[str] | None = None,
+) -> int:
     """Grade every submission under ``paths`` into ``out``; 0 once the batch is complete.
 
     Raises BatchUsageError, config.ConfigError or oracle.ReferenceMissing
@@ -47,10 +61,10 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
 
-    outcomes = {}
+    outcomes: dict[str, Outcome] = {}
     progress = Progress(len(submissions))
 
-    def done(submission, outcome) -> None:
+    def done(submission: Submission, outcome: Outcome) -> None:
         outcomes[submission.id] = outcome
         outputs.write_report(reports, submission, outcome)
         progress.advance()
@@ -93,7 +107,7 @@ def run_batch(paths, jobs=None, out="batch-results", seed=None, config_path=None
     return 0
 
 
-def _function_maxima(settings, points):
+def _function_maxima(settings: Settings, points: dict[str, float]) -> dict[str, float]:
     """The most each function's tests can earn, with grader.yml's points applied."""
     from grader import grading
 
@@ -104,7 +118,7 @@ def _function_maxima(settings, points):
     return maxima
 
 
-def add_to(verbs, handout) -> None:
+def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
     batch = verbs.add_parser("batch", help="grade many submissions (or a Gradescope export) into a folder")
     batch.add_argument(
         "paths",
@@ -128,13 +142,13 @@ def add_to(verbs, handout) -> None:
     batch.set_defaults(command=command)
 
 
-def _positive(text):
+def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number >= 1, not {text!r}")
     return int(text)
 
 
-def command(args):
+def command(args: argparse.Namespace) -> int:
     from grader import config
     from grader.answers.oracle import ReferenceMissing
     from grader.commands.usage import fail

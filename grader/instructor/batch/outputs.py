@@ -13,14 +13,23 @@ import re
 import statistics
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
 
 from grader import registry
 from grader.instructor.batch.submissions import natural_key
 
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable
 
-def columns():
+    from grader.config import Settings
+    from grader.instructor.batch.runner import Outcome
+    from grader.instructor.batch.submissions import Submission
+
+
+def columns() -> tuple[str, ...]:
     return ("id", "name", "email", "total", "max_total", *registry.tags(), "status")
 
 
@@ -30,19 +39,19 @@ REPORT_SUFFIXES = (".txt", ".json", ".log")
 SCORES, SUMMARY = "scores.csv", "summary.html"
 
 
-def points(value) -> str:
+def points(value: float) -> str:
     """Points as the CSV and the page show them: 69, 33.3333, 0."""
     return f"{round(float(value), 4) + 0.0:g}"
 
 
-def status(submission, outcome):
+def status(submission: Submission, outcome: Outcome) -> str:
     """The outcome's status, plus whatever of the export's metadata could not be read."""
     if submission.notes:
         return f"{outcome.status} [metadata: {'; '.join(submission.notes)}]"
     return outcome.status
 
 
-def clear_previous(out):
+def clear_previous(out: str | os.PathLike[str]) -> Path:
     """Remove what a previous batch left in ``out`` (and nothing else), so no stale row survives."""
     reports = Path(out) / "reports"
     reports.mkdir(parents=True, exist_ok=True)
@@ -54,7 +63,7 @@ def clear_previous(out):
     return reports
 
 
-def write_report(folder, submission, outcome) -> None:
+def write_report(folder: Path, submission: Submission, outcome: Outcome) -> None:
     """reports/<id>.txt and .json for every submission; .log when the grader wrote on stderr."""
     (folder / f"{submission.id}.txt").write_text(outcome.report, encoding="utf-8")
     (folder / f"{submission.id}.json").write_text(json.dumps(outcome.results, indent=2) + "\n", encoding="utf-8")
@@ -62,7 +71,7 @@ def write_report(folder, submission, outcome) -> None:
         (folder / f"{submission.id}.log").write_text(outcome.log, encoding="utf-8")
 
 
-def write_scores(path, rows, max_total) -> None:
+def write_scores(path: str | os.PathLike[str], rows: Iterable[tuple[Submission, Outcome]], max_total: float) -> None:
     """scores.csv: one row per (submission, outcome), in id order."""
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\n")
@@ -81,7 +90,7 @@ def write_scores(path, rows, max_total) -> None:
             )
 
 
-def histogram(totals, maximum, bins=HISTOGRAM_BINS):
+def histogram(totals: Iterable[float], maximum: float, bins: int = HISTOGRAM_BINS) -> list[tuple[float, float, int]]:
     """[(low, high, count)] over 0..maximum; the last bin includes the maximum itself."""
     counts = [0] * bins
     for total in totals:
@@ -91,7 +100,7 @@ def histogram(totals, maximum, bins=HISTOGRAM_BINS):
     return [(i * width, (i + 1) * width, count) for i, count in enumerate(counts)]
 
 
-def pass_rates(outcomes):
+def pass_rates(outcomes: Iterable[Outcome]) -> list[tuple[str, str, str, int, int]]:
     """[(number, name, function, passed, ran)] per test, over the submissions the tests ran on."""
     tests: dict[str, tuple[str, str, int, int]] = {}
     for outcome in outcomes:
@@ -101,7 +110,7 @@ def pass_rates(outcomes):
     return [(number, *tests[number]) for number in sorted(tests, key=natural_key)]
 
 
-def common_hints(outcomes, top=TOP_HINTS):
+def common_hints(outcomes: Iterable[Outcome], top: int = TOP_HINTS) -> list[tuple[str, int, int]]:
     """[(hint, submissions, variants)]: the likely causes of failed tests, most widely given first.
 
     Hints that differ only in their numbers (the row of the center word, a
@@ -120,12 +129,12 @@ def common_hints(outcomes, top=TOP_HINTS):
     return [(wording[key], submissions[key], len(wordings[key])) for key in ranked]
 
 
-def _numbers_blanked(hint):
+def _numbers_blanked(hint: str) -> str:
     return re.sub(r"\d+(?:\.\d+)?", "#", hint)
 
 
 @functools.lru_cache(maxsize=None)
-def _html_environment():
+def _html_environment() -> jinja2.Environment:
     # Names, statuses and hints come from students: escape everything.
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("grader.reporting", "templates"),
@@ -138,7 +147,14 @@ def _html_environment():
     return env
 
 
-def write_summary(path, rows, settings, max_total, function_maxima, warnings) -> None:
+def write_summary(
+    path: str | os.PathLike[str],
+    rows: Iterable[tuple[Submission, Outcome]],
+    settings: Settings,
+    max_total: float,
+    function_maxima: dict[str, float],
+    warnings: list[str],
+) -> None:
     """summary.html: one self-contained page (inline CSS and SVG, no scripts)."""
     rows = sorted(rows, key=lambda row: natural_key(row[0].id))
     outcomes = [outcome for _, outcome in rows]

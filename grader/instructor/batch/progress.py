@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 BAR_WIDTH = 30
 
 
 class Progress:
-    def __init__(self, total, stream=None) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None) -> None:
         self.total = max(total, 1)
         self.stream = stream or sys.stderr
         self.done = 0
@@ -24,7 +28,7 @@ class Progress:
         """Draw the empty bar at once: the first submission may take a while."""
         self.advance(0)
 
-    def advance(self, count=1) -> None:
+    def advance(self, count: int = 1) -> None:
         self.done += count
         if self.redraw:
             filled = BAR_WIDTH * self.done // self.total

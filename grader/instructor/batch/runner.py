@@ -28,6 +28,17 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
+    from multiprocessing.context import ForkContext, SpawnContext
+
+    from grader.boundary.privileges import SameUser, SandboxUser
+    from grader.boundary.spawners import ExecSpawner, ForkServer
+    from grader.config import Limits, Settings
+    from grader.instructor.batch.submissions import Submission
+    from grader.reporting.results import TestResult
 
 GRADED = "graded"
 IMPORT_FAILED = "import failed"
@@ -66,19 +77,19 @@ class Outcome:
     kind: str
     detail: str = ""
     total: float = 0.0
-    functions: dict = field(default_factory=dict)
-    tests: list = field(default_factory=list)
+    functions: dict[str, float] = field(default_factory=dict)
+    tests: list[TestSummary] = field(default_factory=list)
     report: str = ""
-    results: dict = field(default_factory=dict)
+    results: dict[str, Any] = field(default_factory=dict)
     log: str = ""
 
     @property
-    def status(self):
+    def status(self) -> str:
         """The kind, and what went wrong, in one line: scores.csv's status column."""
         return f"{self.kind}: {self.detail}" if self.detail else self.kind
 
     @property
-    def ran(self):
+    def ran(self) -> bool:
         """Whether the catalogue ran on the submission."""
         return bool(self.tests)
 
@@ -91,15 +102,15 @@ class TestSummary:
     name: str
     function: str
     passed: bool
-    hints: tuple = ()
+    hints: tuple[str, ...] = ()
 
 
-def summarise(test):
+def summarise(test: TestResult) -> TestSummary:
     hints = (test.hint,) if test.hint and not test.passed else ()
     return TestSummary(test.number, test.name, test.function, test.passed, hints)
 
 
-def missing_outcome(submission):
+def missing_outcome(submission: Submission) -> Outcome:
     from grader.instructor.gradescope import not_found_json
 
     return Outcome(
@@ -107,7 +118,7 @@ def missing_outcome(submission):
     )
 
 
-def failed_outcome(kind, detail, log=""):
+def failed_outcome(kind: str, detail: str, log: str = "") -> Outcome:
     from grader.reporting.results import grader_failure_json
 
     return Outcome(
@@ -119,7 +130,12 @@ def failed_outcome(kind, detail, log=""):
     )
 
 
-def grade_submission(submission, settings, launcher, spawner=None):
+def grade_submission(
+    submission: Submission,
+    settings: Settings,
+    launcher: SandboxUser | SameUser | None,
+    spawner: ExecSpawner | ForkServer | None = None,
+) -> Outcome:
     """Grade one submission; any exception becomes a grader-error Outcome."""
     from grader.grading import grade
     from grader.reporting import report
@@ -151,7 +167,7 @@ def grade_submission(submission, settings, launcher, spawner=None):
 
 
 @contextlib.contextmanager
-def staged(submission):
+def staged(submission: Submission) -> Iterator[Path]:
     """A private copy of the submission's own folder.
 
     A folder of .py files would put every other student's file beside the
@@ -159,6 +175,8 @@ def staged(submission):
     submission avoids that. The sandbox then stages what it needs of the
     copy where the sandbox user can read it (grader.boundary.staging).
     """
+    # Only submissions with a file are graded, and collect() gives each of those a root.
+    assert submission.file is not None and submission.root is not None
     top = Path(tempfile.mkdtemp(prefix="grader-batch-"))
     try:
         folder = top / "submission"
@@ -174,7 +192,7 @@ def staged(submission):
         shutil.rmtree(top, ignore_errors=True)
 
 
-def _copy_regular_files(source, target) -> None:
+def _copy_regular_files(source: Path, target: Path) -> None:
     for folder, subfolders, names in os.walk(source):
         here = target / Path(folder).relative_to(source)
         here.mkdir(parents=True, exist_ok=True)
@@ -189,7 +207,7 @@ def _copy_regular_files(source, target) -> None:
                 shutil.copyfile(original, here / name)
 
 
-def task_seconds(limits):
+def task_seconds(limits: Limits) -> float:
     """How long one submission may take before its grading process is presumed stuck.
 
     grade() ends a run after limits.total_seconds, but one last import and
@@ -198,7 +216,7 @@ def task_seconds(limits):
     return 2 * (limits.total_seconds + limits.import_seconds + limits.call_seconds) + 60
 
 
-def _serve(slot, connection, settings) -> None:
+def _serve(slot: int, connection: multiprocessing.connection.Connection, settings: Settings) -> None:
     """A grading process: take submissions from ``connection`` until told to stop."""
     from grader.boundary.privileges import SandboxUnavailable, launcher
     from grader.boundary.spawners import default_spawner
@@ -234,7 +252,7 @@ def _serve(slot, connection, settings) -> None:
 class _GradingProcess:
     """One spawned grading process, the slot it owns and the submission it is on."""
 
-    def __init__(self, context, slot, settings) -> None:
+    def __init__(self, context: ForkContext | SpawnContext, slot: int, settings: Settings) -> None:
         self.slot = slot
         self.connection, theirs = context.Pipe()
         _PARENT_ENDS.append(self.connection)
@@ -244,10 +262,10 @@ class _GradingProcess:
         self.process.start()
         theirs.close()
         self.ready = False
-        self.submission = None
+        self.submission: Submission | None = None
         self.started = 0.0
 
-    def give(self, submission) -> bool:
+    def give(self, submission: Submission) -> bool:
         """Hand over a submission; False when the process is already gone (it then gets none)."""
         try:
             self.connection.send(submission)
@@ -256,7 +274,7 @@ class _GradingProcess:
         self.submission, self.started = submission, time.monotonic()
         return True
 
-    def receive(self):
+    def receive(self) -> tuple[Any, ...] | None:
         """The next message, or None when the process has died."""
         try:
             return self.connection.recv()
@@ -267,7 +285,7 @@ class _GradingProcess:
         with contextlib.suppress(OSError, ValueError):
             self.connection.send(None)
 
-    def end(self, seconds=5.0) -> None:
+    def end(self, seconds: float = 5.0) -> None:
         self.process.join(seconds)
         if self.process.is_alive():
             self.process.terminate()
@@ -287,7 +305,12 @@ class _GradingProcess:
         return f"grading process died (exit status {code})"
 
 
-def grade_all(submissions, settings, jobs, done) -> None:
+def grade_all(
+    submissions: Iterable[Submission],
+    settings: Settings,
+    jobs: int,
+    done: Callable[[Submission, Outcome], None],
+) -> None:
     """Grade ``submissions`` with ``jobs`` processes; call done(submission, outcome) as each ends.
 
     Every submission gets exactly one Outcome. A process that dies or hangs
@@ -301,7 +324,10 @@ def grade_all(submissions, settings, jobs, done) -> None:
     # of the fork server's children does. Everything forked here is trusted;
     # student code only ever runs in the workers, which are never forked
     # from this process. macOS's system libraries are not fork-safe.
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+    context = cast(
+        "ForkContext | SpawnContext",
+        multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn"),
+    )
     limit = task_seconds(settings.limits)
     processes = [_GradingProcess(context, slot, settings) for slot in range(min(jobs, len(pending)))]
     failed_starts = {p.slot: 0 for p in processes}
@@ -336,6 +362,7 @@ def grade_all(submissions, settings, jobs, done) -> None:
                         failed_starts[grading.slot] = 0
                     elif kind == "graded":
                         submission, grading.submission = grading.submission, None
+                        assert submission is not None  # "graded" answers a submission given to it
                         done(submission, message[2])
                         unfinished -= 1
                 if grading.ready and grading.submission is None and pending:
@@ -349,7 +376,14 @@ def grade_all(submissions, settings, jobs, done) -> None:
             grading.end()
 
 
-def _replace(context, grading, settings, failed_starts, done, reason):
+def _replace(
+    context: ForkContext | SpawnContext,
+    grading: _GradingProcess,
+    settings: Settings,
+    failed_starts: dict[int, int],
+    done: Callable[[Submission, Outcome], None],
+    reason: str,
+) -> _GradingProcess:
     """Record the dead process's submission as a grader error and start its slot again."""
     grading.end(seconds=0.5)
     if grading.submission is not None:

@@ -18,10 +18,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from grader.submission import SubmissionNotFound, find_submission
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable
 
 METADATA_NAME = "submission_metadata.yml"
 EXPORT_PREFIX = "submission_"
@@ -52,7 +57,7 @@ class Submission:
     notes: list[str] = field(default_factory=list)
 
 
-def collect(paths):
+def collect(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Submission], list[str]]:
     """(submissions sorted by id, warnings) for the PATHs given on the command line."""
     submissions: list[Submission] = []
     warnings: list[str] = []
@@ -77,13 +82,13 @@ def collect(paths):
     return sorted(submissions, key=lambda s: natural_key(s.id)), warnings
 
 
-def natural_key(text):
+def natural_key(text: str) -> tuple[list[tuple[int, int, str]], str]:
     """Sort "9" before "10" and "alice2" before "alice10"; ties broken by the text itself."""
     parts = re.split(r"(\d+)", text)
     return [(0, int(p), p) if p.isdigit() else (1, 0, p) for p in parts], text
 
 
-def _safe_id(text):
+def _safe_id(text: str) -> str:
     """The id as a file name for reports/<id>.txt: no separators, control characters or "..".
 
     Only a YAML key without a folder can really carry these; file and folder
@@ -93,11 +98,11 @@ def _safe_id(text):
     return f"_{text}" if text in ("", ".", "..") else text
 
 
-def _ignored(path):
+def _ignored(path: Path) -> bool:
     return path.name.startswith((".", "__")) or path.is_symlink()
 
 
-def _folder(folder):
+def _folder(folder: Path) -> list[Submission]:
     """Every .py file and every subfolder of ``folder`` is one submission."""
     found = []
     for entry in sorted(folder.iterdir()):
@@ -111,14 +116,14 @@ def _folder(folder):
     return found
 
 
-def _from_folder(submission_id, folder):
+def _from_folder(submission_id: str, folder: Path) -> Submission:
     try:
         return Submission(submission_id, file=find_submission(folder), root=folder)
     except SubmissionNotFound as missing:
         return Submission(submission_id, missing=str(missing))
 
 
-def _export(folder, warnings):
+def _export(folder: Path, warnings: list[str]) -> list[Submission]:
     records, problem = read_metadata(folder / METADATA_NAME)
     if problem:
         warnings.append(f"{folder / METADATA_NAME}: {problem}; names and emails are left empty")
@@ -150,7 +155,7 @@ class _TolerantLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: i
     also reads Ruby-tagged values (``!ruby/...``) as plain data."""
 
 
-def _untagged(loader, suffix, node):
+def _untagged(loader: _TolerantLoader, suffix: str, node: yaml.Node) -> Any:
     if isinstance(node, yaml.MappingNode):
         return loader.construct_mapping(node, deep=True)
     if isinstance(node, yaml.SequenceNode):
@@ -161,7 +166,7 @@ def _untagged(loader, suffix, node):
 yaml.add_multi_constructor("!", _untagged, Loader=_TolerantLoader)
 
 
-def read_metadata(path):
+def read_metadata(path: str | os.PathLike[str]) -> tuple[dict[str, Any], str]:
     """({folder name: record}, problem) from an export's submission_metadata.yml.
 
     ``problem`` is "" when the file was read; otherwise it says what went
@@ -181,7 +186,7 @@ def read_metadata(path):
     return {str(key): value for key, value in raw.items()}, ""
 
 
-def _field(record, name):
+def _field(record: dict[Any, Any], name: str) -> Any:
     """record[":name"], or record["name"] from an export written without Ruby's colons."""
     for key in (f":{name}", name):
         if key in record:
@@ -189,7 +194,7 @@ def _field(record, name):
     return None
 
 
-def _submitters(record):
+def _submitters(record: object) -> tuple[list[str], list[str], list[str]]:
     """(names, emails, notes) of one YAML record; notes say what could not be read."""
     if not isinstance(record, dict):
         return [], [], [f"the record is {_kind(record)}, not a mapping"]
@@ -216,7 +221,7 @@ def _submitters(record):
     return names, emails, notes
 
 
-def _kind(value) -> str:
+def _kind(value: object) -> str:
     """What a YAML value turned out to be, for a note: "a str ('Ada')", "a list", "empty"."""
     if value is None:
         return "empty"
@@ -226,7 +231,7 @@ def _kind(value) -> str:
     return f"a {type(value).__name__}"
 
 
-def _rename_duplicates(submissions, warnings) -> None:
+def _rename_duplicates(submissions: list[Submission], warnings: list[str]) -> None:
     """Two PATHs may hold the same id; later ones get "-2", "-3", ... so reports do not collide."""
     seen = set()
     for submission in submissions:
