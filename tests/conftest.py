@@ -50,28 +50,27 @@ def describe_tests():
     return _describe_tests
 
 
-@pytest.fixture
-def shared_folder():
-    """A folder the sandbox user may write into (tmp_path is private to root), removed afterwards."""
+def _temporary_folder(prefix: str, mode: int):
+    """A folder under /tmp with ``mode`` (tmp_path's parents are root's alone), removed afterwards."""
     import shutil
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="grader-test-shared-", dir="/tmp"))
-    folder.chmod(0o777)
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    folder.chmod(mode)
     yield folder
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def shared_folder():
+    """A folder the sandbox user may write into."""
+    yield from _temporary_folder("grader-test-shared-", 0o777)
 
 
 @pytest.fixture
 def readable_folder():
     """A folder every user can read but only root can write (a venv the sandbox user runs from)."""
-    import shutil
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="grader-test-readable-", dir="/tmp"))
-    folder.chmod(0o755)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+    yield from _temporary_folder("grader-test-readable-", 0o755)
 
 
 def assert_switched(stderr):
@@ -121,6 +120,18 @@ def pytest_report_header(config):
 
 
 CHROMIUM = "/usr/bin/chromium"
+# Headless, and quiet: this machine's network is closed, and a browser that
+# tries to reach it stalls or fills the log.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import CHROMIUM_FLAGS, REPO
 from grader import config
 from grader.instructor.batch import outputs, runner
 from grader.instructor.batch.submissions import Submission, collect
@@ -253,18 +253,7 @@ def test_export_summary_page_has_histogram_pass_rates_hints_and_links(graded_exp
 def test_export_summary_page_renders_in_a_real_browser(graded_export, tmp_path):
     root, kinds, records, done = graded_export
     page = root / "out" / "summary.html"
-    browser = [
-        str(CHROMIUM),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]
+    browser = [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
     dom = subprocess.run(browser + ["--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert '<svg id="histogram"' in dom.stdout and dom.stdout.count('class="histogram-bin"') == 10

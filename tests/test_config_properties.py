@@ -202,26 +202,25 @@ def test_every_config_within_the_declared_bounds_is_usable(raw):
     usable(settings)
 
 
-@FUZZ
-@given(near_bounds)
-def test_structures_near_the_bounds_are_refused_cleanly_or_usable(raw):
+def refused_cleanly_or_usable(raw):
     try:
         settings = config.from_mapping(raw, "fuzz.yml")
     except config.ConfigError as error:
         refused_cleanly(error, "fuzz.yml")
         return
     usable(settings)
+
+
+@FUZZ
+@given(near_bounds)
+def test_structures_near_the_bounds_are_refused_cleanly_or_usable(raw):
+    refused_cleanly_or_usable(raw)
 
 
 @FUZZ
 @given(anything)
 def test_any_structure_at_the_top_is_refused_cleanly_or_usable(raw):
-    try:
-        settings = config.from_mapping(raw, "fuzz.yml")
-    except config.ConfigError as error:
-        refused_cleanly(error, "fuzz.yml")
-        return
-    usable(settings)
+    refused_cleanly_or_usable(raw)
 
 
 @settings(max_examples=200, deadline=None, database=None, derandomize=True)

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import REPO
+from conftest import CHROMIUM_FLAGS, REPO
 from grader import config
 from grader.reporting import report
 from grader.reporting.results import TestResult as Result  # not Test*: pytest would try to collect it
@@ -237,16 +237,6 @@ def test_hostile_exception_message_is_escaped(tmp_path, reference_source, write_
 # --- the HTML page in a real browser ---------------------------------------
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 class VisibleText(HTMLParser):

@@ -32,8 +32,8 @@ class Row:
     ok: bool
 
 
-def load_mutants() -> ModuleType:
-    path = bundle.reference_file().parent / "mutants.py"
+def load_mutants(reference: Path) -> ModuleType:
+    path = reference.parent / "mutants.py"
     spec = importlib.util.spec_from_file_location("grader_reference_mutants", path)
     assert spec is not None and spec.loader is not None  # a .py file always has a loader
     module = importlib.util.module_from_spec(spec)
@@ -47,12 +47,18 @@ def _lost(run: GradingRun) -> list[str]:
 
 def run_check(settings: Settings, seeds: int = 3) -> int:
     # Imported here: building the command line must stay light (see grader.cli).
+    from grader.answers.oracle import ReferenceMissing
     from grader.boundary.privileges import launcher
     from grader.grading import grade as grade_file
     from grader.reporting.report import render
 
     settings = replace(settings, hidden=True)
     reference = bundle.reference_file()
+    if reference is None:
+        raise ReferenceMissing(
+            "check grades the reference solution and its mutants, and this install has no "
+            "reference; run it from a checkout of the grader"
+        )
     # Only the grader's own files run here, so the user switch is best-effort.
     sandbox_user = launcher(required=False)
 
@@ -74,7 +80,7 @@ def run_check(settings: Settings, seeds: int = 3) -> int:
     rows.append(
         Row("template", f"0/{template.max_score:g}", f"{template.score:g}/{template.max_score:g}", template.score == 0)
     )
-    mutants = load_mutants()
+    mutants = load_mutants(reference)
     source = reference.read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory(prefix="grader-check-") as folder:
         path = Path(folder) / "word2vec.py"
@@ -105,4 +111,9 @@ def command(args: argparse.Namespace) -> int:
         settings = config.load(args.config)
     except config.ConfigError as error:
         return fail(str(error))
-    return run_check(settings, seeds=args.seeds)
+    from grader.answers.oracle import ReferenceMissing
+
+    try:
+        return run_check(settings, seeds=args.seeds)
+    except ReferenceMissing as missing:
+        return fail(str(missing))
