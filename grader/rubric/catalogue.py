@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
+from grader.registry import NAIVE_SOFTMAX, NEG_SAMPLING, SIGMOID, SKIPGRAM
 from grader.rubric import judges
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ class requires:
 @weight(4)
 @number("1.1")
 @visibility(PUBLIC)
-@tags("sigmoid")
+@tags(SIGMOID.tag)
 def sigmoid_values(session: Session) -> str | None:
     """sigmoid: values for Python floats, numpy scalars, 1-D and 2-D arrays"""
     return judges.sigmoid_values(session, "sigmoid.values")
@@ -53,7 +54,7 @@ def sigmoid_values(session: Session) -> str | None:
 @weight(2)
 @number("1.2")
 @visibility(PUBLIC)
-@tags("sigmoid", "stability")
+@tags(SIGMOID.tag, "stability")
 def sigmoid_extremes(session: Session) -> str | None:
     """sigmoid: inputs up to +-800 give finite values"""
     return judges.sigmoid_values(session, "sigmoid.extremes")
@@ -62,7 +63,7 @@ def sigmoid_extremes(session: Session) -> str | None:
 @weight(1)
 @number("1.3")
 @visibility(PUBLIC)
-@tags("sigmoid", "shape")
+@tags(SIGMOID.tag, "shape")
 @requires("1.1")
 def sigmoid_shapes(session: Session) -> None:
     """sigmoid: output has the input's shape"""
@@ -72,7 +73,7 @@ def sigmoid_shapes(session: Session) -> None:
 @weight(1)
 @number("1.4")
 @visibility(PUBLIC)
-@tags("sigmoid", "inputs")
+@tags(SIGMOID.tag, "inputs")
 @requires("1.1")
 def sigmoid_inputs(session: Session) -> None:
     """sigmoid: input array left unchanged"""
@@ -82,7 +83,7 @@ def sigmoid_inputs(session: Session) -> None:
 @weight(2)
 @number("1.5")
 @visibility(HIDDEN)
-@tags("sigmoid")
+@tags(SIGMOID.tag)
 def sigmoid_hidden(session: Session) -> str | None:
     """sigmoid: random arrays of other shapes"""
     return judges.sigmoid_values(session, "sigmoid.hidden")
@@ -94,7 +95,7 @@ def sigmoid_hidden(session: Session) -> str | None:
 @weight(5)
 @number("2.1")
 @visibility(PUBLIC)
-@tags("naive_softmax")
+@tags(NAIVE_SOFTMAX.tag)
 def naive_loss(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: loss (V < d, V = d, V > d)"""
     return judges.loss_values(session, "naive.public", outputs=(0,))
@@ -103,7 +104,7 @@ def naive_loss(session: Session) -> str | None:
 @weight(5)
 @number("2.2")
 @visibility(PUBLIC)
-@tags("naive_softmax")
+@tags(NAIVE_SOFTMAX.tag)
 def naive_grad_center(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: gradCenterVec"""
     return judges.loss_values(session, "naive.public", outputs=(1,))
@@ -112,7 +113,7 @@ def naive_grad_center(session: Session) -> str | None:
 @weight(5)
 @number("2.3")
 @visibility(PUBLIC)
-@tags("naive_softmax")
+@tags(NAIVE_SOFTMAX.tag)
 def naive_grad_outside(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: gradOutsideVecs"""
     return judges.loss_values(session, "naive.public", outputs=(2,))
@@ -121,7 +122,7 @@ def naive_grad_outside(session: Session) -> str | None:
 @weight(4)
 @number("2.4")
 @visibility(PUBLIC)
-@tags("naive_softmax", "gradient_check")
+@tags(NAIVE_SOFTMAX.tag, "gradient_check")
 @requires("2.1")
 def naive_gradient_check(session: Session) -> None:
     """naiveSoftmaxLossAndGradient: gradients agree with finite differences of your loss"""
@@ -131,7 +132,7 @@ def naive_gradient_check(session: Session) -> None:
 @weight(2)
 @number("2.5")
 @visibility(PUBLIC)
-@tags("naive_softmax", "shape")
+@tags(NAIVE_SOFTMAX.tag, "shape")
 @requires("2.1", "2.2", "2.3")
 def naive_shapes(session: Session) -> None:
     """naiveSoftmaxLossAndGradient: exact shapes (), (d,), (V, d)"""
@@ -141,7 +142,7 @@ def naive_shapes(session: Session) -> None:
 @weight(1)
 @number("2.6")
 @visibility(PUBLIC)
-@tags("naive_softmax", "inputs")
+@tags(NAIVE_SOFTMAX.tag, "inputs")
 @requires("2.1", "2.2", "2.3")
 def naive_inputs(session: Session) -> None:
     """naiveSoftmaxLossAndGradient: centerWordVec and outsideVectors left unchanged"""
@@ -151,7 +152,7 @@ def naive_inputs(session: Session) -> None:
 @weight(5)
 @number("2.7")
 @visibility(HIDDEN)
-@tags("naive_softmax")
+@tags(NAIVE_SOFTMAX.tag)
 def naive_hidden(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: random sizes up to V = 3000, every score near -800"""
     return judges.loss_values(session, "naive.hidden")
@@ -160,7 +161,7 @@ def naive_hidden(session: Session) -> str | None:
 @weight(3)
 @number("2.8")
 @visibility(PUBLIC)
-@tags("naive_softmax", "stability")
+@tags(NAIVE_SOFTMAX.tag, "stability")
 def naive_stable(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: every score near 800 (numerical stability)"""
     return judges.loss_values(session, "naive.stable")
@@ -169,7 +170,7 @@ def naive_stable(session: Session) -> str | None:
 @weight(0)
 @number("2.9")
 @visibility(HIDDEN)
-@tags("naive_softmax", "efficiency")
+@tags(NAIVE_SOFTMAX.tag, "efficiency")
 def naive_efficiency(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: time on a large vocabulary, against the reference"""
     return judges.efficiency(session, "naive.efficiency")
@@ -181,7 +182,7 @@ def naive_efficiency(session: Session) -> str | None:
 @weight(4)
 @number("3.1")
 @visibility(PUBLIC)
-@tags("neg_sampling")
+@tags(NEG_SAMPLING.tag)
 def neg_loss(session: Session) -> str | None:
     """negSamplingLossAndGradient: loss, distinct negative samples"""
     return judges.loss_values(session, "neg.distinct", outputs=(0,))
@@ -190,7 +191,7 @@ def neg_loss(session: Session) -> str | None:
 @weight(4)
 @number("3.2")
 @visibility(PUBLIC)
-@tags("neg_sampling")
+@tags(NEG_SAMPLING.tag)
 def neg_grad_center(session: Session) -> str | None:
     """negSamplingLossAndGradient: gradCenterVec, distinct negative samples"""
     return judges.loss_values(session, "neg.distinct", outputs=(1,))
@@ -199,7 +200,7 @@ def neg_grad_center(session: Session) -> str | None:
 @weight(4)
 @number("3.3")
 @visibility(PUBLIC)
-@tags("neg_sampling")
+@tags(NEG_SAMPLING.tag)
 def neg_grad_outside(session: Session) -> str | None:
     """negSamplingLossAndGradient: gradOutsideVecs, distinct negative samples"""
     return judges.loss_values(session, "neg.distinct", outputs=(2,))
@@ -208,7 +209,7 @@ def neg_grad_outside(session: Session) -> str | None:
 @weight(5)
 @number("3.4")
 @visibility(PUBLIC)
-@tags("neg_sampling", "repeated_negatives")
+@tags(NEG_SAMPLING.tag, "repeated_negatives")
 def neg_repeated(session: Session) -> str | None:
     """negSamplingLossAndGradient: repeated negative samples count every time"""
     return judges.loss_values(session, "neg.repeated")
@@ -217,7 +218,7 @@ def neg_repeated(session: Session) -> str | None:
 @weight(2)
 @number("3.5")
 @visibility(PUBLIC)
-@tags("neg_sampling")
+@tags(NEG_SAMPLING.tag)
 def neg_other_K(session: Session) -> str | None:
     """negSamplingLossAndGradient: K other than 10"""
     return judges.loss_values(session, "neg.other_K")
@@ -226,7 +227,7 @@ def neg_other_K(session: Session) -> str | None:
 @weight(3)
 @number("3.6")
 @visibility(PUBLIC)
-@tags("neg_sampling", "gradient_check")
+@tags(NEG_SAMPLING.tag, "gradient_check")
 @requires("3.1")
 def neg_gradient_check(session: Session) -> None:
     """negSamplingLossAndGradient: gradients agree with finite differences of your loss"""
@@ -236,7 +237,7 @@ def neg_gradient_check(session: Session) -> None:
 @weight(2)
 @number("3.7")
 @visibility(PUBLIC)
-@tags("neg_sampling", "shape")
+@tags(NEG_SAMPLING.tag, "shape")
 @requires("3.1", "3.2", "3.3")
 def neg_shapes(session: Session) -> None:
     """negSamplingLossAndGradient: exact shapes (), (d,), (V, d)"""
@@ -246,7 +247,7 @@ def neg_shapes(session: Session) -> None:
 @weight(1)
 @number("3.8")
 @visibility(PUBLIC)
-@tags("neg_sampling", "inputs")
+@tags(NEG_SAMPLING.tag, "inputs")
 @requires("3.1", "3.2", "3.3")
 def neg_inputs(session: Session) -> None:
     """negSamplingLossAndGradient: centerWordVec and outsideVectors left unchanged"""
@@ -256,7 +257,7 @@ def neg_inputs(session: Session) -> None:
 @weight(10)
 @number("3.9")
 @visibility(HIDDEN)
-@tags("neg_sampling")
+@tags(NEG_SAMPLING.tag)
 def neg_hidden(session: Session) -> str | None:
     """negSamplingLossAndGradient: random sizes, K and samples, and larger scores"""
     return judges.loss_values(session, "neg.hidden")
@@ -265,7 +266,7 @@ def neg_hidden(session: Session) -> str | None:
 @weight(0)
 @number("3.10")
 @visibility(HIDDEN)
-@tags("neg_sampling", "efficiency")
+@tags(NEG_SAMPLING.tag, "efficiency")
 def neg_efficiency(session: Session) -> str | None:
     """negSamplingLossAndGradient: time on a large vocabulary, against the reference"""
     return judges.efficiency(session, "neg.efficiency")
@@ -277,7 +278,7 @@ def neg_efficiency(session: Session) -> str | None:
 @weight(5)
 @number("4.1")
 @visibility(PUBLIC)
-@tags("skipgram")
+@tags(SKIPGRAM.tag)
 def skipgram_calls(session: Session) -> None:
     """skipgram: calls word2vecLossAndGradient once per outside word, with v_c and outsideVectors"""
     judges.skipgram_calls(session, "skipgram.public")
@@ -286,7 +287,7 @@ def skipgram_calls(session: Session) -> None:
 @weight(4)
 @number("4.2")
 @visibility(PUBLIC)
-@tags("skipgram")
+@tags(SKIPGRAM.tag)
 def skipgram_loss(session: Session) -> str | None:
     """skipgram: loss is the sum over outside words"""
     return judges.skipgram_values(session, "skipgram.public", outputs=(0,))
@@ -295,7 +296,7 @@ def skipgram_loss(session: Session) -> str | None:
 @weight(4)
 @number("4.3")
 @visibility(PUBLIC)
-@tags("skipgram")
+@tags(SKIPGRAM.tag)
 def skipgram_grad_center(session: Session) -> str | None:
     """skipgram: gradCenterVecs is the sum, in the center word's row only"""
     return judges.skipgram_values(session, "skipgram.public", outputs=(1,))
@@ -304,7 +305,7 @@ def skipgram_grad_center(session: Session) -> str | None:
 @weight(4)
 @number("4.4")
 @visibility(PUBLIC)
-@tags("skipgram")
+@tags(SKIPGRAM.tag)
 def skipgram_grad_outside(session: Session) -> str | None:
     """skipgram: gradOutsideVectors is the sum over outside words"""
     return judges.skipgram_values(session, "skipgram.public", outputs=(2,))
@@ -313,7 +314,7 @@ def skipgram_grad_outside(session: Session) -> str | None:
 @weight(3)
 @number("4.5")
 @visibility(PUBLIC)
-@tags("skipgram", "repeated_outside_words")
+@tags(SKIPGRAM.tag, "repeated_outside_words")
 def skipgram_repeats(session: Session) -> str | None:
     """skipgram: repeated outside words count every time"""
     judges.skipgram_calls(session, "skipgram.repeats")
@@ -323,7 +324,7 @@ def skipgram_repeats(session: Session) -> str | None:
 @weight(2)
 @number("4.6")
 @visibility(PUBLIC)
-@tags("skipgram", "shape")
+@tags(SKIPGRAM.tag, "shape")
 @requires("4.2", "4.3", "4.4")
 def skipgram_shapes(session: Session) -> None:
     """skipgram: exact shapes (), (V, d), (V, d)"""
@@ -333,7 +334,7 @@ def skipgram_shapes(session: Session) -> None:
 @weight(3)
 @number("4.7")
 @visibility(HIDDEN)
-@tags("skipgram")
+@tags(SKIPGRAM.tag)
 def skipgram_hidden(session: Session) -> str | None:
     """skipgram: random vocabularies, center words and windows"""
     judges.skipgram_calls(session, "skipgram.hidden")
