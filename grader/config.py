@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader import registry
 from grader.settings_schema import (
     Choice,
     Invalid,
@@ -239,8 +240,9 @@ class Settings:
     points: tuple = setting(
         (),
         Mapping(POINTS, "a function or a test number", example=(("neg_sampling", 40), ('"3.4"', 8))),
-        "Points per function (its tests scale in proportion) or per test. Defaults: sigmoid 10, "
-        "naive_softmax 30, neg_sampling 35, skipgram 25.",
+        "Points per function (its tests scale in proportion) or per test. Defaults: "
+        + ", ".join(f"{f.tag} {f.points:g}" for f in registry.functions())
+        + ".",
     )
     visibility: tuple = setting(
         (),

@@ -40,6 +40,9 @@ class GradedFunction:
     case_sets: str  # "module:function" giving {set name: generator(rng)} for settings
     tests: str = "grader.rubric.catalogue"  # module whose tests tagged ``tag`` are this function's
     source: str = "word2vec.py"  # the file of the submission that defines it
+    # Calls the student's sigmoid, which is swapped for a trusted one while it
+    # is tested, so a broken sigmoid costs points under sigmoid only.
+    trusted_sigmoid: bool = False
 
     def sets(self, settings: Settings) -> dict[str, Callable[..., Any]]:
         module, function = self.case_sets.split(":")
@@ -72,6 +75,7 @@ NEG_SAMPLING = GradedFunction(
     "3",
     "loss",
     "grader.rubric.cases:neg_sets",
+    trusted_sigmoid=True,
 )
 SKIPGRAM = GradedFunction(
     "skipgram",

@@ -39,6 +39,11 @@ NEG = registry.NEG_SAMPLING.name
 SKIPGRAM = registry.SKIPGRAM.name
 
 
+def _swaps_sigmoid(function: str) -> bool:
+    """Whether ``function`` is tested with the student's sigmoid swapped for a trusted one."""
+    return registry.by_name(function).trusted_sigmoid
+
+
 def case_sets(settings: Settings) -> dict[str, tuple[str, Callable[..., Any]]]:
     """Case-set name -> (function name, generator of cases from an rng), for every graded function."""
     sets: dict[str, tuple[str, Callable[..., Any]]] = {}
@@ -110,7 +115,7 @@ class Session:
 
         def ask() -> list[Call]:
             batch = [encode_call(function, case) for case in self.cases(name)]
-            return self._request(function, batch, return_inputs=True, trusted_sigmoid=(function == NEG))
+            return self._request(function, batch, return_inputs=True, trusted_sigmoid=_swaps_sigmoid(function))
 
         return self._once(("student", name), ask)
 
@@ -132,7 +137,7 @@ class Session:
                 call["args"][0] = wire.encode_array(center)
                 call["args"][2] = wire.encode_array(outside)
                 batch.append(call)
-        return self._request(function, batch, only_loss=True, trusted_sigmoid=(function == NEG))
+        return self._request(function, batch, only_loss=True, trusted_sigmoid=_swaps_sigmoid(function))
 
     def seconds_per_call(self, name: str, repeat: int) -> tuple[Call, float | None]:
         """The student's time per call on the set's first case, measured from this side.
@@ -148,7 +153,9 @@ class Session:
             elapsed = []
             for count in (1, repeat + 1):
                 started = time.perf_counter()
-                reply = self._request(function, [call], only_loss=True, trusted_sigmoid=(function == NEG), repeat=count)
+                reply = self._request(
+                    function, [call], only_loss=True, trusted_sigmoid=_swaps_sigmoid(function), repeat=count
+                )
                 elapsed.append(time.perf_counter() - started)
                 if reply[0].failed:
                     return reply[0], None

@@ -16,16 +16,36 @@ PACKAGE = REPO / "grader"
 THIRD_PARTY_IN_WORKER = {"numpy"}
 
 
-def imports(path):
-    """Every module ``path`` imports, at the top or inside a function."""
+def _package_of(path):
+    """The dotted package a module file belongs to: grader/worker/serve.py -> grader.worker."""
+    return ".".join(path.relative_to(REPO).with_suffix("").parts[:-1])
+
+
+def imports(path, package=None):
+    """Every module ``path`` imports, at the top or inside a function, relative imports resolved.
+
+    Importing by a computed name (importlib.import_module, __import__) cannot
+    be checked here; it is reported as the module "<dynamic import>", which
+    no rule allows.
+    """
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module)
-            if node.module.split(".")[0] == "grader":  # from grader.x import y: y may be a module
-                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:  # from ..boundary import sandbox, inside grader.worker
+                base = (package or _package_of(path)).split(".")
+                base = base[: len(base) - (node.level - 1)]
+                module = ".".join([*base, module] if module else base)
+            found.add(module)
+            if module.split(".")[0] == "grader":  # from grader.x import y: y may be a module
+                found.update(f"{module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Call):
+            called = node.func
+            name = called.attr if isinstance(called, ast.Attribute) else getattr(called, "id", "")
+            if name in ("import_module", "__import__"):
+                found.add("<dynamic import>")
     return found
 
 
@@ -34,6 +54,8 @@ def modules(folder):
 
 
 def _outside(name, allowed_grader):
+    if name == "<dynamic import>":
+        return True
     top = name.split(".")[0]
     if top == "grader":
         return name != "grader" and not name.startswith(allowed_grader)
@@ -68,7 +90,35 @@ def test_the_checks_see_every_import_form(tmp_path):
     probe.write_text(
         "import grader.boundary.sandbox\nfrom grader import oracle\n"
         "def f():\n    from grader.reporting.report import text\n"
+        "from ..answers import golden\nfrom . import serve\n"
+        "import importlib\nimportlib.import_module('grader.config')\n__import__('grader.cli')\n"
     )
-    assert {"grader.boundary.sandbox", "grader.oracle", "grader.reporting.report"} <= imports(probe)
+    found = imports(probe, package="grader.worker")  # read as if it were a worker module
+    assert {
+        "grader.boundary.sandbox",
+        "grader.oracle",
+        "grader.reporting.report",
+        "grader.answers.golden",
+        "grader.worker.serve",
+        "<dynamic import>",
+    } <= found
     assert _outside("grader.boundary.sandbox", ("grader.protocol",))
     assert not _outside("grader.protocol.wire", ("grader.protocol",)) and not _outside("json", ())
+
+
+def test_a_booted_worker_has_loaded_nothing_trusted():
+    """At run time too: the fork server and a worker, as they boot, load only the protocol and the worker."""
+    import subprocess
+
+    from grader.boundary.spawners import GRADER_PARENT
+
+    probe = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import grader.worker.serve, grader.worker.zygote, grader.protocol.frames, grader.protocol.wire, "
+        "grader.protocol.standins, grader.protocol.limits; "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] == 'grader')))"
+    )
+    done = subprocess.run([sys.executable, "-I", "-c", probe, GRADER_PARENT], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.split()
+    assert loaded and all(m == "grader" or m.startswith(("grader.protocol", "grader.worker")) for m in loaded), loaded
