@@ -93,8 +93,9 @@ def test_staged_copies_are_removed_when_the_worker_ends(tmp_path, reference_sour
     assert not staged.exists() and not os.path.exists(scratch)
 
 
+@pytest.mark.root
 def test_a_submission_the_grader_cannot_read_is_a_grader_error(tmp_path, monkeypatch, capsys):
-    """Never "your file could not be imported" for the grader's own trouble."""
+    """Never "your file could not be imported" for the grader's own trouble (root reads it for the worker)."""
 
     def unreadable(cls, path):
         raise staging.SubmissionUnreadable(f"the grader could not read the submission {path}: Permission denied")

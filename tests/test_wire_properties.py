@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from grader.boundary.returned import Call, Problem, as_array, as_triple, clean_error, inputs_after
+from grader.boundary.returned import Call, Problem, as_array, as_outputs, clean_error, inputs_after
 from grader.protocol import frames, limits, wire
 from grader.protocol.limits import MAX_ARRAY_ELEMENTS
 
@@ -101,7 +101,7 @@ returned = st.one_of(
 @given(st.tuples(returned, returned, returned))
 def test_what_a_student_returns_is_read_back_exactly_on_the_trusted_side(triple):
     call = Call.from_reply(across({"value": wire.describe(triple)}))
-    got = as_triple("f", call, ("loss", "gradCenterVec", "gradOutsideVecs"))
+    got = as_outputs("f", call, ("loss", "gradCenterVec", "gradOutsideVecs"))
     for item, value in zip(got, triple):
         assert same_bits(item, np.asarray(np.asarray(value, dtype=np.float64)))
 
@@ -181,7 +181,7 @@ def test_a_malformed_array_is_a_wire_error(obj):
 @example({"inputs_after": [EMPTY_BUT_HUGE]})
 def test_a_malformed_reply_fails_its_call_and_never_the_grader(reply):
     call = Call.from_reply(json.loads(json.dumps(reply)))
-    for read in (lambda: as_array(call.value, "loss"), lambda: as_triple("f", call, ("a", "b", "c"))):
+    for read in (lambda: as_array(call.value, "loss"), lambda: as_outputs("f", call, ("a", "b", "c"))):
         try:
             read()
         except Problem:

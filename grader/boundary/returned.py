@@ -193,9 +193,6 @@ def as_outputs(function: str, call: Call, names: Sequence[str]) -> tuple[np.ndar
     return tuple(as_array(item, name) for item, name in zip(value["items"], names))
 
 
-as_triple = as_outputs  # the loss functions and skipgram return three
-
-
 def inputs_after(call: Call, index: int) -> np.ndarray | None:
     """An input array as the student's call left it, or None if not reported."""
     if call.inputs_after is None or index >= len(call.inputs_after) or call.inputs_after[index] is None:

@@ -235,8 +235,7 @@ class Sandbox:
     ) -> None:
         """``spawner``: a fork server shared by many sandboxes (a batch); by default one of its own."""
         self.submission = Path(submission).resolve()
-        # Read once, here: each worker gets a copy it can read, whatever the caller's folders.
-        self.snapshot = Snapshot.read(self.submission)
+        self._snapshot: Snapshot | None = None
         self.limits = limits
         if launcher is None:
             from grader.boundary.privileges import launcher as default_launcher
@@ -321,7 +320,11 @@ class Sandbox:
         )
 
     def _new_worker(self) -> Worker:
-        return Worker(self.snapshot, self.submission, self.limits, self.launcher, self.spawner.start())
+        # A launcher that switches users gets copies of the submission, read once,
+        # whatever the caller's folders; one that does not reads it in place.
+        if self._snapshot is None and getattr(self.launcher, "stages_submission", False):
+            self._snapshot = Snapshot.read(self.submission)
+        return Worker(self._snapshot, self.submission, self.limits, self.launcher, self.spawner.start())
 
     def _retire(self, worker: Worker) -> None:
         worker.kill()

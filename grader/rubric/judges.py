@@ -14,7 +14,6 @@ from grader.boundary.returned import (
     Problem,
     as_array,
     as_outputs,
-    as_triple,
     describe_kind,
     fit_shape,
     inputs_after,
@@ -42,7 +41,7 @@ SKIPGRAM_OUTPUTS = ("loss", "gradCenterVecs", "gradOutsideVectors")
 
 def _triple(session: Session, name: str, index: int, function: str, outputs: Sequence[str]) -> tuple[np.ndarray, ...]:
     try:
-        return as_triple(function, session.student(name)[index], outputs)
+        return as_outputs(function, session.student(name)[index], outputs)
     except Problem as problem:
         raise Failed(f"{problem} (case: {_case_text(session, name, index)})") from None
 
@@ -133,7 +132,7 @@ def _right_on_distinct(session: Session) -> bool:
     """Whether the student's outputs are right on every distinct-negatives case."""
     for index, expected in enumerate(session.expected("neg.distinct")):
         try:
-            got = as_triple(NEG, session.student("neg.distinct")[index], LOSS_OUTPUTS)
+            got = as_outputs(NEG, session.student("neg.distinct")[index], LOSS_OUTPUTS)
         except Problem:
             return False
         if not all(
