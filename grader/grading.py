@@ -200,6 +200,7 @@ def grade(
         raise
     with sandbox:
         status = sandbox.check_import()
+        run.layers = sandbox.layers.lines() if sandbox.layers else []
         if not status.ok:
             run.imported = False
             run.summary = import_failure_text(status, submission)

@@ -1,83 +1,39 @@
 """Who the worker runs as, what it may touch, and clearing up after it.
 
-As root (Gradescope, CI) the worker runs as a dedicated unprivileged user,
-and every process of that user is killed when a worker ends. As an ordinary
-user (a student's laptop) it runs as that user; this process becomes a
-child subreaper so that processes which escape with setsid are still ours
-to kill.
+As root (Gradescope, CI, an instructor's machine) the worker runs as a
+sandbox uid that this run holds alone (grader.boundary.uids), and when a
+worker ends every process of that uid is killed and its files in the shared
+temporary folders removed (grader.boundary.sweep). As an ordinary user (a
+student's laptop) it runs as that user; this process becomes a child
+subreaper so that processes which escape with setsid are still ours to kill.
 """
 
 from __future__ import annotations
 
 import os
-import pwd
-import signal
 import site
 import stat
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader import bundle
 from grader.boundary.spawners import GRADER_PARENT, WORKER_MODULES, Spared, WorkerStartFailed
 from grader.boundary.staging import STAGED_PREFIX, Staging, reachable, remove_tree, shared_temp_folder, stale
+from grader.boundary.sweep import kill_uid, kill_until_gone, processes, remove_litter
+from grader.boundary.uids import Lease, NoSandboxUid, lease
 
 if TYPE_CHECKING:
     from grader.boundary.spawners import ExecProcess, ForkedProcess
     from grader.boundary.staging import Snapshot
 
-SANDBOX_USER = "grader-sandbox"
-FALLBACK_USER = "nobody"
-# Parallel batch jobs each need a uid of their own, since cleanup kills every
-# process of the uid. Slot k > 0 runs as SLOT_UID_BASE + k: a uid with no
-# account, no files and no groups, which is all a worker needs.
-SLOT_UID_BASE = 64000
 PR_SET_CHILD_SUBREAPER = 36
 SCRATCH_PREFIX = "grader-worker-"
 
 
-class SandboxUnavailable(Exception):
+class SandboxUnavailable(WorkerStartFailed):
     """Running as root, but no unprivileged user can run the worker."""
-
-
-def _processes() -> Iterator[tuple[int, int, int, set[int]]]:
-    """(pid, ppid, session, uids) of every process, from /proc.
-
-    The uids come from the Uid: line of /proc/PID/status (real, effective,
-    saved, filesystem): the owner of /proc/PID reads as root for a process
-    that is not dumpable, which a submission can arrange.
-    """
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as handle:
-                fields = handle.read().rsplit(b")", 1)[1].split()
-            with open(f"/proc/{entry}/status", "rb") as handle:
-                uid_line = next(line for line in handle if line.startswith(b"Uid:"))
-            uids = {int(u) for u in uid_line.split()[1:]}
-        except (OSError, IndexError, StopIteration, ValueError):
-            continue
-        yield int(entry), int(fields[1]), int(fields[3]), uids
-
-
-def _kill_until_gone(select: Callable[[int, int, int, set[int]], bool], rounds: int = 50) -> None:
-    """SIGKILL every process ``select`` picks, again until none is left."""
-    for _ in range(rounds):
-        targets = [
-            pid for pid, ppid, session, uids in _processes() if pid != os.getpid() and select(pid, ppid, session, uids)
-        ]
-        if not targets:
-            return
-        for pid in targets:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-        time.sleep(0.01)
 
 
 class SandboxUser:
@@ -85,17 +41,23 @@ class SandboxUser:
 
     stages_submission = True  # the worker gets copies it can read (grader.boundary.staging)
 
-    def __init__(self, name: str, uid: int, gid: int) -> None:
-        self.name, self.uid, self.gid = name, uid, gid
+    def __init__(self, held: Lease) -> None:
+        self.lease = held  # kept while this object lives: the uid is this run's alone
+        self.name, self.uid, self.gid = held.name, held.uid, held.gid
+        self.cleanup = "not yet run"
         self.scratch: str | None = None
         self.staging: Staging | None = None
         self._swept = False
         self._reachable: bool | None = None
 
-    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None) -> dict[str, Any]:
+    def user_switch(self) -> str:
+        busy = f" ({', '.join(self.lease.passed_over)} busy with another run)" if self.lease.passed_over else ""
+        return f"runs as {self.name}{busy}, no groups, held by this run alone"
+
+    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
         the submission staged where this user can read it, whatever the caller's folders are."""
-        self.kill_leftovers()
+        self.kill_leftovers(spawner)  # what an earlier run that was killed may have left
         if not self._swept:  # a grader killed mid-run leaves copies this user could still read
             self._sweep_stale()
             self._swept = True
@@ -119,14 +81,18 @@ class SandboxUser:
             if not self._code_reachable():
                 spec["grader_parent"] = str(self.staging.code(Path(GRADER_PARENT) / "grader"))
         except BaseException as error:
-            self.kill_leftovers()  # nothing half-made stays behind
+            self.kill_leftovers(spawner)  # nothing half-made stays behind
             if isinstance(error, OSError):
                 raise WorkerStartFailed(f"could not prepare the sandbox user's folders: {error}") from None
             raise
         return spec
 
-    def kill_leftovers(self) -> None:
-        _kill_until_gone(lambda pid, ppid, session, uids: self.uid in uids)
+    def kill_leftovers(self, spawner: object = None) -> None:
+        """Every process of this uid killed, then its scratch, its staged copies and its litter removed.
+
+        Raises SweepFailed (a grader error) when a process survives.
+        """
+        how = kill_uid(self.uid, self.gid, spawner)
         scratch, staging, self.scratch, self.staging = self.scratch, self.staging, None, None
         try:
             if scratch:
@@ -134,6 +100,8 @@ class SandboxUser:
         finally:
             if staging:
                 staging.remove()
+        remove_litter(self.uid)
+        self.cleanup = f"{how}, then its files in /tmp, /var/tmp and /dev/shm removed"
 
     def _code_reachable(self) -> bool:
         """Whether this user can read the worker's modules in place (asked once: installs do not move)."""
@@ -157,17 +125,29 @@ class SameUser:
     server (``Spared``) is such a leftover.
     """
 
-    def __init__(self) -> None:
+    cleanup = "the worker's session and every process it left to this one, killed"
+
+    def __init__(self, why: str = "not root") -> None:
+        self.why = why  # why there is no user switch
         self.worker: ExecProcess | ForkedProcess | None = None
+        self.scratch: str | None = None
         _become_subreaper()
 
-    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None) -> dict[str, Any]:
-        return spec  # the worker runs as the caller, who can read what the caller can
+    def user_switch(self) -> str:
+        return f"missing: {self.why}"
+
+    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
+        """The worker reads what the caller can, in place; it writes in a scratch folder of its own."""
+        try:
+            self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        except OSError as error:
+            raise WorkerStartFailed(f"could not make the worker's scratch folder: {error}") from None
+        return dict(spec, cwd=self.scratch, env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch), umask=0o077)
 
     def started(self, process: ExecProcess | ForkedProcess) -> None:
         self.worker = process  # the worker leads its own session: its pid is the session id
 
-    def kill_leftovers(self) -> None:
+    def kill_leftovers(self, spawner: object = None) -> None:
         me = os.getpid()
         session = self.worker.pid if self.worker is not None else None
         Spared.pids.discard(session)
@@ -185,20 +165,17 @@ class SameUser:
                 killed.append(pid)
             return chosen
 
-        _kill_until_gone(leftover)
+        kill_until_gone(leftover)
+        # Reap what was reparented to us, killed now or dead before.
+        killed += [pid for pid, ppid, _sid, _uids in processes(zombies=True) if ppid == me and pid not in Spared.pids]
         for pid in set(killed):
             try:
-                os.waitpid(pid, os.WNOHANG)  # reap what was reparented to us
+                os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 pass
-
-
-def _has_account(uid: int) -> bool:
-    try:
-        pwd.getpwuid(uid)
-        return True
-    except KeyError:
-        return False
+        scratch, self.scratch = self.scratch, None
+        if scratch:
+            remove_tree(scratch)
 
 
 def _become_subreaper() -> None:
@@ -212,40 +189,40 @@ def _become_subreaper() -> None:
         pass
 
 
-def launcher(required: bool = True, slot: int = 0) -> SandboxUser | SameUser:
+def launcher(required: bool = True, quiet: bool = False) -> SandboxUser | SameUser:
     """The launcher for this process: a SandboxUser when root, else SameUser.
 
     ``required=False`` (a student grading their own file) falls back to the
     current user when root cannot hand the interpreter to the sandbox user.
-    ``slot`` gives each of several parallel graders its own uid.
+    As root, the uid is held until the launcher is dropped or this process
+    ends; with every uid busy it waits, saying so unless ``quiet``.
     """
-    if os.geteuid() != 0 or os.environ.get("GRADER_SANDBOX") == "off":
-        # "off" is for developing the grader as root; never for grading students.
-        return SameUser()
-    name = os.environ.get("GRADER_SANDBOX_USER", SANDBOX_USER)
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        entry = pwd.getpwnam(FALLBACK_USER)
-    user = SandboxUser(entry.pw_name, entry.pw_uid, entry.pw_gid)
-    if slot:
-        uid = SLOT_UID_BASE + slot
-        while _has_account(uid):  # cleanup kills by uid: never share one with a real account
-            uid += 1000
-        user = SandboxUser(f"uid {uid}", uid, uid)
+    if os.geteuid() != 0:
+        return SameUser("not root: the worker runs as you")
+    if os.environ.get("GRADER_SANDBOX") == "off":
+        # For developing the grader as root; never for grading students.
+        return SameUser("GRADER_SANDBOX=off")
+
+    def say(text: str) -> None:
+        if not quiet:
+            print(f"note: {text}", file=sys.stderr)
+
     blocked = [str(p) for p in worker_needs() if not reachable(p)]
     if blocked and not required:
-        print(
-            f"note: grading without the user switch: the sandbox user {user.name} cannot read {blocked[0]}",
-            file=sys.stderr,
-        )
-        return SameUser()
+        say(f"grading without the user switch: a sandbox user cannot read {blocked[0]}")
+        return SameUser(f"a sandbox user cannot read {blocked[0]}")
     if blocked:
         raise SandboxUnavailable(
-            f"the sandbox user {user.name} cannot read {', '.join(blocked[:3])}; install the grader where "
+            f"a sandbox user cannot read {', '.join(blocked[:3])}; install the grader where "
             "every user can read it (setup.sh does: /autograder/venv over the system python3)"
         )
-    return user
+    try:
+        held = lease(say)
+    except NoSandboxUid as error:
+        raise SandboxUnavailable(str(error)) from None
+    if held.passed_over:
+        say(f"{', '.join(held.passed_over[:2])} busy with another grading run; this run uses {held.name}")
+    return SandboxUser(held)
 
 
 def worker_needs() -> list[Path]:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from grader import registry
-from grader.boundary.spawners import WorkerStartFailed, default_spawner, worker_environment
+from grader.boundary.spawners import WorkerStartFailed, default_spawner, forced_off, worker_environment
 from grader.boundary.staging import Snapshot
 from grader.bundle import template_folder
 from grader.config import Limits
@@ -38,6 +38,29 @@ class WorkerLost(Exception):
         super().__init__(detail)
         self.kind = kind  # "timeout" | "crashed" | "protocol"
         self.detail = detail
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Each protection around the worker: how it holds, or "missing: why"."""
+
+    user_switch: str
+    rlimits: str
+    filesystem: str
+    network: str
+    cleanup: str
+
+    def lines(self) -> list[str]:
+        return [
+            f"{label}: {getattr(self, name)}"
+            for name, label in (
+                ("user_switch", "user switch"),
+                ("rlimits", "rlimits"),
+                ("filesystem", "filesystem view"),
+                ("network", "network"),
+                ("cleanup", "cleanup"),
+            )
+        ]
 
 
 @dataclass
@@ -107,8 +130,10 @@ class Worker:
             "env": worker_environment(),
             "cwd": str(Path(submission).parent),
         }
+        spec["config"]["without"] = forced_off()
+        self.spawner = spawner
         if launcher is not None:
-            spec = launcher.prepare(spec, snapshot)
+            spec = launcher.prepare(spec, snapshot, spawner)
         request_read, self._request_write = os.pipe()
         self._reply_read, reply_write = os.pipe()
         out_read, out_write = os.pipe()
@@ -208,7 +233,7 @@ class Worker:
         except subprocess.TimeoutExpired:
             pass
         if self.launcher is not None:
-            self.launcher.kill_leftovers()
+            self.launcher.kill_leftovers(self.spawner)
         try:
             self.process.wait(timeout=1)
         except subprocess.TimeoutExpired:
@@ -251,6 +276,7 @@ class Sandbox:
         self.hung: dict[str, WorkerLost] = {}  # function name -> WorkerLost
         self.started_at = time.monotonic()
         self.output: list[str] = []  # excerpts of what the submission printed
+        self.layers: Layers | None = None  # what the last booted worker had in force
 
     def __enter__(self) -> Sandbox:
         return self
@@ -304,7 +330,8 @@ class Sandbox:
         """
         try:
             said = worker.receive(self.limits.import_seconds)
-            if said == {"booted": True}:
+            if isinstance(said, dict) and said.get("booted") is True:
+                self._note_layers(said.get("layers"))
                 return
             problem = "it answered out of turn"
         except WorkerStartFailed:
@@ -317,6 +344,21 @@ class Sandbox:
         raise WorkerStartFailed(
             f"the worker failed before it imported the submission: {problem}"
             + (f"\n{printed[-2000:]}" if printed else "")
+        )
+
+    def _note_layers(self, told: object) -> None:
+        """What is in force, from the launcher (user switch, cleanup) and the booted worker (the rest).
+
+        Told before any student code ran, so it is the grader's own word.
+        """
+        layers = {k: v for k, v in told.items() if isinstance(v, str)} if isinstance(told, dict) else {}
+        launcher = self.launcher
+        self.layers = Layers(
+            user_switch=launcher.user_switch() if launcher is not None else "missing: no launcher",
+            rlimits=layers.get("rlimits", "missing: the worker did not say"),
+            filesystem=layers.get("filesystem", "missing: the worker did not say"),
+            network=layers.get("network", "missing: the worker did not say"),
+            cleanup=launcher.cleanup if launcher is not None else "missing: no launcher",
         )
 
     def _new_worker(self) -> Worker:
@@ -388,10 +430,10 @@ class Sandbox:
         for worker in (self._worker, self._booting):
             if worker is not None:
                 self._retire(worker)  # kill() ends with a sweep of leftovers
-        if self._own_spawner:
-            self.spawner.shutdown()  # it exits during the sweep
         if self._worker is None and self._booting is None and self.launcher is not None:
-            self.launcher.kill_leftovers()  # a last sweep before anyone writes results
+            self.launcher.kill_leftovers(self.spawner)  # a last sweep before anyone writes results
+        if self._own_spawner:
+            self.spawner.shutdown()
         self._worker = self._booting = None
         if self._own_spawner:
             self.spawner.close()

@@ -71,6 +71,22 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
+# Layers a test or a developer may turn off, one at a time, to see the others hold.
+LAYERS_TO_FORCE_OFF = ("landlock", "netns", "seccomp")
+
+
+def forced_off() -> list[str]:
+    """The layers GRADER_WITHOUT (comma-separated) turns off; an unknown name is refused."""
+    named = [n.strip() for n in os.environ.get("GRADER_WITHOUT", "").split(",") if n.strip()]
+    unknown = [n for n in named if n not in LAYERS_TO_FORCE_OFF]
+    if unknown:
+        raise WorkerStartFailed(
+            f"GRADER_WITHOUT names layers to turn off among {', '.join(LAYERS_TO_FORCE_OFF)}; "
+            f"{', '.join(unknown)} is not one"
+        )
+    return named
+
+
 class WorkerStartFailed(Exception):
     """No worker could be started: the grader's or the machine's failure, never the submission's."""
 
@@ -252,6 +268,21 @@ class ForkServer:
         answer = self._answer(seconds + ANSWER_SECONDS)
         status = answer.get("status") if answer else None  # also None for a pid it did not fork
         return status if isinstance(status, int) else None
+
+    def sweep(self, uid: int, gid: int) -> bool | None:
+        """Have the server kill every process of ``uid``: True when none is left, None if it cannot ask."""
+        while self.pending:
+            self.settle(self.pending[0])
+        if self.socket is None or self.process is None or self.process.poll() is not None:
+            return None
+        try:
+            self.socket.sendall(zygote.frame({"op": "sweep", "uid": uid, "gid": gid}))
+        except OSError as error:
+            self._lost(f"the fork server is gone ({error})")
+            return None
+        answer = self._answer()
+        swept = answer.get("swept") if answer else None
+        return swept if isinstance(swept, bool) else None
 
     def _answer(self, seconds: float = ANSWER_SECONDS) -> Any:
         """The next answer, or None if the server died, fell silent or broke the protocol."""

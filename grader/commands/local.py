@@ -38,6 +38,9 @@ def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: 
     )
     local.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     local.add_argument(
+        "-v", "--verbose", action="store_true", help="also say which protections around your code are in force"
+    )
+    local.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
@@ -91,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         return fail(str(error))
     except WorkerStartFailed as error:
         return fail(cannot_start.format(error))
+    if args.verbose:
+        print(
+            "Protections in force around your code:", *(f"  {line}" for line in run.layers), sep="\n", file=sys.stderr
+        )
     if args.format == "json":
         rendered = report.as_json_text(run) + "\n"
     elif args.format == "html":

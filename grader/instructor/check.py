@@ -96,6 +96,7 @@ def run_check(settings: Settings, seeds: int = 3) -> int:
                 )
             )
     print(render("check.txt.j2", rows=rows, misses=sum(not r.ok for r in rows)), end="")
+    print("Protections in force around the graded files:", *(f"  {line}" for line in template.layers), sep="\n")
     return 0 if all(r.ok for r in rows) else 1
 
 

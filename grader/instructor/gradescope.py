@@ -93,6 +93,7 @@ def run(
         graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)
         print(report.text(graded))  # course staff only: it shows every test
+        print("Protections in force around the submission:", *(f"  {line}" for line in graded.layers), sep="\n")
     except config.ConfigError as error:  # before anything was graded
         print(f"python -m grader: {error}")
         results = broken_config_json()

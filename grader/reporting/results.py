@@ -86,6 +86,8 @@ class GradingRun:
     # Visibility -> an excerpt of what the submission printed while that
     # group of tests ran (the first group's includes the import).
     printed_during: dict[str, str] = field(default_factory=dict)
+    # The protections around the worker, one "layer: how" (or "layer: missing: why") each.
+    layers: list[str] = field(default_factory=list)
 
     @property
     def printed(self) -> str:

@@ -23,9 +23,10 @@ from grader.protocol import limits
 PR_SET_NO_NEW_PRIVS = 38
 
 
-def apply_limits(limits: dict[str, int]) -> None:
-    """Hard limits, set before any student code runs, so it cannot raise them."""
+def apply_limits(limits: dict[str, int]) -> list[str]:
+    """Hard limits, set before any student code runs, so it cannot raise them; those that could not be set."""
     _no_new_privileges()
+    unset = []
     for name, value in (
         ("RLIMIT_AS", limits.get("memory_bytes")),
         ("RLIMIT_CPU", limits.get("cpu_seconds")),
@@ -34,7 +35,10 @@ def apply_limits(limits: dict[str, int]) -> None:
         ("RLIMIT_NOFILE", limits.get("open_files")),
         ("RLIMIT_CORE", 0),
     ):
-        if value is None or not hasattr(resource, name):
+        if value is None:
+            continue
+        if not hasattr(resource, name):
+            unset.append(name)
             continue
         which = getattr(resource, name)
         try:
@@ -47,7 +51,8 @@ def apply_limits(limits: dict[str, int]) -> None:
                 try:
                     resource.setrlimit(which, (min(value, hard if hard != resource.RLIM_INFINITY else value),) * 2)
                 except (ValueError, OSError):
-                    pass
+                    unset.append(name)
+    return unset
 
 
 def _no_new_privileges() -> None:
@@ -229,7 +234,7 @@ def unbuffered_output() -> None:
 
 def main(argv: list[str]) -> int:
     config = json.loads(argv[0])
-    apply_limits(config.get("limits", {}))
+    unset = apply_limits(config.get("limits", {}))
     channel = Channel(config["request_fd"], config["reply_fd"])
     submission = os.path.abspath(config["submission"])
     # The course's utils/ comes first so every submission grades against the
@@ -242,10 +247,13 @@ def main(argv: list[str]) -> int:
     import numpy  # noqa: F401  (fail here, not inside the student's import)
 
     from grader.protocol import standins, wire  # noqa: F401  (all the grader's own code a call needs)
+    from grader.worker.confine import confine
 
+    layers = confine(config, os.getcwd())
+    layers["rlimits"] = "missing: " + ", ".join(unset) if unset else "memory, CPU, processes, file size, open files"
     # Everything before this is the grader's; a failure up to here is never
     # the submission's (the trusted side reads it as WorkerStartFailed).
-    channel.send({"booted": True})
+    channel.send({"booted": True, "layers": layers})
     try:
         module = import_submission(submission)
     except BaseException as exc:

@@ -33,6 +33,10 @@ REQUEST_FD, REPLY_FD = 3, 4
 # Exit status of a child that failed before running any student code.
 SETUP_FAILED = 70
 KEPT_STATUSES = 1000
+# A sweeper signals every process of its uid this many times at most, waiting up to 10 ms between.
+KILL_ROUNDS = 200
+CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
+PR_SET_CHILD_SUBREAPER = 36
 
 
 class Frames:
@@ -167,6 +171,7 @@ def become(spec: dict[str, Any], fds: list[int], ready: int) -> None:
     uid: int | None = spec.get("uid")
     gid: Any = spec.get("gid")  # an int whenever uid is one
     if uid is not None:
+        spec["config"]["network_namespace"] = _leave_network(spec["config"])
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
@@ -174,6 +179,73 @@ def become(spec: dict[str, Any], fds: list[int], ready: int) -> None:
             raise OSError(f"the switch to uid {uid} did not take")
     os.environ.clear()
     os.environ.update(spec["env"])
+
+
+def _leave_network(config: dict[str, Any]) -> bool | str:
+    """Move to new network and IPC namespaces (root only, before the switch): True, or why not.
+
+    The new namespace has only a loopback that is down; its System V IPC
+    objects end with it, so a worker cannot leave shared memory behind.
+    """
+    if "netns" in config.get("without", []):
+        return "network namespace forced off (GRADER_WITHOUT)"
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNET | CLONE_NEWIPC) == 0:
+        return True
+    return f"no network namespace: unshare refused ({os.strerror(ctypes.get_errno())})"
+
+
+def sweep(uid: int, gid: int, children: Children) -> dict[str, Any]:
+    """Kill every process of ``uid`` from a child running as ``uid``: {"swept": whether none is left}.
+
+    kill(-1) from that child signals every process of the uid in one pass
+    of the kernel over its task list, which no fork chain outruns. Its
+    return value cannot say whether any was signalled (it counts processes
+    it had no right to signal as well), so the child then looks in /proc
+    and signals again while any is alive. This server is a child
+    subreaper, so it reaps what the workers abandoned meanwhile.
+    """
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([])
+            os.setresgid(gid, gid, gid)
+            os.setresuid(uid, uid, uid)
+            for round_ in range(KILL_ROUNDS):
+                os.kill(-1, 9)
+                if not any(_alive_as(uid)):
+                    code = 0
+                    break
+                time.sleep(0.001 * min(round_ + 1, 10))
+        finally:
+            os._exit(code)
+    children.add(pid)
+    while True:
+        children.reap()
+        if pid in children.ended:
+            return {"swept": children.ended.pop(pid) == 0}
+        time.sleep(0.0005)
+
+
+def _alive_as(uid: int) -> Iterable[int]:
+    """Pids of the processes not yet dead that have ``uid`` as any of their uids, this one excepted."""
+    me = str(os.getpid())
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or entry == me:
+            continue
+        try:
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                status = handle.read()
+        except OSError:
+            continue
+        fields = dict(line.split(b":", 1) for line in status.splitlines() if b":" in line)
+        uids = fields.get(b"Uid", b"").split()
+        state = fields.get(b"State", b"?").split()[:1]
+        if str(uid).encode() in uids and state not in ([b"Z"], [b"X"]):
+            yield int(entry)
 
 
 def fork_worker(
@@ -232,9 +304,15 @@ def serve(sock: socket.socket) -> int:
         import numpy  # noqa: F401  (the point of this process: children start with it loaded)
     except BaseException:
         pass  # each worker imports it again and reports the failure as it always did
-    import ctypes  # noqa: F401  (as every worker does in apply_limits)
+    import ctypes  # (as every worker does in apply_limits)
+
+    try:  # orphans of the workers become this server's to reap, and to sweep
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
     from grader.protocol import standins, wire  # noqa: F401  (what every worker imports next)
+    from grader.worker import confine  # noqa: F401
     from grader.worker import serve as worker
 
     children, frames = Children(), Frames(sock)
@@ -261,6 +339,8 @@ def answer(
             return {"error": f"the worker could not be set up: {problem}"} if problem else {"pid": pid}
         if message.get("op") == "wait":
             return children.wait(int(message["pid"]), message.get("seconds", 0))
+        if message.get("op") == "sweep" and int(message["uid"]) > 0:
+            return sweep(int(message["uid"]), int(message["gid"]), children)
         return {"error": "unknown request"}
     except Exception as error:
         return {"error": f"{type(error).__name__}: {error}"}

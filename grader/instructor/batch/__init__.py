@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -97,14 +98,25 @@ def run_batch(
         if outcome.kind == GRADER_ERROR:
             details = f"reports/{submission.id}.{'log' if outcome.log.strip() else 'txt'}"
             print(f"warning: {submission.id}: {outcome.status} (details in {details})", file=sys.stderr)
+    layers = protections(outcome for _, outcome in rows)
+    print("protections in force around the submissions:", *(f"  {line}" for line in layers), sep="\n", file=sys.stderr)
     outputs.write_scores(out / outputs.SCORES, rows, max_total)
-    outputs.write_summary(out / outputs.SUMMARY, rows, settings, max_total, function_maxima, warnings)
+    outputs.write_summary(out / outputs.SUMMARY, rows, settings, max_total, function_maxima, warnings, layers)
     graded = sum(outcome.ran for outcome in outcomes.values())
     print(
         f"{graded} of {len(rows)} submissions graded; wrote {out / outputs.SCORES}, "
         f"{out / outputs.SUMMARY} and {reports}/"
     )
     return 0
+
+
+def protections(outcomes: Iterable[Outcome]) -> list[str]:
+    """Each layer as the workers reported it; a layer that differed between workers is listed once per way."""
+    seen: dict[str, None] = {}
+    for outcome in outcomes:
+        for line in outcome.layers:
+            seen.setdefault(line, None)
+    return list(seen) or ["none reported: no submission was graded"]
 
 
 def _function_maxima(settings: Settings, points: dict[str, float]) -> dict[str, float]:

@@ -154,6 +154,7 @@ def write_summary(
     max_total: float,
     function_maxima: dict[str, float],
     warnings: list[str],
+    layers: Iterable[str] = (),
 ) -> None:
     """summary.html: one self-contained page (inline CSS and SVG, no scripts)."""
     rows = sorted(rows, key=lambda row: natural_key(row[0].id))
@@ -172,6 +173,7 @@ def write_summary(
             settings=settings,
             rows=[(s, o, status(s, o)) for s, o in rows],
             warnings=warnings,
+            layers=layers,
             kinds=sorted(Counter(o.kind for o in outcomes).items()),
             max_total=max_total,
             mean=statistics.mean(totals),

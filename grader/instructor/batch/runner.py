@@ -1,9 +1,10 @@
 """Grading many submissions at once: one grading process per sandbox slot.
 
 Each grading process is a fork of this trusted process on Linux (a fresh
-interpreter elsewhere), takes one slot number k = 0..jobs-1 for its whole
-life, and grades with ``launcher(slot=k)``: the cleanup after a worker
-kills every process of the slot's uid, so two processes must never share
+interpreter elsewhere), numbered by a slot k = 0..jobs-1, and holds a
+sandbox uid of its own for its whole life (``launcher()``; see
+grader.boundary.uids): the cleanup after a worker kills every process of
+that uid, so no two processes, of this batch or of any other run, share
 one. The processes are our own rather than a ProcessPoolExecutor's so that
 a process that dies is pinned to the submission it was grading, and its
 replacement gets the same slot.
@@ -72,6 +73,7 @@ class Outcome:
     report -- the text report (for a grader error: what went wrong, for course staff).
     results -- what Gradescope's results.json would have held.
     log -- what the grader itself wrote on stderr while grading (tracebacks of its bugs).
+    layers -- the protections in force around the worker ("layer: how" or "layer: missing: why").
     """
 
     kind: str
@@ -82,6 +84,7 @@ class Outcome:
     report: str = ""
     results: dict[str, Any] = field(default_factory=dict)
     log: str = ""
+    layers: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -161,6 +164,7 @@ def grade_submission(
             report.text(run),
             report.results_json(run),
             log.getvalue(),
+            run.layers,
         )
     except Exception as exc:
         return failed_outcome(type(exc).__name__, traceback.format_exc(), log.getvalue())
@@ -226,7 +230,7 @@ def _serve(slot: int, connection: multiprocessing.connection.Connection, setting
     spawner = None
     try:
         try:
-            sandbox_user = launcher(required=True, slot=slot)
+            sandbox_user = launcher(required=True, quiet=True)
         except SandboxUnavailable as unavailable:
             connection.send(("unavailable", str(unavailable)))
             return

@@ -1,0 +1,120 @@
+"""Nothing of a sandbox uid outlives its worker: no process, no file in a shared temporary folder.
+
+Processes are killed by a process of that uid signalling every process it
+may signal, kill(-1, SIGKILL): one pass of the kernel over its task list,
+which no fork chain can outrun (grader.worker.zygote.sweep). That killer is
+forked by the fork server, single-threaded and already root; with exec'd
+workers and no fork server, each process of the uid found in /proc is
+killed instead, round after round. Files the uid made in the world-writable
+temporary folders are removed afterwards, when nothing can change them any
+more. A sweep that cannot finish is the grader's error.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import time
+from collections.abc import Callable, Iterator
+
+from grader.boundary.spawners import ForkServer, WorkerStartFailed
+from grader.boundary.staging import remove_tree
+
+# Where any user may create files: what a submission leaves there is its litter.
+TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+LITTER_DEPTH = 4  # world-writable folders inside those are searched this deep
+
+
+class SweepFailed(WorkerStartFailed):
+    """Processes of a sandbox uid survived the sweep: the grader cannot promise a clean next worker."""
+
+
+def kill_uid(uid: int, gid: int, spawner: object = None) -> str:
+    """Kill every process of ``uid``; how it was done. Raises SweepFailed if any survives."""
+    if isinstance(spawner, ForkServer) and spawner.sweep(uid, gid):
+        return "kill(-1) as the sandbox uid"
+    # No fork server (exec'd workers), or it is gone: signal each process found in /proc.
+    kill_until_gone(lambda pid, ppid, session, uids: uid in uids)
+    survivors = [pid for pid, _ppid, _session, uids in processes() if uid in uids]
+    if survivors:
+        raise SweepFailed(
+            f"the sweep after the worker could not end {len(survivors)} process(es) of uid {uid} "
+            f"(pids {', '.join(map(str, survivors[:5]))}); grading stopped rather than share them with the next worker"
+        )
+    return "every process of the sandbox uid found in /proc killed"
+
+
+def processes(zombies: bool = False) -> Iterator[tuple[int, int, int, set[int]]]:
+    """(pid, ppid, session, uids) of every process, zombies only if asked, from /proc.
+
+    The uids come from the Uid: line of /proc/PID/status (real, effective,
+    saved, filesystem): the owner of /proc/PID reads as root for a process
+    that is not dumpable, which a submission can arrange.
+    """
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                uid_line = next(line for line in handle if line.startswith(b"Uid:"))
+            uids = {int(u) for u in uid_line.split()[1:]}
+        except (OSError, IndexError, StopIteration, ValueError):
+            continue
+        if zombies or fields[0] not in (b"Z", b"X"):
+            yield int(entry), int(fields[1]), int(fields[3]), uids
+
+
+def kill_until_gone(select: Callable[[int, int, int, set[int]], bool], rounds: int = 50) -> None:
+    """SIGKILL every process ``select`` picks, again until none is left."""
+    for _ in range(rounds):
+        targets = [
+            pid for pid, ppid, session, uids in processes() if pid != os.getpid() and select(pid, ppid, session, uids)
+        ]
+        if not targets:
+            return
+        for pid in targets:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.01)
+
+
+def remove_litter(uid: int, folders: tuple[str, ...] = TEMP_FOLDERS) -> int:
+    """Remove what ``uid`` owns in the shared temporary folders; how many entries went.
+
+    Only folders anyone may write are searched below the top: elsewhere
+    the uid could not have made anything. Links are never followed.
+    """
+    removed = 0
+    for top in folders:
+        removed += _remove_owned(top, uid, LITTER_DEPTH)
+    return removed
+
+
+def _remove_owned(folder: str, uid: int, depth: int) -> int:
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    removed = 0
+    for entry in entries:
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if info.st_uid == uid:
+            if stat.S_ISDIR(info.st_mode):
+                remove_tree(entry.path)
+            else:
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
+            removed += 1
+        elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH and depth > 0:
+            removed += _remove_owned(entry.path, uid, depth - 1)
+    return removed

@@ -1,0 +1,222 @@
+"""The worker's own walls, raised after the grader's imports and before the submission's.
+
+Linux only, through the kernel's own interfaces by ctypes (no binding
+package: three Landlock calls and one seccomp program are shorter than a
+dependency the worker would have to import under the sandbox user):
+
+- Landlock (5.13+): the worker may read only the interpreter, its
+  libraries, site-packages, the course's utils and its own submission
+  folder, and write only to its scratch folder. From ABI 6 it may neither
+  signal nor reach the abstract sockets of processes outside its domain.
+- No network: a network namespace made by the fork server (root), else a
+  seccomp filter that refuses every socket but AF_UNIX, else Landlock's TCP
+  rules (ABI 4+; UDP stays open).
+
+``confine`` never raises for a layer the kernel lacks: it says which layers
+hold and why the others do not, and the trusted side reports that.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import struct
+import sys
+from typing import Any
+
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+SYS_LANDLOCK_CREATE_RULESET, SYS_LANDLOCK_ADD_RULE, SYS_LANDLOCK_RESTRICT_SELF = 444, 445, 446
+LANDLOCK_CREATE_RULESET_VERSION = 1
+LANDLOCK_RULE_PATH_BENEATH, LANDLOCK_RULE_NET_PORT = 1, 2
+# Filesystem rights by the ABI that introduced them.
+EXECUTE, WRITE_FILE, READ_FILE, READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+FS_ABI1 = (1 << 13) - 1  # execute .. make_sym
+REFER, TRUNCATE, IOCTL_DEV = 1 << 13, 1 << 14, 1 << 15
+NET_BIND_TCP, NET_CONNECT_TCP = 1 << 0, 1 << 1
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
+READ_ONLY = READ_FILE | READ_DIR | EXECUTE
+FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV
+# Where shared libraries and the loader's cache live, for modules that load one late.
+LIBRARY_FOLDERS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib", "/etc/ld.so.cache")
+DEVICES = {"/dev/null": READ_FILE | WRITE_FILE, "/dev/urandom": READ_FILE, "/dev/zero": READ_FILE}
+# seccomp: (audit arch, socket, io_uring_setup) by machine; io_uring can open sockets too.
+SECCOMP_ARCH = {"x86_64": (0xC000003E, 41, 425), "aarch64": (0xC00000B7, 198, 425)}
+AF_UNIX = 1
+EACCES = 13
+X32_SYSCALL_BIT = 0x40000000
+
+
+def _libc() -> Any:
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc
+
+
+def _error(what: str) -> OSError:
+    errno = ctypes.get_errno()
+    return OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def landlock_abi() -> tuple[int, str]:
+    """(ABI version, "") where Landlock works; (0, why not) elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return 0, f"Landlock is Linux's; this is {sys.platform}"
+    kernel = os.uname().release
+    abi = _libc().syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), LANDLOCK_CREATE_RULESET_VERSION)
+    if abi > 0:
+        return abi, ""
+    errno = ctypes.get_errno()
+    if errno == 95:  # EOPNOTSUPP: built in, not enabled at boot
+        return 0, f"Landlock unavailable: not enabled at boot (kernel {kernel})"
+    return 0, f"Landlock unavailable: kernel {kernel} (5.13 or later needed)"
+
+
+def _fs_rights(abi: int) -> int:
+    rights = FS_ABI1
+    if abi >= 2:
+        rights |= REFER
+    if abi >= 3:
+        rights |= TRUNCATE
+    if abi >= 5:
+        rights |= IOCTL_DEV
+    return rights
+
+
+def readable_paths(config: dict[str, Any]) -> list[str]:
+    """What the submission may read: the interpreter, its libraries, site-packages, utils, its folder.
+
+    The grader's own code is left out (every module the worker needs is
+    imported by now): a checkout holds the reference beside it.
+    """
+    here = os.path.abspath(__file__)  # GRADER_PARENT/grader/worker/confine.py
+    grader_parent = os.path.realpath(os.path.dirname(os.path.dirname(os.path.dirname(here))))
+    numpy_home = ""
+    numpy_file = getattr(sys.modules.get("numpy"), "__file__", None)
+    if numpy_file:
+        numpy_home = os.path.realpath(os.path.dirname(os.path.dirname(numpy_file)))
+    paths = [os.path.realpath(entry) for entry in sys.path if entry]
+    if grader_parent and grader_parent != numpy_home:  # an installed grader shares site-packages with numpy
+        paths = [p for p in paths if p != grader_parent]
+    paths += [numpy_home, os.path.join(sys.base_prefix, "lib"), os.path.join(sys.prefix, "lib")]
+    paths += [config["utils_parent"], os.path.dirname(os.path.abspath(config["submission"]))]
+    paths += LIBRARY_FOLDERS
+    seen: list[str] = []
+    for path in paths:
+        if path and path not in seen and os.path.exists(path):
+            seen.append(path)
+    return seen
+
+
+def restrict_filesystem(abi: int, scratch: str, readable: list[str], deny_tcp: bool, scope: bool) -> None:
+    """One Landlock ruleset for the rest of this process's life, and its children's."""
+    libc = _libc()
+    handled_fs = _fs_rights(abi)
+    attr = struct.pack("=QQQ", handled_fs, NET_BIND_TCP | NET_CONNECT_TCP if deny_tcp else 0, 0)
+    size = 8
+    if deny_tcp:
+        size = 16
+    if scope and abi >= 6:
+        attr = attr[:16] + struct.pack("=Q", SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL)
+        size = 24
+    buffer = ctypes.create_string_buffer(attr[:size], size)
+    ruleset = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, buffer, ctypes.c_size_t(size), 0)
+    if ruleset < 0:
+        raise _error("landlock_create_ruleset")
+    try:
+        for path in readable:
+            _allow(libc, ruleset, path, READ_ONLY, handled_fs)
+        for device, rights in DEVICES.items():
+            if os.path.exists(device):
+                _allow(libc, ruleset, device, rights, handled_fs)
+        _allow(libc, ruleset, os.path.realpath(sys.executable), READ_FILE | EXECUTE, handled_fs)
+        _allow(libc, ruleset, scratch, handled_fs, handled_fs)
+        if libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
+            raise _error("landlock_restrict_self")
+    finally:
+        os.close(ruleset)
+
+
+def _allow(libc: Any, ruleset: int, path: str, rights: int, handled: int) -> None:
+    fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    try:
+        if not os.path.isdir(path):
+            rights &= FILE_RIGHTS
+        rule = ctypes.create_string_buffer(struct.pack("=Qi", rights & handled, fd), 12)
+        if libc.syscall(SYS_LANDLOCK_ADD_RULE, ruleset, LANDLOCK_RULE_PATH_BENEATH, rule, 0) != 0:
+            raise _error(f"landlock_add_rule for {path}")
+    finally:
+        os.close(fd)
+
+
+def refuse_sockets() -> None:
+    """A seccomp filter: socket() of any family but AF_UNIX, and io_uring, fail with EACCES."""
+    machine = os.uname().machine
+    if machine not in SECCOMP_ARCH:
+        raise OSError(0, f"no seccomp filter written for {machine}")
+    arch, socket_nr, io_uring_nr = SECCOMP_ARCH[machine]
+    ld_abs, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | EACCES
+    program = [
+        (ld_abs, 0, 0, 4),  # 0: arch
+        (jeq, 1, 0, arch),  # 1: native? skip to 3
+        (ret, 0, 0, deny),  # 2: any other ABI (i386 socketcall) refused outright
+        (ld_abs, 0, 0, 0),  # 3: syscall number
+        (jge, 6, 0, X32_SYSCALL_BIT) if machine == "x86_64" else (jeq, 6, 0, 0xFFFFFFFF),  # 4: x32 -> 11
+        (jeq, 5, 0, io_uring_nr),  # 5: -> 11
+        (jeq, 1, 0, socket_nr),  # 6: -> 8
+        (ret, 0, 0, allow),  # 7
+        (ld_abs, 0, 0, 16),  # 8: the family, args[0]
+        (jeq, 0, 1, AF_UNIX),  # 9: -> 10 else 11
+        (ret, 0, 0, allow),  # 10
+        (ret, 0, 0, deny),  # 11
+    ]
+    code = b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
+    filters = ctypes.create_string_buffer(code, len(code))
+    prog = struct.pack("=HxxxxxxQ", len(program), ctypes.addressof(filters))
+    fprog = ctypes.create_string_buffer(prog, len(prog))
+    libc = _libc()
+    if libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, fprog, 0, 0) != 0:
+        raise _error("prctl(PR_SET_SECCOMP)")
+
+
+def confine(config: dict[str, Any], scratch: str) -> dict[str, str]:
+    """Raise every layer this system offers; {layer: "how"} for those in force, {layer: "missing: why"}."""
+    without = set(config.get("without", []))
+    said: dict[str, str] = {}
+    abi, why_not = landlock_abi()
+    if "landlock" in without:
+        abi, why_not = 0, "Landlock forced off (GRADER_WITHOUT)"
+    namespace = config.get("network_namespace")
+    deny_tcp = False
+    if namespace is True:
+        said["network"] = "network namespace: no interface but a loopback that is down"
+    else:
+        reasons = [str(namespace or "no network namespace")]
+        if "seccomp" in without:
+            reasons.append("seccomp forced off (GRADER_WITHOUT)")
+        else:
+            try:
+                refuse_sockets()
+                said["network"] = "seccomp: every socket but AF_UNIX refused"
+            except OSError as error:
+                reasons.append(f"seccomp unavailable: {error.strerror or error}")
+        if "network" not in said:
+            if abi >= 4:
+                deny_tcp = True
+                said["network"] = "Landlock: TCP connect and bind refused (UDP stays open)"
+            else:
+                reasons.append(why_not or f"Landlock ABI {abi} has no network rules (4 needed)")
+                said["network"] = "missing: " + "; ".join(reasons)
+    if abi:
+        try:
+            restrict_filesystem(abi, scratch, readable_paths(config), deny_tcp, scope=True)
+            said["filesystem"] = f"Landlock ABI {abi}: reads the interpreter, libraries, utils and its own folder; "
+            said["filesystem"] += "writes only its scratch folder"
+        except OSError as error:
+            said["filesystem"] = f"missing: Landlock refused: {error.strerror or error}"
+            if deny_tcp:
+                said["network"] = "missing: " + said["filesystem"][len("missing: ") :]
+    else:
+        said["filesystem"] = f"missing: {why_not}"
+    return said
