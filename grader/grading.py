@@ -200,7 +200,7 @@ def grade(
         raise
     with sandbox:
         status = sandbox.check_import()
-        run.layers = sandbox.layers.lines() if sandbox.layers else []
+        run.layers = (sandbox.layers.lines() if sandbox.layers else []) + [f"note: {r}" for r in sandbox.retries]
         if not status.ok:
             run.imported = False
             run.summary = import_failure_text(status, submission)

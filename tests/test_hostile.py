@@ -39,7 +39,7 @@ HOSTILE = Path(__file__).resolve().parent / "hostile"
 MARKERS = Path("/tmp/w2v-hostile-markers")  # hard-wired in the attacks too
 FORGERY = "HOSTILE" + "-" + "FORGERY"
 SYSTEM_PYTHON = "/usr/bin/python3"  # Gradescope's image grades with its system python3
-SANDBOX_USERS = ("grader-sandbox", "nobody")
+SANDBOX_USERS = ("grader-sandbox",)  # setup.sh makes it; runs hold it or a pool uid (grader.boundary.uids)
 FUNCTIONS = registry.tags()
 RUN_TIMEOUT = 120  # seconds: the subprocess limit, far above the budget
 RUN_BUDGET = 60  # seconds: what the grader's own limits must keep a hostile run under
@@ -206,22 +206,44 @@ def _ancestors():
     return pids
 
 
-def leftovers(installed):
-    """Processes the attack may have left: the sandbox users', or anything naming the installation."""
+def run_uid(staff_log):
+    """The sandbox uid a run held, from the protections its staff log lists; None if it names none."""
+    for line in staff_log.decode(errors="replace").splitlines():
+        if line.strip().startswith("user switch: runs as "):
+            name = line.split("runs as ", 1)[1].split(",")[0].split(" (")[0]
+            if name.startswith("uid "):
+                return int(name[4:])
+            try:
+                return pwd.getpwnam(name).pw_uid
+            except KeyError:
+                return None
+    return None
+
+
+def leftovers(installed, uid):
+    """Processes the attack may have left: its run's sandbox uid's, or anything naming the installation.
+
+    Another grading run may take the same uid once this one has ended, so a
+    process of the uid that runs some other installation's grader is not ours.
+    """
     mine = _ancestors()
     return {
-        pid: (uid, command)
-        for pid, (uid, command) in _processes().items()
+        pid: (owner, command)
+        for pid, (owner, command) in _processes().items()
         if pid not in mine
         and pid not in installed.preexisting
-        and (uid in installed.sandbox_uids or str(installed.root) in command or "w2v-hostile" in command)
+        and (
+            str(installed.root) in command
+            or "w2v-hostile" in command
+            or (owner == uid and "grader" not in command)
+        )
     }
 
 
-def kill_leftovers(installed):
+def kill_leftovers(installed, uid=None):
     """The suite's own clean-up, whatever the grader did: never leave an attack running."""
     for _ in range(50):
-        found = leftovers(installed)
+        found = leftovers(installed, uid)
         if not found:
             return
         for pid in found:
@@ -465,20 +487,24 @@ def _read_results(path, problems):
 def test_hostile_submission(installed, attack):
     root = installed.root
     problems = []
+    uid = None
     try:
         graded, seconds = run_autograder(installed, submission_source(attack))
-        left = leftovers(installed)  # right away: the run is over
+        uid = run_uid(graded.stdout)
+        if uid is None:
+            problems.append("the staff log does not say which sandbox uid the run held")
+        left = leftovers(installed, uid)  # right away: the run is over
         heartbeats = _sizes("heartbeat")
         results, raw = _read_results(root / "results" / "results.json", problems)
         time.sleep(SETTLE)
-        left_later = leftovers(installed)
+        left_later = leftovers(installed, uid)
         heartbeats_later = _sizes("heartbeat")
         raw_later = (
             (root / "results" / "results.json").read_bytes() if (root / "results" / "results.json").is_file() else b""
         )
         markers = _markers()
     finally:
-        kill_leftovers(installed)
+        kill_leftovers(installed, uid)
 
     if seconds > RUN_BUDGET:
         problems.append(

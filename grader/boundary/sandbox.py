@@ -34,10 +34,11 @@ if TYPE_CHECKING:
 class WorkerLost(Exception):
     """The worker died, hung or broke the protocol; ``kind`` says which."""
 
-    def __init__(self, kind: str, detail: str) -> None:
+    def __init__(self, kind: str, detail: str, killed: bool = False) -> None:
         super().__init__(detail)
         self.kind = kind  # "timeout" | "crashed" | "protocol"
         self.detail = detail
+        self.killed = killed  # ended by SIGKILL: a limit, or someone outside the worker
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,8 @@ class Worker:
         """WorkerLost for a worker that ended; WorkerStartFailed, raised, for one that never began."""
         if self.process.pid is None:
             raise WorkerStartFailed(self.process.failed or "the worker process was never started")
-        return WorkerLost("crashed", self._exit_description())
+        detail = self._exit_description()
+        return WorkerLost("crashed", detail, killed="SIGKILL" in detail)
 
     def _exit_description(self) -> str:
         try:
@@ -277,6 +279,7 @@ class Sandbox:
         self.started_at = time.monotonic()
         self.output: list[str] = []  # excerpts of what the submission printed
         self.layers: Layers | None = None  # what the last booted worker had in force
+        self.retries: list[str] = []  # workers started again, and why: for the staff log
 
     def __enter__(self) -> Sandbox:
         return self
@@ -290,7 +293,7 @@ class Sandbox:
             self._booting = self._new_worker()
         return self
 
-    def _start(self) -> Worker | None:
+    def _start(self, retried: bool = False) -> Worker | None:
         worker, self._booting = self._booting or self._new_worker(), None
         self._boot(worker)
         try:
@@ -300,6 +303,11 @@ class Sandbox:
             raise
         except WorkerLost as lost:
             self._retire(worker)
+            if lost.killed and not retried:
+                # SIGKILL while importing is a limit, or someone outside (an
+                # administrator, the OOM killer): one more try tells them apart.
+                self.retries.append(f"the worker was killed while importing the submission ({lost.detail}); retried")
+                return self._start(retried=True)
             if lost.kind == "timeout":
                 lost = WorkerLost(
                     "timeout", f"importing the submission took longer than {self.limits.import_seconds:g} s"

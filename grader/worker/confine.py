@@ -151,6 +151,8 @@ def _allow(libc: Any, ruleset: int, path: str, rights: int, handled: int) -> Non
 
 def refuse_sockets() -> None:
     """A seccomp filter: socket() of any family but AF_UNIX, and io_uring, fail with EACCES."""
+    if not sys.platform.startswith("linux"):
+        raise OSError(0, f"seccomp is Linux's; this is {sys.platform}")
     machine = os.uname().machine
     if machine not in SECCOMP_ARCH:
         raise OSError(0, f"no seccomp filter written for {machine}")

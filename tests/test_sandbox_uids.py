@@ -1,0 +1,94 @@
+"""Sandbox uids held one run at a time, and a worker killed from outside that is not the student's fault."""
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from grader.boundary import uids
+from grader.boundary.privileges import SandboxUser, launcher
+
+
+@pytest.mark.root
+def test_two_runs_in_one_machine_hold_different_uids_and_a_released_one_is_free_again():
+    first, second = launcher(quiet=True), launcher(quiet=True)
+    assert isinstance(first, SandboxUser) and isinstance(second, SandboxUser)
+    assert first.uid != second.uid, "two live launchers share a uid: one's cleanup would kill the other's workers"
+    lock = os.path.join(uids.LOCK_FOLDER, f"uid-{first.uid}.lock")
+    assert uids._try_lock(lock) is None, "a held uid could be locked again"
+    first.lease.release()
+    again = uids._try_lock(lock)
+    assert again is not None, "a released uid stays locked"
+    again.close()
+
+
+@pytest.mark.root
+def test_pool_uids_have_no_account_and_a_lock_folder_others_could_write_is_refused(tmp_path, monkeypatch):
+    import pwd
+
+    for name, uid, _gid in uids.candidates():
+        if name.startswith("uid "):
+            with pytest.raises(KeyError):
+                pwd.getpwuid(uid)
+    open_folder = tmp_path / "locks"
+    open_folder.mkdir()
+    open_folder.chmod(0o777)
+    monkeypatch.setattr(uids, "LOCK_FOLDER", str(open_folder))
+    with pytest.raises(uids.NoSandboxUid, match="no one else can write"):
+        uids.lease()
+
+
+def _alive_of(uid):
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/status", "rb") as handle:
+                status = handle.read().decode(errors="replace")
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        if str(uid) in fields.get("Uid", "").split() and fields.get("State", "").split()[:1] not in (["Z"], ["X"]):
+            found.append(int(entry))
+    return found
+
+
+@pytest.mark.root
+def test_a_worker_killed_from_outside_while_importing_is_retried_and_the_student_keeps_full_marks(
+    tmp_path, grade, reference_source
+):
+    """Someone else's SIGKILL (an administrator, the OOM killer) is not the submission's import failure."""
+    folder = tmp_path / "killed"
+    folder.mkdir()
+    path = folder / "word2vec.py"
+    path.write_text(reference_source + "\nimport time as _time\n_time.sleep(1.5)\n", encoding="utf-8")
+    user = launcher(quiet=True)
+    assert isinstance(user, SandboxUser)
+    killed = []
+
+    def kill_the_first_worker():
+        first_seen = {}
+        deadline = time.monotonic() + 20
+        while not killed and time.monotonic() < deadline:
+            now = time.monotonic()
+            for pid in _alive_of(user.uid):
+                # The worker sleeps at import; a sweeper of the same uid lives a few ms.
+                if now - first_seen.setdefault(pid, now) > 0.4:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    break
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_the_first_worker)
+    killer.start()
+    try:
+        run = grade(path, launcher=user)
+    finally:
+        killer.join()
+    assert killed, "the test never found the worker to kill"
+    assert run.imported, run.summary
+    assert run.score == run.max_score, [t.message for t in run.tests if not t.passed][:3]
+    assert any("killed while importing" in line for line in run.layers), run.layers
