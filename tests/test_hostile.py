@@ -232,11 +232,7 @@ def leftovers(installed, uid):
         for pid, (owner, command) in _processes().items()
         if pid not in mine
         and pid not in installed.preexisting
-        and (
-            str(installed.root) in command
-            or "w2v-hostile" in command
-            or (owner == uid and "grader" not in command)
-        )
+        and (str(installed.root) in command or "w2v-hostile" in command or (owner == uid and "grader" not in command))
     }
 
 
