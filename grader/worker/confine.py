@@ -69,6 +69,8 @@ def landlock_abi() -> tuple[int, str]:
     errno = ctypes.get_errno()
     if errno == 95:  # EOPNOTSUPP: built in, not enabled at boot
         return 0, f"Landlock unavailable: not enabled at boot (kernel {kernel})"
+    if errno == 1:  # EPERM: a container's seccomp policy refuses the call
+        return 0, f"Landlock unavailable: refused by the container (kernel {kernel})"
     return 0, f"Landlock unavailable: kernel {kernel} (5.13 or later needed)"
 
 
