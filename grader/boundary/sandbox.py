@@ -389,8 +389,15 @@ class Sandbox:
         assert self.import_status is not None  # _start() always sets it
         return self.import_status
 
-    def request(self, function: str, calls: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
-        """Send one batch of calls; return the worker's reply dict or raise WorkerLost."""
+    def request(
+        self, function: str, calls: list[dict[str, Any]], retried: bool = False, **options: Any
+    ) -> dict[str, Any]:
+        """Send one batch of calls; return the worker's reply dict or raise WorkerLost.
+
+        A worker killed by SIGKILL mid-request was, short of a limit no call
+        reaches in its time, killed from outside: the request is sent once
+        more to a fresh worker before it counts against the submission.
+        """
         if function in self.hung:
             raise self.hung[function]
         if time.monotonic() - self.started_at > self.limits.total_seconds:
@@ -412,6 +419,9 @@ class Sandbox:
         except WorkerLost as lost:
             self._retire(self._worker)
             self._worker = None
+            if lost.killed and not retried:
+                self.retries.append(f"the worker was killed during a call to {function} ({lost.detail}); retried")
+                return self.request(function, calls, retried=True, **options)
             if lost.kind == "timeout":
                 lost = WorkerLost(
                     "timeout", f"{function} did not return within {self.limits.call_seconds:g} s (an endless loop?)"
