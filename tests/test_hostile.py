@@ -328,8 +328,11 @@ def _reset_markers():
     os.chmod(MARKERS, 0o1777)
 
 
-def run_autograder(installed, source):
-    """Fresh submission/ and results/, then ROOT/run_autograder as root from ROOT; (completed, seconds)."""
+def run_autograder(installed, source, without=""):
+    """Fresh submission/ and results/, then ROOT/run_autograder as root from ROOT; (completed, seconds).
+
+    ``without``: GRADER_WITHOUT for the run, the layers to turn off.
+    """
     root = installed.root
     for name in ("submission", "results"):
         shutil.rmtree(root / name, ignore_errors=True)
@@ -340,7 +343,7 @@ def run_autograder(installed, source):
     process = subprocess.Popen(
         [str(root / "run_autograder")],
         cwd=root,
-        env=installed.env,
+        env=dict(installed.env, GRADER_WITHOUT=without),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -479,13 +482,17 @@ def _read_results(path, problems):
         return None, raw
 
 
+# With every layer, and without Landlock: Landlock alone would refuse most of
+# these attacks (and their evidence markers), so the run without it shows that
+# the user switch, the file modes and the rest hold on their own.
+@pytest.mark.parametrize("without", ["", "landlock"], ids=["all-layers", "without-landlock"])
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
-def test_hostile_submission(installed, attack):
+def test_hostile_submission(installed, attack, without):
     root = installed.root
     problems = []
     uid = None
     try:
-        graded, seconds = run_autograder(installed, submission_source(attack))
+        graded, seconds = run_autograder(installed, submission_source(attack), without)
         uid = run_uid(graded.stdout)
         if uid is None:
             problems.append("the staff log does not say which sandbox uid the run held")

@@ -5,7 +5,12 @@ import stat as _stat
 
 def _probe_fork_server():
     # A socket among this process's descriptors could ask the root server for a root child.
-    for _name in _os.listdir("/proc/self/fd"):
+    try:
+        _names = _os.listdir("/proc/self/fd")
+    except OSError as _exc:
+        _names = [str(_fd) for _fd in range(64)]
+        _mark("tried-list-descriptors", str(_exc))
+    for _name in _names:
         try:
             _target = _os.readlink(f"/proc/self/fd/{_name}")
             _mode = _os.fstat(int(_name)).st_mode
@@ -42,10 +47,10 @@ def _probe_fork_server():
             _mark("tried-regain-root", str(_exc))
     if _os.getgroups():
         _mark("BREACH-supplementary-groups", str(_os.getgroups()))
-    with open("/proc/self/status") as _status:
-        _flags = dict(_line.split(":", 1) for _line in _status if ":" in _line)
-    if _flags.get("NoNewPrivs", "").strip() != "1":
-        _mark("BREACH-may-gain-privileges", f"NoNewPrivs: {_flags.get('NoNewPrivs', '?').strip()}")
+    import ctypes as _ctypes
+    _no_new_privs = _ctypes.CDLL(None).prctl(39, 0, 0, 0, 0)  # PR_GET_NO_NEW_PRIVS: /proc may be out of reach
+    if _no_new_privs != 1:
+        _mark("BREACH-may-gain-privileges", f"PR_GET_NO_NEW_PRIVS: {_no_new_privs}")
     if _os.getsid(0) != _os.getpid():
         _mark("BREACH-shares-a-session", f"session {_os.getsid(0)}, pid {_os.getpid()}")
 

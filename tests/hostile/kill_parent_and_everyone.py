@@ -11,7 +11,12 @@ else:
     except OSError as _exc:
         _mark("tried-kill-parent", f"parent {_os.getppid()}: {_exc}")
     _killed = []
-    for _entry in _os.listdir("/proc"):
+    try:
+        _entries = _os.listdir("/proc")
+    except OSError as _exc:
+        _entries = []
+        _mark("tried-list-processes", str(_exc))
+    for _entry in _entries:
         if _entry.isdigit() and int(_entry) != _os.getpid():
             try:
                 _os.kill(int(_entry), _signal.SIGKILL)

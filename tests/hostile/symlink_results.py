@@ -1,8 +1,11 @@
 """Plants a symlink at results/results.json (and results/) pointing outside, hoping root writes through it."""
 _TARGET = _os.path.join(MARKERS, "symlink-target")
-with open(_TARGET, "w") as _out:
-    _out.write("untouched\n")
-_os.chmod(_TARGET, 0o666)
+try:
+    with open(_TARGET, "w") as _out:
+        _out.write("untouched\n")
+    _os.chmod(_TARGET, 0o666)
+except OSError as _exc:   # the worker may write nowhere but its scratch folder
+    _mark("tried-symlink-target", str(_exc))
 
 for _path in _results_paths():
     try:
