@@ -84,7 +84,7 @@ def kill_until_gone(select: Callable[[int, int, int, set[int]], bool], rounds: i
 
 
 def remove_litter(uid: int, folders: tuple[str, ...] = TEMP_FOLDERS) -> int:
-    """Remove what ``uid`` owns in the shared temporary folders; how many entries went.
+    """Remove what ``uid`` owns in the shared temporary folders and System V IPC; how many went.
 
     Only folders anyone may write are searched below the top: elsewhere
     the uid could not have made anything. Links are never followed.
@@ -92,6 +92,42 @@ def remove_litter(uid: int, folders: tuple[str, ...] = TEMP_FOLDERS) -> int:
     removed = 0
     for top in folders:
         removed += _remove_owned(top, uid, LITTER_DEPTH)
+    return removed + _remove_ipc(uid)
+
+
+# /proc/sysvipc/<kind>: the columns of the id and of the owner's uid, and how to remove one.
+IPC_KINDS = {"shm": (1, 7, "shmctl"), "sem": (1, 4, "semctl"), "msg": (1, 7, "msgctl")}
+IPC_RMID = 0
+
+
+def _remove_ipc(uid: int) -> int:
+    """System V shared memory, semaphores and queues of ``uid``: like /dev/shm, held by no process.
+
+    A worker of the fork server has an IPC namespace of its own, which ends
+    with it; an exec'd worker shares this one.
+    """
+    if not os.path.isdir("/proc/sysvipc"):
+        return 0
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    removed = 0
+    for kind, (id_column, uid_column, remove) in IPC_KINDS.items():
+        try:
+            with open(f"/proc/sysvipc/{kind}") as table:
+                rows = [line.split() for line in table.readlines()[1:]]
+        except OSError:
+            continue
+        for row in rows:
+            try:
+                if int(row[uid_column]) != uid:
+                    continue
+                ident = int(row[id_column])
+            except (IndexError, ValueError):
+                continue
+            args = (ident, 0, IPC_RMID) if kind == "sem" else (ident, IPC_RMID, None)
+            if getattr(libc, remove)(*args) == 0:
+                removed += 1
     return removed
 
 
