@@ -82,6 +82,14 @@ def assert_switched(stderr):
 
 
 @pytest.fixture(scope="session")
+def installed(tmp_path_factory):
+    """The built zip installed as on Gradescope (setup.sh over /usr/bin/python3), once per session."""
+    from test_hostile import install_autograder
+
+    yield from install_autograder(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
 def grade():
     # Imported here, not at module level, so the catalogue checks run even
     # when the grader cannot be imported.

@@ -361,8 +361,12 @@ def run_autograder(installed, source, without=""):
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), time.monotonic() - started
 
 
-@pytest.fixture(scope="session")
-def installed(tmp_path_factory):
+def install_autograder(tmp_path_factory):
+    """Build the zip and install it as Gradescope does; yields an Installed, then removes it.
+
+    The session fixture ``installed`` (conftest.py) runs this once for every
+    test module that grades with the installed autograder.
+    """
     if not _system_python_makes_venvs():
         pytest.skip(f"{SYSTEM_PYTHON} cannot create a virtual environment here (setup.sh needs it)")
     dist = tmp_path_factory.mktemp("hostile-dist")
