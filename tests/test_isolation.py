@@ -744,7 +744,6 @@ class Degraded:
     tcp_held: bool = True
     udp_held: bool = True
     files_held: bool = True  # another submission's world-readable file stays out of reach
-    ipc_namespace: bool = True  # the worker has IPC (and network) namespaces of its own: the fork server's
 
 
 LANDLOCK_OFF = "missing: Landlock forced off (GRADER_WITHOUT)"
@@ -767,7 +766,6 @@ DEGRADED = [
         "netns",
         {"GRADER_WITHOUT": "netns"},
         {"filesystem view": LANDLOCK_FS, "network": SECCOMP},
-        ipc_namespace=False,
     ),
     # The namespace is there, so seccomp is never needed: nothing shows missing.
     Degraded("seccomp", {"GRADER_WITHOUT": "seccomp"}, {"filesystem view": LANDLOCK_FS, "network": NETNS}),
@@ -777,21 +775,18 @@ DEGRADED = [
         {"GRADER_WITHOUT": "netns,seccomp"},
         {"filesystem view": LANDLOCK_FS, "network": LANDLOCK_TCP},
         udp_held=False,
-        ipc_namespace=False,
     ),
     # Exec'd workers: no namespace (seccomp instead), and the sweep goes by /proc instead of kill(-1).
     Degraded(
         "fork server off",
         {"GRADER_FORK_SERVER": "off"},
         {"filesystem view": LANDLOCK_FS, "network": SECCOMP, "cleanup": PROC_SWEEP},
-        ipc_namespace=False,
     ),
     Degraded(
         "landlock,netns",
         {"GRADER_WITHOUT": "landlock,netns"},
         {"filesystem view": LANDLOCK_OFF, "network": SECCOMP},
         files_held=False,
-        ipc_namespace=False,
     ),
     # Nothing holds the network or the files: the control that shows these tests do catch a leak.
     Degraded(
@@ -801,19 +796,13 @@ DEGRADED = [
         tcp_held=False,
         udp_held=False,
         files_held=False,
-        ipc_namespace=False,
     ),
 ]
 
 
-def degraded(known_hole=None):
-    """DEGRADED as test parameters; ``known_hole(config)``: why the test fails there (strict xfail), or None."""
-    params = []
-    for config in DEGRADED:
-        hole = known_hole(config) if known_hole else None
-        marks = [pytest.mark.xfail(strict=True, reason=hole)] if hole else []
-        params.append(pytest.param(config, id=config.name, marks=marks))
-    return params
+def degraded():
+    """DEGRADED as test parameters."""
+    return [pytest.param(config, id=config.name) for config in DEGRADED]
 
 
 def assert_layers(run, config):
@@ -862,20 +851,7 @@ def test_other_submissions_with_layers_turned_off(config, machine, grade_in, sub
         assert leaked, f"{config.name}: without Landlock the peek should have read the other file:\n{run.tail()}"
 
 
-# A known hole, found by test_litter_with_layers_turned_off: mq_open(O_CREAT) creates the queue before
-# Landlock refuses to open it, so Landlock does not stop it; only the fork server's IPC namespace ends it.
-QUEUE_SURVIVES = (
-    "a POSIX message queue outlives the run wherever the worker shares the machine's IPC namespace (no fork "
-    "server, or GRADER_WITHOUT=netns): mq_open creates it even when Landlock then refuses to open it, and "
-    "the sweep removes queues only through /dev/mqueue, which is not mounted on this machine"
-)
-
-
-def queue_survives(config):
-    return QUEUE_SURVIVES if not config.ipc_namespace and not os.path.ismount("/dev/mqueue") else None
-
-
-@pytest.mark.parametrize("config", degraded(known_hole=queue_survives))
+@pytest.mark.parametrize("config", degraded())
 def test_litter_with_layers_turned_off(config, machine, grade_in, submissions):
     """Without Landlock the attack's litter is made (it says so) and still swept; with it, it is never made."""
     machine.require_every_layer()
@@ -917,7 +893,7 @@ def test_every_layer_is_in_force_by_default(mode, machine, grade_in, submissions
     assert_full_marks(run)
     expected = {
         "user switch": "runs as ",
-        "rlimits": "memory, CPU, processes, file size, open files",
+        "rlimits": "memory, CPU, processes, file size, open files, message queues",
         "filesystem view": LANDLOCK_FS,
         "network": NETNS,
         "cleanup": "kill(-1) as the sandbox uid",

@@ -34,6 +34,9 @@ def apply_limits(limits: dict[str, int]) -> list[str]:
         ("RLIMIT_FSIZE", limits.get("file_bytes")),
         ("RLIMIT_NOFILE", limits.get("open_files")),
         ("RLIMIT_CORE", 0),
+        # POSIX message queues outlive their processes and, without an IPC namespace
+        # of its own or /dev/mqueue mounted, no sweep can find them: none may be made.
+        ("RLIMIT_MSGQUEUE", 0),
     ):
         if value is None:
             continue
@@ -250,7 +253,9 @@ def main(argv: list[str]) -> int:
     from grader.worker.confine import confine
 
     layers = confine(config, os.getcwd())
-    layers["rlimits"] = "missing: " + ", ".join(unset) if unset else "memory, CPU, processes, file size, open files"
+    layers["rlimits"] = (
+        "missing: " + ", ".join(unset) if unset else "memory, CPU, processes, file size, open files, message queues"
+    )
     # Everything before this is the grader's; a failure up to here is never
     # the submission's (the trusted side reads it as WorkerStartFailed).
     channel.send({"booted": True, "layers": layers})
