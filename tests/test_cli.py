@@ -43,6 +43,29 @@ def test_unreadable_or_missing_file_exits_two_without_traceback(tmp_path):
     assert grader("local", "--seed", "x").returncode == 2
 
 
+def test_an_unknown_layer_to_turn_off_is_refused_by_name_without_traceback():
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "local", str(REFERENCE)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=dict(os.environ, GRADER_WITHOUT="landlock,firewall"),
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "firewall is not one" in done.stderr and "landlock, netns, seccomp" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_verbose_lists_every_protection_layer():
+    done = grader("local", REFERENCE, "-v")
+    assert done.returncode == 0, done.stderr
+    shown = [line.strip().split(":", 1)[0] for line in done.stderr.splitlines() if line.startswith("  ")]
+    assert shown == ["user switch", "rlimits", "filesystem view", "network", "cleanup"], done.stderr
+
+
 def test_json_is_gradescope_results_schema():
     done = grader("local", EXAMPLE, "--all", "--format", "json")
     results = json.loads(done.stdout)

@@ -71,6 +71,10 @@ def worker_environment() -> dict[str, str]:
     return env
 
 
+class WorkerStartFailed(Exception):
+    """No worker could be started: the grader's or the machine's failure, never the submission's."""
+
+
 # Layers a test or a developer may turn off, one at a time, to see the others hold.
 LAYERS_TO_FORCE_OFF = ("landlock", "netns", "seccomp")
 
@@ -85,10 +89,6 @@ def forced_off() -> list[str]:
             f"{', '.join(unknown)} is not one"
         )
     return named
-
-
-class WorkerStartFailed(Exception):
-    """No worker could be started: the grader's or the machine's failure, never the submission's."""
 
 
 class Spared:
