@@ -67,6 +67,11 @@ def import_failure_text(status: ImportStatus, path: str | os.PathLike[str]) -> s
         text += "\n  Only numpy and the course's utils package are available to the grader."
     if error.get("type") == "SystemExit":
         text += "\n  The file calls exit() at import time; remove it."
+    if error.get("type") == "PermissionError":
+        text += (
+            "\n  While graded, your file may read only Python, numpy, utils and its own folder, and write only"
+            " in its working folder: save files under a relative path, or not at import."
+        )
     return text
 
 

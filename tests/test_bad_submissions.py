@@ -54,6 +54,18 @@ def test_failing_import_scores_zero_with_the_reason(tmp_path, write_submission, 
     assert "ModuleNotFoundError" in run.summary and "torch" in run.summary
 
 
+def test_writing_outside_the_working_folder_at_import_says_where_files_may_go(
+    tmp_path, write_submission, reference_source
+):
+    # Refused by Landlock where the kernel has it; by file modes under the user switch.
+    source = reference_source + "\nopen('/usr/local/w2v-saved-at-import.txt', 'w')\n"
+    run = grade(write_submission(tmp_path, source), hidden=True)
+    assert run.score == 0
+    assert "PermissionError" in run.summary and "write only in its working folder" in run.summary, run.summary
+    saved = reference_source + "\nopen('saved-at-import.txt', 'w').write('fine')\n"
+    assert grade(write_submission(tmp_path, saved), hidden=True).score == 100
+
+
 def test_missing_function_costs_only_its_tests(tmp_path, write_submission, reference_source):
     source = replace_function(reference_source, "skipgram", "")
     run = grade(write_submission(tmp_path, source), hidden=True)
