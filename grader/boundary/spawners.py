@@ -256,33 +256,30 @@ class ForkServer:
 
     def wait(self, pid: int, seconds: float) -> int | None:
         """The exit code of the server's child ``pid``, or None if it is still running."""
-        while self.pending:
-            self.settle(self.pending[0])
-        if self.socket is None:
-            return None
-        try:
-            self.socket.sendall(zygote.frame({"op": "wait", "pid": pid, "seconds": seconds}))
-        except OSError as error:
-            self._lost(f"the fork server is gone ({error})")
-            return None
-        answer = self._answer(seconds + ANSWER_SECONDS)
+        answer = self._ask({"op": "wait", "pid": pid, "seconds": seconds}, seconds + ANSWER_SECONDS)
         status = answer.get("status") if answer else None  # also None for a pid it did not fork
         return status if isinstance(status, int) else None
 
     def sweep(self, uid: int, gid: int) -> bool | None:
         """Have the server kill every process of ``uid``: True when none is left, None if it cannot ask."""
+        if self.process is None or self.process.poll() is not None:
+            return None
+        answer = self._ask({"op": "sweep", "uid": uid, "gid": gid})
+        swept = answer.get("swept") if answer else None
+        return swept if isinstance(swept, bool) else None
+
+    def _ask(self, request: dict[str, Any], seconds: float = ANSWER_SECONDS) -> Any:
+        """The answer to ``request``, once every spawn before it is answered; None if the server is gone."""
         while self.pending:
             self.settle(self.pending[0])
-        if self.socket is None or self.process is None or self.process.poll() is not None:
+        if self.socket is None:
             return None
         try:
-            self.socket.sendall(zygote.frame({"op": "sweep", "uid": uid, "gid": gid}))
+            self.socket.sendall(zygote.frame(request))
         except OSError as error:
             self._lost(f"the fork server is gone ({error})")
             return None
-        answer = self._answer()
-        swept = answer.get("swept") if answer else None
-        return swept if isinstance(swept, bool) else None
+        return self._answer(seconds)
 
     def _answer(self, seconds: float = ANSWER_SECONDS) -> Any:
         """The next answer, or None if the server died, fell silent or broke the protocol."""
