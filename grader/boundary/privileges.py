@@ -48,6 +48,9 @@ class SandboxUser:
         self.scratch: str | None = None
         self.staging: Staging | None = None
         self._swept = False
+        # Whether a process of this uid may exist: at first (a run killed mid-run
+        # may have left some), and from each worker's start to the sweep after it.
+        self._in_use = True
         self._reachable: bool | None = None
 
     def user_switch(self) -> str:
@@ -57,10 +60,11 @@ class SandboxUser:
     def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
         the submission staged where this user can read it, whatever the caller's folders are."""
-        self.kill_leftovers(spawner)  # what an earlier run that was killed may have left
+        self.kill_leftovers(spawner)  # at first: what an earlier run that was killed may have left
         if not self._swept:  # a grader killed mid-run leaves copies this user could still read
             self._sweep_stale()
             self._swept = True
+        self._in_use = True
         try:
             self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=shared_temp_folder())
             os.chown(self.scratch, self.uid, self.gid)
@@ -92,7 +96,9 @@ class SandboxUser:
 
         Raises SweepFailed (a grader error) when a process survives.
         """
-        how = kill_uid(self.uid, self.gid, spawner)
+        if self._in_use:
+            how = kill_uid(self.uid, self.gid, spawner)
+            self.cleanup = f"{how}, then its files in /tmp, /var/tmp and /dev/shm removed"
         scratch, staging, self.scratch, self.staging = self.scratch, self.staging, None, None
         try:
             if scratch:
@@ -100,8 +106,9 @@ class SandboxUser:
         finally:
             if staging:
                 staging.remove()
-        remove_litter(self.uid)
-        self.cleanup = f"{how}, then its files in /tmp, /var/tmp and /dev/shm removed"
+        if self._in_use:
+            remove_litter(self.uid)
+            self._in_use = False
 
     def _code_reachable(self) -> bool:
         """Whether this user can read the worker's modules in place (asked once: installs do not move)."""
