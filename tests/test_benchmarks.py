@@ -19,6 +19,8 @@ def test_benchmark_script_runs_and_reports_every_measure():
         "(b) `python -m grader local`",
         "(c) batch of 10",
         "(d) student-function calls per test",
+        "(e) the layers' cost",
+        "(f) Gradescope's default container",
         "| 3.6 ",
     ):
         assert measure in done.stdout, measure
