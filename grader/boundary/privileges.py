@@ -60,10 +60,15 @@ class SandboxUser:
     def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
         the submission staged where this user can read it, whatever the caller's folders are."""
-        self.kill_leftovers(spawner)  # at first: what an earlier run that was killed may have left
-        if not self._swept:  # a grader killed mid-run leaves copies this user could still read
+        if not self._swept:
+            # What a run killed mid-run may have left: processes, and copies this
+            # uid could still read. Not through the fork server, which may still
+            # be starting: this worker's start would wait for it.
+            self.kill_leftovers()
             self._sweep_stale()
             self._swept = True
+        else:
+            self.kill_leftovers(spawner)  # a no-op unless a worker ran since the last sweep
         self._in_use = True
         try:
             self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=shared_temp_folder())

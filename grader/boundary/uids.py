@@ -57,8 +57,9 @@ def candidates() -> list[tuple[str, int, int]]:
         found.append((entry.pw_name, entry.pw_uid, entry.pw_gid))
     except KeyError:
         pass
+    accounts = {entry.pw_uid for entry in pwd.getpwall()}  # one read, not one lookup per uid
     for uid in range(POOL_BASE + 1, POOL_BASE + POOL_SIZE + 1):
-        if not _has_account(uid):  # kill by uid must never reach a real account
+        if uid not in accounts:  # kill by uid must never reach a real account (lease() asks again)
             found.append((f"uid {uid}", uid, uid))
     return found
 
@@ -74,6 +75,8 @@ def lease(say: Callable[[str], None] | None = None, wait_seconds: float = WAIT_S
     while True:
         passed_over: list[str] = []
         for name, uid, gid in options:
+            if name.startswith("uid ") and _has_account(uid):  # an account getpwall() did not list
+                continue
             handle = _try_lock(os.path.join(folder, f"uid-{uid}.lock"))
             if handle is not None:
                 return Lease(name, uid, gid, handle, passed_over)
