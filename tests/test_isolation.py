@@ -755,7 +755,7 @@ NETNS = "network namespace: no interface but a loopback that is down"
 SECCOMP = "seccomp: every socket but AF_UNIX refused"
 LANDLOCK_TCP = "Landlock: TCP connect and bind refused (UDP stays open)"
 LANDLOCK_FS = "Landlock ABI"
-PROC_SWEEP = "every process of the sandbox uid found in /proc killed"
+PROC_SWEEP = "each process of the uid in /proc"
 
 DEGRADED = [
     # The network namespace still holds the network; only staging and the uid's permissions guard the files.

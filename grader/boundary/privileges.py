@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader import bundle
-from grader.boundary.spawners import GRADER_PARENT, WORKER_MODULES, Spared, WorkerStartFailed
+from grader.boundary.spawners import GRADER_PARENT, WORKER_MODULES, ForkServer, Spared, WorkerStartFailed
 from grader.boundary.staging import STAGED_PREFIX, Staging, reachable, remove_tree, shared_temp_folder, stale
 from grader.boundary.sweep import kill_uid, kill_until_gone, processes, remove_litter
 from grader.boundary.uids import Lease, NoSandboxUid, lease
@@ -44,7 +44,6 @@ class SandboxUser:
     def __init__(self, held: Lease) -> None:
         self.lease = held  # kept while this object lives: the uid is this run's alone
         self.name, self.uid, self.gid = held.name, held.uid, held.gid
-        self.cleanup = "not yet run"
         self.scratch: str | None = None
         self.staging: Staging | None = None
         self._swept = False
@@ -56,6 +55,11 @@ class SandboxUser:
     def user_switch(self) -> str:
         busy = f" ({', '.join(self.lease.passed_over)} busy with another run)" if self.lease.passed_over else ""
         return f"runs as {self.name}{busy}, no groups, held by this run alone"
+
+    def cleanup(self, spawner: object = None) -> str:
+        """How what a worker leaves is cleared, with this spawner (grader.boundary.sweep)."""
+        how = "kill(-1) as the sandbox uid" if isinstance(spawner, ForkServer) else "each process of the uid in /proc"
+        return f"{how}, then its files in /tmp, /var/tmp and /dev/shm and its System V IPC removed"
 
     def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
@@ -102,8 +106,7 @@ class SandboxUser:
         Raises SweepFailed (a grader error) when a process survives.
         """
         if self._in_use:
-            how = kill_uid(self.uid, self.gid, spawner)
-            self.cleanup = f"{how}, then its files in /tmp, /var/tmp and /dev/shm removed"
+            kill_uid(self.uid, self.gid, spawner)
         scratch, staging, self.scratch, self.staging = self.scratch, self.staging, None, None
         try:
             if scratch:
@@ -137,7 +140,8 @@ class SameUser:
     server (``Spared``) is such a leftover.
     """
 
-    cleanup = "the worker's session and every process it left to this one, killed"
+    def cleanup(self, spawner: object = None) -> str:
+        return "the worker's session and every process it left to this one, killed"
 
     def __init__(self, why: str = "not root") -> None:
         self.why = why  # why there is no user switch

@@ -366,7 +366,7 @@ class Sandbox:
             rlimits=layers.get("rlimits", "missing: the worker did not say"),
             filesystem=layers.get("filesystem", "missing: the worker did not say"),
             network=layers.get("network", "missing: the worker did not say"),
-            cleanup=launcher.cleanup if launcher is not None else "missing: no launcher",
+            cleanup=launcher.cleanup(self.spawner) if launcher is not None else "missing: no launcher",
         )
 
     def _new_worker(self) -> Worker:

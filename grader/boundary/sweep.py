@@ -30,10 +30,10 @@ class SweepFailed(WorkerStartFailed):
     """Processes of a sandbox uid survived the sweep: the grader cannot promise a clean next worker."""
 
 
-def kill_uid(uid: int, gid: int, spawner: object = None) -> str:
-    """Kill every process of ``uid``; how it was done. Raises SweepFailed if any survives."""
+def kill_uid(uid: int, gid: int, spawner: object = None) -> None:
+    """Kill every process of ``uid``. Raises SweepFailed if any survives."""
     if isinstance(spawner, ForkServer) and spawner.sweep(uid, gid):
-        return "kill(-1) as the sandbox uid"
+        return
     # No fork server (exec'd workers), or it is gone: signal each process found in /proc.
     kill_until_gone(lambda pid, ppid, session, uids: uid in uids)
     survivors = [pid for pid, _ppid, _session, uids in processes() if uid in uids]
@@ -42,7 +42,6 @@ def kill_uid(uid: int, gid: int, spawner: object = None) -> str:
             f"the sweep after the worker could not end {len(survivors)} process(es) of uid {uid} "
             f"(pids {', '.join(map(str, survivors[:5]))}); grading stopped rather than share them with the next worker"
         )
-    return "every process of the sandbox uid found in /proc killed"
 
 
 def processes(zombies: bool = False) -> Iterator[tuple[int, int, int, set[int]]]:
