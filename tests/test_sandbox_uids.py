@@ -92,3 +92,28 @@ def test_a_worker_killed_from_outside_while_importing_is_retried_and_the_student
     assert run.imported, run.summary
     assert run.score == run.max_score, [t.message for t in run.tests if not t.passed][:3]
     assert any("killed while importing" in line for line in run.layers), run.layers
+
+
+@pytest.mark.root
+def test_a_scratch_folder_swapped_for_a_link_is_not_followed_when_removed(
+    tmp_path, grade, reference_source, monkeypatch, readable_folder
+):
+    """Without Landlock the worker may rename its scratch folder and leave a link in its place; root's
+    clean-up must unlink the link, not empty the folder it points to."""
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "important").write_text("keep\n")
+    victim.chmod(0o700)
+    attack = f"""
+import os as _os
+_here = _os.getcwd()
+_os.chdir("/")
+_os.rename(_here, _here + ".moved")
+_os.symlink({str(victim)!r}, _here)
+"""
+    path = readable_folder / "word2vec.py"
+    path.write_text(reference_source + attack, encoding="utf-8")
+    monkeypatch.setenv("GRADER_WITHOUT", "landlock")
+    run = grade(path, launcher=launcher(quiet=True))
+    assert run.score == run.max_score, run.summary
+    assert (victim / "important").read_text() == "keep\n", "root followed the link the worker left"

@@ -222,27 +222,30 @@ class Staging:
         os.chmod(path, 0o750 if folder else 0o640)
 
 
+# Deeper than this, removal is left to GNU rm, which walks without recursion.
+REMOVE_DEPTH = 200
+
+
 def remove_tree(path: str | os.PathLike[str]) -> None:
     """Delete ``path`` and everything under it, never following links; never raises.
 
-    A worker's scratch folder is the submission's to shape, thousands of
-    levels deep if it likes: past Python's recursion limit, GNU rm (which
-    walks without recursion and follows no links) takes over. Every process
-    that could change the tree is dead by the time it is removed.
+    Root removes what a sandbox uid could shape (its scratch folder, its
+    litter), maybe while another user is changing the folders around it.
+    So every step holds the folder it works in open and names entries
+    relative to it (openat, unlinkat): a folder swapped for a link on the
+    way is a link, unlinked, not followed; a folder replaced by another is
+    left alone. Past REMOVE_DEPTH levels GNU rm, which is as careful and
+    walks without recursion, takes over.
     """
-    if not os.path.lexists(path):
+    parent, name = os.path.split(os.path.abspath(path))
+    try:
+        parent_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
         return
     try:
-        for folder, dirs, files in os.walk(path, topdown=False):
-            for name in files + dirs:
-                full = os.path.join(folder, name)
-                try:
-                    os.rmdir(full) if name in dirs and not os.path.islink(full) else os.unlink(full)
-                except OSError:
-                    pass
-        os.rmdir(path)
-    except (OSError, RecursionError):
-        pass
+        remove_at(parent_fd, name)
+    finally:
+        os.close(parent_fd)
     rm = shutil.which("rm", path="/usr/bin:/bin")
     if os.path.lexists(path) and rm and sys.platform.startswith("linux"):
         try:
@@ -255,6 +258,49 @@ def remove_tree(path: str | os.PathLike[str]) -> None:
             )
         except (OSError, subprocess.SubprocessError):
             pass
+
+
+def remove_at(folder_fd: int, name: str, depth: int = 0) -> None:
+    """Delete the entry ``name`` of the open folder ``folder_fd``, and all under it; never raises."""
+    try:
+        info = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+    except OSError:
+        return
+    if not stat.S_ISDIR(info.st_mode):
+        try:
+            os.unlink(name, dir_fd=folder_fd)
+        except OSError:
+            pass
+        return
+    if depth > REMOVE_DEPTH:
+        return
+    inner = open_folder_at(folder_fd, name, info)
+    if inner is None:
+        return
+    try:
+        for entry in list(os.scandir(inner)):
+            remove_at(inner, entry.name, depth + 1)
+    except OSError:
+        pass
+    finally:
+        os.close(inner)
+    try:
+        os.rmdir(name, dir_fd=folder_fd)
+    except OSError:
+        pass
+
+
+def open_folder_at(folder_fd: int, name: str, seen: os.stat_result) -> int | None:
+    """The folder ``name`` of ``folder_fd`` opened without following a link, if it is still the one ``seen``."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=folder_fd)
+    except OSError:
+        return None
+    now = os.fstat(fd)
+    if (now.st_dev, now.st_ino) != (seen.st_dev, seen.st_ino):
+        os.close(fd)
+        return None
+    return fd
 
 
 def stale(prefix: str, owner: Callable[[int, int], bool]) -> list[str]:

@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from grader.boundary.spawners import ForkServer, WorkerStartFailed
-from grader.boundary.staging import remove_tree
+from grader.boundary.staging import open_folder_at, remove_at
 
 # Where any user may create files: what a submission leaves there is its litter.
 TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
@@ -86,21 +86,55 @@ def remove_litter(uid: int, folders: tuple[str, ...] = TEMP_FOLDERS) -> int:
     """Remove what ``uid`` owns in the shared temporary folders and System V IPC; how many went.
 
     Only folders anyone may write are searched below the top: elsewhere
-    the uid could not have made anything. Links are never followed.
+    the uid could not have made anything. Each folder is held open while
+    it is searched (grader.boundary.staging.remove_at), so no link is ever
+    followed, whoever changes the folders meanwhile.
     """
     removed = 0
     for top in folders:
-        removed += _remove_owned(top, uid, LITTER_DEPTH)
+        try:
+            fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        except OSError:
+            continue
+        try:
+            removed += _remove_owned(fd, uid, LITTER_DEPTH)
+        finally:
+            os.close(fd)
     return removed + _remove_ipc(uid)
 
 
-# /proc/sysvipc/<kind>: the columns of the id and of the owner's uid, and how to remove one.
-IPC_KINDS = {"shm": (1, 7, "shmctl"), "sem": (1, 4, "semctl"), "msg": (1, 7, "msgctl")}
+def _remove_owned(folder_fd: int, uid: int, depth: int) -> int:
+    try:
+        names = [entry.name for entry in os.scandir(folder_fd)]
+    except OSError:
+        return 0
+    removed = 0
+    for name in names:
+        try:
+            info = os.stat(name, dir_fd=folder_fd, follow_symlinks=False)
+        except OSError:
+            continue
+        if info.st_uid == uid:
+            remove_at(folder_fd, name)
+            removed += 1
+        elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH and depth > 0:
+            inner = open_folder_at(folder_fd, name, info)
+            if inner is not None:
+                try:
+                    removed += _remove_owned(inner, uid, depth - 1)
+                finally:
+                    os.close(inner)
+    return removed
+
+
+# /proc/sysvipc/<kind>: the columns of the id, the owner's uid and the creator's uid, and how to remove
+# one. The owner may be handed to anyone with IPC_SET; the creator stays.
+IPC_KINDS = {"shm": (1, 7, 9, "shmctl"), "sem": (1, 4, 6, "semctl"), "msg": (1, 7, 9, "msgctl")}
 IPC_RMID = 0
 
 
 def _remove_ipc(uid: int) -> int:
-    """System V shared memory, semaphores and queues of ``uid``: like /dev/shm, held by no process.
+    """System V shared memory, semaphores and queues ``uid`` made or owns: like /dev/shm, held by no process.
 
     A worker of the fork server has an IPC namespace of its own, which ends
     with it; an exec'd worker shares this one.
@@ -111,7 +145,7 @@ def _remove_ipc(uid: int) -> int:
 
     libc = ctypes.CDLL(None, use_errno=True)
     removed = 0
-    for kind, (id_column, uid_column, remove) in IPC_KINDS.items():
+    for kind, (id_column, uid_column, creator_column, remove) in IPC_KINDS.items():
         try:
             with open(f"/proc/sysvipc/{kind}") as table:
                 rows = [line.split() for line in table.readlines()[1:]]
@@ -119,7 +153,7 @@ def _remove_ipc(uid: int) -> int:
             continue
         for row in rows:
             try:
-                if int(row[uid_column]) != uid:
+                if uid not in (int(row[uid_column]), int(row[creator_column])):
                     continue
                 ident = int(row[id_column])
             except (IndexError, ValueError):
@@ -127,29 +161,4 @@ def _remove_ipc(uid: int) -> int:
             args = (ident, 0, IPC_RMID) if kind == "sem" else (ident, IPC_RMID, None)
             if getattr(libc, remove)(*args) == 0:
                 removed += 1
-    return removed
-
-
-def _remove_owned(folder: str, uid: int, depth: int) -> int:
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return 0
-    removed = 0
-    for entry in entries:
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if info.st_uid == uid:
-            if stat.S_ISDIR(info.st_mode):
-                remove_tree(entry.path)
-            else:
-                try:
-                    os.unlink(entry.path)
-                except OSError:
-                    pass
-            removed += 1
-        elif stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_IWOTH and depth > 0:
-            removed += _remove_owned(entry.path, uid, depth - 1)
     return removed
