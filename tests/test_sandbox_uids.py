@@ -117,3 +117,40 @@ _os.symlink({str(victim)!r}, _here)
     run = grade(path, launcher=launcher(quiet=True))
     assert run.score == run.max_score, run.summary
     assert (victim / "important").read_text() == "keep\n", "root followed the link the worker left"
+
+
+def test_landlock_grants_cut_the_grader_package_out_of_a_shared_site_packages(tmp_path):
+    from grader.worker.confine import _without
+
+    site = tmp_path / "site-packages"
+    for folder in ("numpy/core", "grader/_bundled/reference", "jinja2"):
+        (site / folder).mkdir(parents=True)
+    kept = sorted(_without(str(site), str(site / "grader")))
+    assert kept == [str(site / "jinja2"), str(site / "numpy")]
+    assert _without(str(site / "numpy"), str(site / "grader")) == [str(site / "numpy")]
+    assert _without(str(site / "grader"), str(site / "grader")) == []
+    assert _without(str(site / "grader" / "_bundled"), str(site / "grader")) == []
+
+
+@pytest.mark.root
+def test_the_checkouts_reference_is_out_of_reach_even_for_a_worker_running_as_root(
+    tmp_path, grade, reference_source, monkeypatch
+):
+    """Landlock, not file modes: with GRADER_SANDBOX=off the worker is root, and the checkout's
+    reference is world-readable; only the filesystem view keeps it out."""
+    from conftest import REFERENCE_PATH
+    from grader.boundary.privileges import SameUser
+
+    probe = f"""
+try:
+    open({str(REFERENCE_PATH)!r}).read(1)
+    print("PROBE read the reference")
+except OSError as _error:
+    print("PROBE refused:", type(_error).__name__)
+"""
+    path = tmp_path / "word2vec.py"
+    path.write_text(reference_source + probe, encoding="utf-8")
+    run = grade(path, launcher=SameUser("GRADER_SANDBOX=off"))
+    if "Landlock ABI" not in " ".join(run.layers):
+        pytest.skip(f"no Landlock here: {run.layers}")
+    assert "PROBE refused: PermissionError" in run.printed, run.printed

@@ -88,26 +88,45 @@ def _fs_rights(abi: int) -> int:
 def readable_paths(config: dict[str, Any]) -> list[str]:
     """What the submission may read: the interpreter, its libraries, site-packages, utils, its folder.
 
-    The grader's own code is left out (every module the worker needs is
-    imported by now): a checkout holds the reference beside it.
+    The grader itself is cut out of those (every module the worker needs is
+    imported by now): its package, which an installed grader bundles the
+    reference in, and a checkout's whole folder, which holds the reference
+    beside it. A folder that holds either is granted entry by entry.
     """
     here = os.path.abspath(__file__)  # GRADER_PARENT/grader/worker/confine.py
-    grader_parent = os.path.realpath(os.path.dirname(os.path.dirname(os.path.dirname(here))))
+    package = os.path.realpath(os.path.dirname(os.path.dirname(here)))
+    grader_parent = os.path.dirname(package)
     numpy_home = ""
     numpy_file = getattr(sys.modules.get("numpy"), "__file__", None)
     if numpy_file:
         numpy_home = os.path.realpath(os.path.dirname(os.path.dirname(numpy_file)))
-    paths = [os.path.realpath(entry) for entry in sys.path if entry]
-    if grader_parent and grader_parent != numpy_home:  # an installed grader shares site-packages with numpy
-        paths = [p for p in paths if p != grader_parent]
-    paths += [numpy_home, os.path.join(sys.base_prefix, "lib"), os.path.join(sys.prefix, "lib")]
-    paths += [config["utils_parent"], os.path.dirname(os.path.abspath(config["submission"]))]
-    paths += LIBRARY_FOLDERS
+    secrets = [package] if grader_parent == numpy_home else [package, grader_parent]
+    broad = [os.path.realpath(entry) for entry in sys.path if entry]
+    broad += [numpy_home, os.path.join(sys.base_prefix, "lib"), os.path.join(sys.prefix, "lib"), *LIBRARY_FOLDERS]
+    for secret in secrets:
+        broad = [kept for path in broad for kept in _without(os.path.realpath(path), secret)]
+    own = [config["utils_parent"], os.path.dirname(os.path.abspath(config["submission"]))]
     seen: list[str] = []
-    for path in paths:
+    for path in broad + [os.path.realpath(p) for p in own]:
         if path and path not in seen and os.path.exists(path):
             seen.append(path)
     return seen
+
+
+def _without(path: str, secret: str) -> list[str]:
+    """``path``, or what is left of it to grant once ``secret`` is cut out."""
+    if path == secret or path.startswith(secret.rstrip(os.sep) + os.sep):
+        return []
+    if not secret.startswith(path.rstrip(os.sep) + os.sep):
+        return [path]
+    kept: list[str] = []
+    try:
+        entries = [entry.path for entry in os.scandir(path)]
+    except OSError:
+        return []
+    for entry in entries:
+        kept += _without(os.path.realpath(entry), secret)
+    return kept
 
 
 def restrict_filesystem(abi: int, scratch: str, readable: list[str], deny_tcp: bool, scope: bool) -> None:
@@ -127,7 +146,10 @@ def restrict_filesystem(abi: int, scratch: str, readable: list[str], deny_tcp: b
         raise _error("landlock_create_ruleset")
     try:
         for path in readable:
-            _allow(libc, ruleset, path, READ_ONLY, handled_fs)
+            try:
+                _allow(libc, ruleset, path, READ_ONLY, handled_fs)
+            except FileNotFoundError:
+                continue  # gone since it was listed: nothing to grant
         for device, rights in DEVICES.items():
             if os.path.exists(device):
                 _allow(libc, ruleset, device, rights, handled_fs)
