@@ -752,7 +752,7 @@ class Degraded:
 
 LANDLOCK_OFF = "missing: Landlock forced off (GRADER_WITHOUT)"
 NETNS = "network namespace: no interface but a loopback that is down"
-SECCOMP = "seccomp: every socket but AF_UNIX refused"
+SECCOMP = "seccomp: no socket of any family can be made"
 LANDLOCK_TCP = "Landlock: TCP connect and bind refused (UDP stays open)"
 LANDLOCK_FS = "Landlock ABI"
 PROC_SWEEP = "each process of the uid in /proc"

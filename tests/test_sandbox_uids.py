@@ -154,3 +154,39 @@ except OSError as _error:
     if "Landlock ABI" not in " ".join(run.layers):
         pytest.skip(f"no Landlock here: {run.layers}")
     assert "PROBE refused: PermissionError" in run.printed, run.printed
+
+
+@pytest.mark.root
+def test_a_unix_socket_file_is_out_of_reach(grade, reference_source, readable_folder):
+    """Landlock does not guard connect() to a socket file (a session bus, a proxy): seccomp refuses the socket."""
+    import socket
+
+    address = str(readable_folder / "service.sock")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(address)
+    os.chmod(address, 0o777)
+    listener.listen(1)
+    listener.settimeout(0.5)
+    attack = f"""
+import socket as _socket
+try:
+    _client = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    _client.connect({address!r})
+    _client.sendall(b"reached")
+    print("PROBE connected")
+except OSError as _error:
+    print("PROBE refused:", _error)
+"""
+    path = readable_folder / "word2vec.py"
+    path.write_text(reference_source + attack, encoding="utf-8")
+    try:
+        run = grade(path, launcher=launcher(quiet=True))
+        try:
+            connection, _ = listener.accept()
+            reached = connection.recv(100)
+        except OSError:
+            reached = b""
+    finally:
+        listener.close()
+    assert run.score == run.max_score, run.summary
+    assert reached == b"" and "PROBE refused" in run.printed, run.printed

@@ -8,9 +8,9 @@ dependency the worker would have to import under the sandbox user):
   libraries, site-packages, the course's utils and its own submission
   folder, and write only to its scratch folder. From ABI 6 it may neither
   signal nor reach the abstract sockets of processes outside its domain.
-- No network: a network namespace made by the fork server (root), else a
-  seccomp filter that refuses every socket but AF_UNIX, else Landlock's TCP
-  rules (ABI 4+; UDP stays open).
+- No network: a network namespace made by the fork server (root), and a
+  seccomp filter that refuses socket() of every family; with neither,
+  Landlock's TCP rules (ABI 4+; UDP stays open).
 
 ``confine`` never raises for a layer the kernel lacks: it says which layers
 hold and why the others do not, and the trusted side reports that.
@@ -42,7 +42,6 @@ LIBRARY_FOLDERS = ("/lib", "/lib64", "/usr/lib", "/usr/lib64", "/usr/local/lib",
 DEVICES = {"/dev/null": READ_FILE | WRITE_FILE, "/dev/urandom": READ_FILE, "/dev/zero": READ_FILE}
 # seccomp: (audit arch, socket, io_uring_setup) by machine; io_uring can open sockets too.
 SECCOMP_ARCH = {"x86_64": (0xC000003E, 41, 425), "aarch64": (0xC00000B7, 198, 425)}
-AF_UNIX = 1
 EACCES = 13
 X32_SYSCALL_BIT = 0x40000000
 
@@ -174,7 +173,12 @@ def _allow(libc: Any, ruleset: int, path: str, rights: int, handled: int) -> Non
 
 
 def refuse_sockets() -> None:
-    """A seccomp filter: socket() of any family but AF_UNIX, and io_uring, fail with EACCES."""
+    """A seccomp filter: socket() of every family, and io_uring, fail with EACCES.
+
+    The worker talks only through the pipes it inherits. AF_UNIX too is
+    refused: Landlock does not guard connect() to a socket file, behind
+    which may be a session bus that starts programs (socketpair() stays).
+    """
     if not sys.platform.startswith("linux"):
         raise OSError(0, f"seccomp is Linux's; this is {sys.platform}")
     machine = os.uname().machine
@@ -188,14 +192,11 @@ def refuse_sockets() -> None:
         (jeq, 1, 0, arch),  # 1: native? skip to 3
         (ret, 0, 0, deny),  # 2: any other ABI (i386 socketcall) refused outright
         (ld_abs, 0, 0, 0),  # 3: syscall number
-        (jge, 6, 0, X32_SYSCALL_BIT) if machine == "x86_64" else (jeq, 6, 0, 0xFFFFFFFF),  # 4: x32 -> 11
-        (jeq, 5, 0, io_uring_nr),  # 5: -> 11
+        (jge, 3, 0, X32_SYSCALL_BIT) if machine == "x86_64" else (jeq, 3, 0, 0xFFFFFFFF),  # 4: x32 -> 8
+        (jeq, 2, 0, io_uring_nr),  # 5: -> 8
         (jeq, 1, 0, socket_nr),  # 6: -> 8
         (ret, 0, 0, allow),  # 7
-        (ld_abs, 0, 0, 16),  # 8: the family, args[0]
-        (jeq, 0, 1, AF_UNIX),  # 9: -> 10 else 11
-        (ret, 0, 0, allow),  # 10
-        (ret, 0, 0, deny),  # 11
+        (ret, 0, 0, deny),  # 8
     ]
     code = b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
     filters = ctypes.create_string_buffer(code, len(code))
@@ -215,25 +216,25 @@ def confine(config: dict[str, Any], scratch: str) -> dict[str, str]:
         abi, why_not = 0, "Landlock forced off (GRADER_WITHOUT)"
     namespace = config.get("network_namespace")
     deny_tcp = False
+    held, reasons = [], []
     if namespace is True:
-        said["network"] = "network namespace: no interface but a loopback that is down"
+        held.append("network namespace: no interface but a loopback that is down")
     else:
-        reasons = [str(namespace or "no network namespace")]
-        if "seccomp" in without:
-            reasons.append("seccomp forced off (GRADER_WITHOUT)")
-        else:
-            try:
-                refuse_sockets()
-                said["network"] = "seccomp: every socket but AF_UNIX refused"
-            except OSError as error:
-                reasons.append(f"seccomp unavailable: {error.strerror or error}")
-        if "network" not in said:
-            if abi >= 4:
-                deny_tcp = True
-                said["network"] = "Landlock: TCP connect and bind refused (UDP stays open)"
-            else:
-                reasons.append(why_not or f"Landlock ABI {abi} has no network rules (4 needed)")
-                said["network"] = "missing: " + "; ".join(reasons)
+        reasons.append(str(namespace or "no network namespace"))
+    if "seccomp" in without:
+        reasons.append("seccomp forced off (GRADER_WITHOUT)")
+    else:
+        try:
+            refuse_sockets()
+            held.append("seccomp: no socket of any family can be made")
+        except OSError as error:
+            reasons.append(f"seccomp unavailable: {error.strerror or error}")
+    if not held and abi >= 4:
+        deny_tcp = True
+        held.append("Landlock: TCP connect and bind refused (UDP stays open)")
+    elif not held:
+        reasons.append(why_not or f"Landlock ABI {abi} has no network rules (4 needed)")
+    said["network"] = "; ".join(held) if held else "missing: " + "; ".join(reasons)
     if abi:
         try:
             restrict_filesystem(abi, scratch, readable_paths(config), deny_tcp, scope=True)
