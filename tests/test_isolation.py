@@ -755,7 +755,7 @@ NETNS = "network namespace: no interface but a loopback that is down"
 SECCOMP = "seccomp: no socket of any family can be made"
 LANDLOCK_TCP = "Landlock: TCP connect and bind refused (UDP stays open)"
 LANDLOCK_FS = "Landlock ABI"
-PROC_SWEEP = "each process of the uid in /proc"
+PROC_SWEEP = "kill(-1) as the sandbox uid, from a helper interpreter"
 
 DEGRADED = [
     # The network namespace still holds the network; only staging and the uid's permissions guard the files.

@@ -58,8 +58,11 @@ class SandboxUser:
 
     def cleanup(self, spawner: object = None) -> str:
         """How what a worker leaves is cleared, with this spawner (grader.boundary.sweep)."""
-        how = "kill(-1) as the sandbox uid" if isinstance(spawner, ForkServer) else "each process of the uid in /proc"
-        return f"{how}, then its files in /tmp, /var/tmp and /dev/shm and its System V IPC removed"
+        by = "the fork server" if isinstance(spawner, ForkServer) else "a helper interpreter"
+        return (
+            f"kill(-1) as the sandbox uid, from {by}; then its files in /tmp, /var/tmp and /dev/shm "
+            "and its System V IPC removed"
+        )
 
     def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and

@@ -234,14 +234,16 @@ class Worker:
             self.process.wait(timeout=5)
         except subprocess.TimeoutExpired:
             pass
-        if self.launcher is not None:
-            self.launcher.kill_leftovers(self.spawner)
         try:
-            self.process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            pass
-        self.stdout.join(timeout=1)
-        self.stderr.join(timeout=1)
+            if self.launcher is not None:
+                self.launcher.kill_leftovers(self.spawner)  # SweepFailed goes on up, once this worker is done
+        finally:
+            try:
+                self.process.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                pass
+            self.stdout.join(timeout=1)
+            self.stderr.join(timeout=1)
 
 
 class Sandbox:
@@ -444,14 +446,27 @@ class Sandbox:
         return "\n".join(taken)
 
     def close(self) -> None:
-        """Kill the worker (its output is unbuffered, so nothing it printed is lost) and sweep."""
-        for worker in (self._worker, self._booting):
-            if worker is not None:
-                self._retire(worker)  # kill() ends with a sweep of leftovers
-        if self._worker is None and self._booting is None and self.launcher is not None:
-            self.launcher.kill_leftovers(self.spawner)  # a last sweep before anyone writes results
-        if self._own_spawner:
-            self.spawner.shutdown()
+        """Kill the worker (its output is unbuffered, so nothing it printed is lost) and sweep.
+
+        A sweep that fails (SweepFailed) is raised once everything else is
+        closed: the other worker retired, the fork server ended.
+        """
+        workers = [w for w in (self._worker, self._booting) if w is not None]
         self._worker = self._booting = None
-        if self._own_spawner:
-            self.spawner.close()
+        retired: list[Worker] = []
+        try:
+            for worker in workers:
+                retired.append(worker)
+                self._retire(worker)  # kill() ends with a sweep of leftovers
+            if self.launcher is not None:
+                self.launcher.kill_leftovers(self.spawner)  # a last sweep before anyone writes results
+        finally:
+            for worker in workers:
+                if worker not in retired:  # cut short by a failed sweep: still end it
+                    try:
+                        worker.kill()
+                    except WorkerStartFailed:
+                        pass  # the first failure is the one raised
+            if self._own_spawner:
+                self.spawner.shutdown()
+                self.spawner.close()

@@ -2,12 +2,13 @@
 
 Processes are killed by a process of that uid signalling every process it
 may signal, kill(-1, SIGKILL): one pass of the kernel over its task list,
-which no fork chain can outrun (grader.worker.zygote.sweep). That killer is
-forked by the fork server, single-threaded and already root; with exec'd
-workers and no fork server, each process of the uid found in /proc is
-killed instead, round after round. Files the uid made in the world-writable
-temporary folders are removed afterwards, when nothing can change them any
-more. A sweep that cannot finish is the grader's error.
+which no fork chain can outrun (grader.worker.reaper). That killer is a
+child the fork server switches to the uid, or, with no fork server (the
+first sweep of a run, exec'd workers), an interpreter started as the uid.
+Only if neither can run is each process of the uid found in /proc killed,
+round after round. Files the uid made in the world-writable temporary
+folders are removed afterwards, when nothing can change them any more. A
+sweep that cannot finish is the grader's error.
 """
 
 from __future__ import annotations
@@ -15,11 +16,15 @@ from __future__ import annotations
 import os
 import signal
 import stat
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from grader.boundary.spawners import ForkServer, WorkerStartFailed
 from grader.boundary.staging import open_folder_at, remove_at
+from grader.worker import reaper
 
 # Where any user may create files: what a submission leaves there is its litter.
 TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
@@ -31,10 +36,13 @@ class SweepFailed(WorkerStartFailed):
 
 
 def kill_uid(uid: int, gid: int, spawner: object = None) -> None:
-    """Kill every process of ``uid``. Raises SweepFailed if any survives."""
+    """Kill every process of ``uid``: kill(-1) from that uid (grader.worker.reaper), through the fork server
+    or a helper interpreter. Raises SweepFailed if any survives."""
     if isinstance(spawner, ForkServer) and spawner.sweep(uid, gid):
         return
-    # No fork server (exec'd workers), or it is gone: signal each process found in /proc.
+    if _reap_with_interpreter(uid, gid):
+        return
+    # The helper could not run (or gave up): signal each process found in /proc, then look again.
     kill_until_gone(lambda pid, ppid, session, uids: uid in uids)
     survivors = [pid for pid, _ppid, _session, uids in processes() if uid in uids]
     if survivors:
@@ -42,6 +50,28 @@ def kill_uid(uid: int, gid: int, spawner: object = None) -> None:
             f"the sweep after the worker could not end {len(survivors)} process(es) of uid {uid} "
             f"(pids {', '.join(map(str, survivors[:5]))}); grading stopped rather than share them with the next worker"
         )
+
+
+def _reap_with_interpreter(uid: int, gid: int) -> bool:
+    """grader.worker.reaper's source run by ``python -I -S -c`` as ``uid``: no file of the grader need be
+    readable to it. Whether it says none is left."""
+    try:
+        source = Path(reaper.__file__).read_text(encoding="utf-8")
+        done = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", source],
+            user=uid,
+            group=gid,
+            extra_groups=[],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd="/",
+            env={"PATH": "/usr/bin:/bin"},
+            timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
 
 
 def processes(zombies: bool = False) -> Iterator[tuple[int, int, int, set[int]]]:

@@ -69,6 +69,16 @@ def _no_new_privileges() -> None:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
 
 
+def _single_threaded() -> None:
+    """Refuse to go on with more than one thread: confinement would leave the others free."""
+    try:
+        threads = len(os.listdir("/proc/self/task"))
+    except OSError:
+        return  # not Linux: nothing there to confine per thread
+    if threads > 1:
+        raise RuntimeError(f"the worker has {threads} threads before its confinement; it must have one")
+
+
 class Channel:
     """Length-prefixed JSON frames over two inherited pipe descriptors."""
 
@@ -252,6 +262,7 @@ def main(argv: list[str]) -> int:
     from grader.protocol import standins, wire  # noqa: F401  (all the grader's own code a call needs)
     from grader.worker.confine import confine
 
+    _single_threaded()  # Landlock and seccomp hold only the thread that asks for them
     layers = confine(config, os.getcwd())
     layers["rlimits"] = (
         "missing: " + ", ".join(unset) if unset else "memory, CPU, processes, file size, open files, message queues"

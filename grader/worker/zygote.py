@@ -17,7 +17,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import resource
 import select
 import socket
 import sys
@@ -28,15 +27,15 @@ from types import ModuleType
 from typing import Any
 
 from grader.protocol import frames, limits
+from grader.worker import reaper
 
 # The child's descriptors: stdin, stdout, stderr, then its request and reply pipes.
 REQUEST_FD, REPLY_FD = 3, 4
 # Exit status of a child that failed before running any student code.
 SETUP_FAILED = 70
 KEPT_STATUSES = 1000
-# A sweeper signals every process of its uid this many times at most, waiting up to 10 ms between.
-KILL_ROUNDS = 200
-ZOMBIE_ROUNDS = 10
+# How long a sweeper may take before it is killed and the sweep counts as failed.
+SWEEP_SECONDS = 10.0
 CLONE_NEWNET, CLONE_NEWIPC = 0x40000000, 0x08000000
 PR_SET_CHILD_SUBREAPER = 36
 
@@ -200,71 +199,34 @@ def _leave_network(config: dict[str, Any]) -> bool | str:
 
 
 def sweep(uid: int, gid: int, children: Children) -> dict[str, Any]:
-    """Kill every process of ``uid`` from a child running as ``uid``: {"swept": whether none is left}.
+    """Kill every process of ``uid`` from a child running as it (grader.worker.reaper):
+    {"swept": whether none is left}.
 
-    kill(-1) from that child signals every process of the uid in one pass
-    of the kernel over its task list, which no fork chain outruns. Its
-    return value cannot say whether any was signalled (it counts processes
-    it had no right to signal as well), so the child then asks the kernel's
-    count of the uid's processes: with RLIMIT_NPROC at 2, its own fork
-    succeeds only while it is the uid's one process. Zombies count until
-    reaped; this server is a child subreaper and reaps meanwhile, and after
-    a few rounds a look in /proc tells zombies that nobody reaps from the
-    living.
+    This server is a child subreaper, so it reaps what the workers abandoned
+    while the child works; zombies would otherwise hold the count up. A
+    child that does not finish in SWEEP_SECONDS (stopped by a leftover, say)
+    is killed and the sweep reported failed.
     """
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
+            _only_descriptors({0, 1, 2})  # not this server's socket, whatever follows
             os.setgroups([])
             os.setresgid(gid, gid, gid)
             os.setresuid(uid, uid, uid)
-            resource.setrlimit(resource.RLIMIT_NPROC, (2, 2))
-            for round_ in range(KILL_ROUNDS):
-                os.kill(-1, 9)
-                # After a few rounds, zombies nobody reaps yet no longer hold it up.
-                if _alone() or (round_ >= ZOMBIE_ROUNDS and not any(_alive_as(uid))):
-                    code = 0
-                    break
-                time.sleep(0.001 * min(round_ + 1, 10))
+            code = 0 if reaper.kill_all_of_mine() else 1
         finally:
             os._exit(code)
     children.add(pid)
+    deadline = time.monotonic() + SWEEP_SECONDS
     while True:
         children.reap()
         if pid in children.ended:
             return {"swept": children.ended.pop(pid) == 0}
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
         time.sleep(0.0005)
-
-
-def _alone() -> bool:
-    """Whether this process is its uid's only one, under an RLIMIT_NPROC of 2."""
-    try:
-        pid = os.fork()
-    except BlockingIOError:  # EAGAIN: the uid has another process, alive or zombie
-        return False
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    return True
-
-
-def _alive_as(uid: int) -> Iterable[int]:
-    """Pids of the processes not yet dead that have ``uid`` as any of their uids, this one excepted."""
-    me = str(os.getpid())
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or entry == me:
-            continue
-        try:
-            with open(f"/proc/{entry}/status", "rb") as handle:
-                status = handle.read()
-        except OSError:
-            continue
-        fields = dict(line.split(b":", 1) for line in status.splitlines() if b":" in line)
-        uids = fields.get(b"Uid", b"").split()
-        state = fields.get(b"State", b"?").split()[:1]
-        if str(uid).encode() in uids and state not in ([b"Z"], [b"X"]):
-            yield int(entry)
 
 
 def fork_worker(
