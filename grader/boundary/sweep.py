@@ -27,7 +27,7 @@ from grader.boundary.staging import open_folder_at, remove_at
 from grader.worker import reaper
 
 # Where any user may create files: what a submission leaves there is its litter.
-TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")
+TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock", "/var/crash")
 LITTER_DEPTH = 4  # world-writable folders inside those are searched this deep
 
 

@@ -12,6 +12,7 @@ kernel drops the lock when the run ends, however it ends.
 from __future__ import annotations
 
 import fcntl
+import grp
 import os
 import pwd
 import stat
@@ -58,8 +59,11 @@ def candidates() -> list[tuple[str, int, int]]:
     except KeyError:
         pass
     accounts = {entry.pw_uid for entry in pwd.getpwall()}  # one read, not one lookup per uid
+    groups = {entry.gr_gid for entry in grp.getgrall()}
     for uid in range(POOL_BASE + 1, POOL_BASE + POOL_SIZE + 1):
-        if uid not in accounts:  # kill by uid must never reach a real account (lease() asks again)
+        # Kill by uid must never reach a real account (lease() asks again), and the
+        # worker's gid (the uid) must open no group's files.
+        if uid not in accounts and uid not in groups:
             found.append((f"uid {uid}", uid, uid))
     return found
 
