@@ -36,7 +36,10 @@ from conftest import REFERENCE_PATH, REPO
 from grader import registry
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
-MARKERS = Path("/tmp/w2v-hostile-markers")  # hard-wired in the attacks too
+# The attacks name ATTACK_MARKERS; each session's runs write to a folder of its
+# own, so that two suites on one machine never read each other's evidence.
+ATTACK_MARKERS = "/tmp/w2v-hostile-markers"
+MARKERS = Path(f"{ATTACK_MARKERS}-{os.getpid()}")
 FORGERY = "HOSTILE" + "-" + "FORGERY"
 SYSTEM_PYTHON = "/usr/bin/python3"  # Gradescope's image grades with its system python3
 SANDBOX_USERS = ("grader-sandbox",)  # setup.sh makes it; runs hold it or a pool uid (grader.boundary.uids)
@@ -165,7 +168,7 @@ def submission_source(attack):
         parts.append(HOSTILE / "_wrong_answers.py")
     if attack.file:
         parts.append(HOSTILE / attack.file)
-    return "\n\n".join(p.read_text(encoding="utf-8") for p in parts)
+    return "\n\n".join(p.read_text(encoding="utf-8") for p in parts).replace(ATTACK_MARKERS, str(MARKERS))
 
 
 # -- processes ---------------------------------------------------------------------
@@ -224,15 +227,23 @@ def leftovers(installed, uid):
     """Processes the attack may have left: its run's sandbox uid's, or anything naming the installation.
 
     Another grading run may take the same uid once this one has ended, so a
-    process of the uid that runs some other installation's grader is not ours.
+    process of the uid that runs some other installation's grader is not ours;
+    nor is another suite's attack, run from its own installation.
     """
     mine = _ancestors()
+
+    def ours(owner, command):
+        foreign = "/autograder-hostile-" in command.replace(str(installed.root), "")
+        return (
+            str(installed.root) in command
+            or ("w2v-hostile" in command and not foreign)
+            or (owner == uid and "grader" not in command)
+        )
+
     return {
         pid: (owner, command)
         for pid, (owner, command) in _processes().items()
-        if pid not in mine
-        and pid not in installed.preexisting
-        and (str(installed.root) in command or "w2v-hostile" in command or (owner == uid and "grader" not in command))
+        if pid not in mine and pid not in installed.preexisting and ours(owner, command)
     }
 
 
