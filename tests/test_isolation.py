@@ -771,7 +771,7 @@ DEGRADED = [
         {"GRADER_WITHOUT": "netns"},
         {"filesystem view": LANDLOCK_FS, "network": SECCOMP},
     ),
-    # The namespace is there, so seccomp is never needed: nothing shows missing.
+    # Without seccomp the namespace alone holds the network: nothing shows missing.
     Degraded("seccomp", {"GRADER_WITHOUT": "seccomp"}, {"filesystem view": LANDLOCK_FS, "network": NETNS}),
     # Landlock's TCP rules are the last network layer, and they leave UDP open: -v must say so.
     Degraded(
@@ -780,7 +780,7 @@ DEGRADED = [
         {"filesystem view": LANDLOCK_FS, "network": LANDLOCK_TCP},
         udp_held=False,
     ),
-    # Exec'd workers: no namespace (seccomp instead), and the sweep goes by /proc instead of kill(-1).
+    # Exec'd workers: no namespace (seccomp alone), and the sweep's kill(-1) comes from a helper interpreter.
     Degraded(
         "fork server off",
         {"GRADER_FORK_SERVER": "off"},
