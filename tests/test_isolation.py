@@ -872,7 +872,7 @@ def test_litter_with_layers_turned_off(config, machine, grade_in, submissions):
 @pytest.mark.parametrize("config", degraded())
 def test_processes_with_layers_turned_off(config, machine, grade_in, submissions):
     """The moving fork chain and the setsid daemon are killed whatever is turned off, by kill(-1) from the
-    fork server, or with exec'd workers by rounds over /proc."""
+    fork server, or with exec'd workers from a helper interpreter running as the uid."""
     machine.require_every_layer()
     token = new_token()
     chain_attack(submissions, token)
