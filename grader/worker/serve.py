@@ -38,11 +38,8 @@ def apply_limits(limits: dict[str, int]) -> list[str]:
         # of its own or /dev/mqueue mounted, no sweep can find them: none may be made.
         ("RLIMIT_MSGQUEUE", 0),
     ):
-        if value is None:
-            continue
-        if not hasattr(resource, name):
-            unset.append(name)
-            continue
+        if value is None or not hasattr(resource, name):
+            continue  # RLIMIT_MSGQUEUE is Linux's: elsewhere there are no such queues to limit
         which = getattr(resource, name)
         try:
             resource.setrlimit(which, (value, value))
