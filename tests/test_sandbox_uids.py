@@ -190,3 +190,27 @@ except OSError as _error:
         listener.close()
     assert run.score == run.max_score, run.summary
     assert reached == b"" and "PROBE refused" in run.printed, run.printed
+
+
+@pytest.mark.root
+def test_a_worker_left_running_as_root_has_no_capability(tmp_path, grade, reference_source):
+    """Without the user switch (GRADER_SANDBOX=off, or an interpreter the sandbox user cannot read), the
+    worker is root: it drops every capability, so it cannot change its ids or load a kernel module."""
+    from grader.boundary.privileges import SameUser
+
+    probe = """
+import ctypes as _ctypes, os as _os
+try:
+    _os.setuid(12345)
+    print("PROBE setuid worked")
+except OSError as _error:
+    print("PROBE setuid refused:", type(_error).__name__)
+print("PROBE CAP_SYS_MODULE in the bounding set:", _ctypes.CDLL(None).prctl(23, 16, 0, 0, 0))
+"""
+    path = tmp_path / "word2vec.py"
+    path.write_text(reference_source + probe, encoding="utf-8")
+    run = grade(path, launcher=SameUser("GRADER_SANDBOX=off"))
+    assert run.score == run.max_score, run.summary
+    assert "PROBE setuid refused: PermissionError" in run.printed, run.printed
+    assert "PROBE CAP_SYS_MODULE in the bounding set: 0" in run.printed, run.printed
+    assert any("every capability dropped" in line for line in run.layers), run.layers

@@ -363,8 +363,11 @@ class Sandbox:
         """
         layers = {k: v for k, v in told.items() if isinstance(v, str)} if isinstance(told, dict) else {}
         launcher = self.launcher
+        user_switch = launcher.user_switch() if launcher is not None else "missing: no launcher"
+        if "capabilities" in layers:
+            user_switch += f"; {layers['capabilities']}"
         self.layers = Layers(
-            user_switch=launcher.user_switch() if launcher is not None else "missing: no launcher",
+            user_switch=user_switch,
             rlimits=layers.get("rlimits", "missing: the worker did not say"),
             filesystem=layers.get("filesystem", "missing: the worker did not say"),
             network=layers.get("network", "missing: the worker did not say"),

@@ -207,10 +207,38 @@ def refuse_sockets() -> None:
         raise _error("prctl(PR_SET_SECCOMP)")
 
 
+PR_CAPBSET_READ, PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 23, 24, 47, 4
+CAPABILITY_VERSION_3 = 0x20080522
+CAP_SYS_ADMIN, LAST_CAPABILITY = 21, 63
+
+
+def drop_capabilities() -> str:
+    """A worker left running as root (no user switch) keeps no capability, nor any an exec would grant.
+
+    Its uid still owns root's files, which Landlock keeps out of reach; with
+    no capability it cannot load a kernel module, use bpf, or change its ids.
+    "" when there was nothing to drop (not root, or not Linux).
+    """
+    if os.geteuid() != 0 or not sys.platform.startswith("linux"):
+        return ""
+    libc = _libc()
+    for capability in range(LAST_CAPABILITY + 1):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)  # EINVAL past the kernel's last: ignored
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = ctypes.create_string_buffer(struct.pack("=Ii", CAPABILITY_VERSION_3, 0), 8)
+    data = ctypes.create_string_buffer(bytes(24), 24)  # effective, permitted, inheritable: twice, all zero
+    if libc.capset(header, data) != 0 or libc.prctl(PR_CAPBSET_READ, CAP_SYS_ADMIN, 0, 0, 0) != 0:
+        raise _error("dropping the capabilities of a worker running as root")
+    return "the worker runs as root, with every capability dropped"
+
+
 def confine(config: dict[str, Any], scratch: str) -> dict[str, str]:
     """Raise every layer this system offers; {layer: "how"} for those in force, {layer: "missing: why"}."""
     without = set(config.get("without", []))
     said: dict[str, str] = {}
+    dropped = drop_capabilities()
+    if dropped:
+        said["capabilities"] = dropped
     abi, why_not = landlock_abi()
     if "landlock" in without:
         abi, why_not = 0, "Landlock forced off (GRADER_WITHOUT)"
