@@ -34,6 +34,7 @@ import pytest
 
 from conftest import REFERENCE_PATH, REPO
 from grader import registry
+from grader.boundary import uids
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 # The attacks name ATTACK_MARKERS; each session's runs write to a folder of its
@@ -505,12 +506,18 @@ def _read_results(path, problems):
 def test_hostile_submission(installed, attack, without):
     root = installed.root
     problems = []
-    uid = None
+    uid = held = None
     try:
         graded, seconds = run_autograder(installed, submission_source(attack), without)
         uid = run_uid(graded.stdout)
         if uid is None:
             problems.append("the staff log does not say which sandbox uid the run held")
+        else:
+            # Hold the uid the run let go, so that no other grading run on the machine
+            # takes it while this one looks for leftovers; if one already has, its
+            # processes are not this run's, and only names tell this run's apart.
+            held = uids._try_lock(os.path.join(uids.lock_folder(), f"uid-{uid}.lock"))
+            uid = uid if held is not None else None
         left = leftovers(installed, uid)  # right away: the run is over
         heartbeats = _sizes("heartbeat")
         results, raw = _read_results(root / "results" / "results.json", problems)
@@ -523,6 +530,8 @@ def test_hostile_submission(installed, attack, without):
         markers = _markers()
     finally:
         kill_leftovers(installed, uid)
+        if held is not None:
+            held.close()
 
     if seconds > RUN_BUDGET:
         problems.append(
