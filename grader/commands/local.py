@@ -51,7 +51,7 @@ def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: 
 
 def run(args: argparse.Namespace) -> int:
     """Grade one file here and print (or write) its report; the exit status says how it went."""
-    from grader.submission import SubmissionNotFound, find_submission
+    from grader.submission import SubmissionNotFound, find_submission, not_python
 
     path = Path(args.path)
     try:
@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
             path = find_submission(path)
         with open(path, "rb") as handle:
             handle.read(1)
+        why = not_python(path)
+        if why:
+            raise SubmissionNotFound(why)
     except SubmissionNotFound as missing:
         return fail(str(missing))
     except OSError as exc:
