@@ -203,7 +203,7 @@ def test_copies_left_by_a_killed_grader_are_swept_before_the_next_worker(tmp_pat
 
     user = launcher()
     shared = staging.shared_temp_folder()
-    left = os.path.join(shared, staging.STAGED_PREFIX + "left-by-a-killed-run")
+    left = os.path.join(shared, f"{staging.STAGED_PREFIX}left-by-a-killed-run-{os.getpid()}")  # one per suite
     os.makedirs(os.path.join(left, "submission"))
     os.chown(left, 0, user.gid)
     grade(_private_submission(tmp_path, reference_source), launcher=user)
