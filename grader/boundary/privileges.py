@@ -27,6 +27,7 @@ from grader.boundary.uids import Lease, NoSandboxUid, lease
 if TYPE_CHECKING:
     from grader.boundary.spawners import ExecProcess, ForkedProcess
     from grader.boundary.staging import Snapshot
+    from grader.boundary.sweep import Spawner
 
 PR_SET_CHILD_SUBREAPER = 36
 SCRATCH_PREFIX = "grader-worker-"
@@ -56,7 +57,7 @@ class SandboxUser:
         busy = f" ({', '.join(self.lease.passed_over)} busy with another run)" if self.lease.passed_over else ""
         return f"runs as {self.name}{busy}, no groups, held by this run alone"
 
-    def cleanup(self, spawner: object = None) -> str:
+    def cleanup(self, spawner: Spawner | None = None) -> str:
         """How what a worker leaves is cleared, with this spawner (grader.boundary.sweep)."""
         by = "the fork server" if isinstance(spawner, ForkServer) else "a helper interpreter"
         return (
@@ -64,7 +65,9 @@ class SandboxUser:
             "and its System V IPC removed"
         )
 
-    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
+    def prepare(
+        self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: Spawner | None = None
+    ) -> dict[str, Any]:
         """The worker's spec (see grader.boundary.spawners) with this user, no groups, a scratch folder and
         the submission staged where this user can read it, whatever the caller's folders are."""
         if not self._swept:
@@ -103,7 +106,7 @@ class SandboxUser:
             raise
         return spec
 
-    def kill_leftovers(self, spawner: object = None) -> None:
+    def kill_leftovers(self, spawner: Spawner | None = None) -> None:
         """Every process of this uid killed, then its scratch, its staged copies and its litter removed.
 
         Raises SweepFailed (a grader error) when a process survives.
@@ -143,7 +146,7 @@ class SameUser:
     server (``Spared``) is such a leftover.
     """
 
-    def cleanup(self, spawner: object = None) -> str:
+    def cleanup(self, spawner: Spawner | None = None) -> str:
         return "the worker's session and every process it left to this one, killed"
 
     def __init__(self, why: str = "not root") -> None:
@@ -155,7 +158,9 @@ class SameUser:
     def user_switch(self) -> str:
         return f"missing: {self.why}"
 
-    def prepare(self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: object = None) -> dict[str, Any]:
+    def prepare(
+        self, spec: dict[str, Any], snapshot: Snapshot | None = None, spawner: Spawner | None = None
+    ) -> dict[str, Any]:
         """The worker reads what the caller can, in place; it writes in a scratch folder of its own."""
         try:
             self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
@@ -166,7 +171,7 @@ class SameUser:
     def started(self, process: ExecProcess | ForkedProcess) -> None:
         self.worker = process  # the worker leads its own session: its pid is the session id
 
-    def kill_leftovers(self, spawner: object = None) -> None:
+    def kill_leftovers(self, spawner: Spawner | None = None) -> None:
         me = os.getpid()
         session = self.worker.pid if self.worker is not None else None
         Spared.pids.discard(session)

@@ -22,9 +22,11 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from grader.boundary.spawners import ForkServer, WorkerStartFailed
+from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed
 from grader.boundary.staging import open_folder_at, remove_at
 from grader.worker import reaper
+
+Spawner = ExecSpawner | ForkServer
 
 # Where any user may create files: what a submission leaves there is its litter.
 TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock", "/var/crash")
@@ -35,7 +37,7 @@ class SweepFailed(WorkerStartFailed):
     """Processes of a sandbox uid survived the sweep: the grader cannot promise a clean next worker."""
 
 
-def kill_uid(uid: int, gid: int, spawner: object = None) -> None:
+def kill_uid(uid: int, gid: int, spawner: Spawner | None = None) -> None:
     """Kill every process of ``uid``: kill(-1) from that uid (grader.worker.reaper), through the fork server
     or a helper interpreter. Raises SweepFailed if any survives."""
     if isinstance(spawner, ForkServer) and spawner.sweep(uid, gid):
