@@ -197,25 +197,12 @@ class Worker:
         """WorkerLost for a worker that ended; WorkerStartFailed, raised, for one that never began."""
         if self.process.pid is None:
             raise WorkerStartFailed(self.process.failed or "the worker process was never started")
-        detail = self._exit_description()
-        return WorkerLost("crashed", detail, killed="SIGKILL" in detail)
-
-    def _exit_description(self) -> str:
         try:
             code = self.process.wait(timeout=1.0)
         except subprocess.TimeoutExpired:
-            return "the grading process stopped answering"
-        assert code is not None  # _crashed() raised for a process that never began
-        if code < 0:
-            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-            reason = {
-                "SIGKILL": " (killed: memory or CPU limit?)",
-                "SIGSEGV": " (segmentation fault)",
-                "SIGXCPU": " (CPU time limit)",
-                "SIGXFSZ": " (file size limit)",
-            }.get(name, "")
-            return f"the grading process was ended by {name}{reason}"
-        return f"the grading process exited with status {code} (exit() or os._exit() in the submission?)"
+            return WorkerLost("crashed", "the grading process stopped answering")
+        assert code is not None  # a process that never began raised above
+        return WorkerLost("crashed", _exit_description(code), killed=code == -signal.SIGKILL)
 
     def kill(self) -> None:
         """End the worker and everything it started."""
@@ -244,6 +231,20 @@ class Worker:
                 pass
             self.stdout.join(timeout=1)
             self.stderr.join(timeout=1)
+
+
+def _exit_description(code: int) -> str:
+    """A worker's exit status in words, with the likely cause."""
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        reason = {
+            "SIGKILL": " (killed: memory or CPU limit?)",
+            "SIGSEGV": " (segmentation fault)",
+            "SIGXCPU": " (CPU time limit)",
+            "SIGXFSZ": " (file size limit)",
+        }.get(name, "")
+        return f"the grading process was ended by {name}{reason}"
+    return f"the grading process exited with status {code} (exit() or os._exit() in the submission?)"
 
 
 class Sandbox:
