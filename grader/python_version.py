@@ -9,7 +9,7 @@ MINIMUM too.
 
 import sys
 
-MINIMUM = (3, 10)
+MINIMUM = (3, 7)
 
 
 def minimum_text():

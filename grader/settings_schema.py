@@ -9,7 +9,8 @@ Imports nothing else of the grader.
 
 from __future__ import annotations
 
-import math
+import functools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import MISSING, Field, field, fields
 from typing import TYPE_CHECKING, Any
@@ -158,10 +159,10 @@ class Numbers:
             )
         for i, (n, name, low, high) in enumerate(zip(value, self.names, self.lows, self.highs)):
             Whole(low, high, f"({name})").check(n, f"{path}[{i}]")
-        if self.most is not None and math.prod(value) > self.most:
+        if self.most is not None and functools.reduce(operator.mul, value, 1) > self.most:
             raise Invalid(
                 path,
-                f"has {' * '.join(self.names)} = {math.prod(value)}; at most {self.most} "
+                f"has {' * '.join(self.names)} = {functools.reduce(operator.mul, value, 1)}; at most {self.most} "
                 "(the numbers the grader sends and checks per case)",
             )
         if self.ascending and value[0] > value[1]:

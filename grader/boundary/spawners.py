@@ -136,10 +136,15 @@ class ExecSpawner:
             env=spec["env"],
             cwd=spec["cwd"],
         )
-        if spec.get("uid") is not None:
-            options.update(user=spec["uid"], group=spec["gid"], extra_groups=[])
-        if spec.get("umask") is not None:
-            options.update(umask=spec["umask"])
+        if sys.version_info >= (3, 9):
+            if spec.get("uid") is not None:
+                options.update(user=spec["uid"], group=spec["gid"], extra_groups=[])
+            if spec.get("umask") is not None:
+                options.update(umask=spec["umask"])
+        else:
+            # Popen has no user=, group= or umask= before 3.9: the worker makes
+            # the switch itself, first thing, before it reads any student file.
+            config.update(switch={k: spec.get(k) for k in ("uid", "gid", "umask")})
         # As the sandbox user, from a readable copy of the grader's worker code if it was staged.
         parent = spec.get("grader_parent", GRADER_PARENT)
         command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]

@@ -21,12 +21,13 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Union
 
 from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed
 from grader.boundary.staging import open_folder_at, remove_at
 from grader.worker import reaper
 
-Spawner = ExecSpawner | ForkServer
+Spawner = Union[ExecSpawner, ForkServer]
 
 # Where any user may create files: what a submission leaves there is its litter.
 TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock", "/var/crash")

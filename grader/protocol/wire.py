@@ -10,7 +10,8 @@ can start a worker before it pays for numpy itself.
 from __future__ import annotations
 
 import base64
-import math
+import functools
+import operator
 from typing import TYPE_CHECKING, Any
 
 from grader.protocol import limits
@@ -50,7 +51,7 @@ def decode_array(obj: object, max_elements: int | None = None) -> np.ndarray:
         or not all(isinstance(n, int) and not isinstance(n, bool) and 0 <= n for n in shape)
     ):
         raise WireError(f"bad array shape {str(shape)[:80]}")
-    count = math.prod(shape)  # Python ints: no overflow to wrap the checks
+    count = functools.reduce(operator.mul, shape, 1)  # Python ints: no overflow to wrap the checks (math.prod is 3.8+)
     if max_elements is not None and count > max_elements:
         raise WireError(f"array of {count} elements exceeds the limit of {max_elements}")
     try:

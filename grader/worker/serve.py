@@ -23,6 +23,22 @@ from grader.protocol import limits
 PR_SET_NO_NEW_PRIVS = 38
 
 
+def switch_user(switch: dict[str, Any] | None) -> None:
+    """The umask and user an exec'd worker's Popen could not set (Python before 3.9)."""
+    if not switch:
+        return
+    if switch.get("umask") is not None:
+        os.umask(int(switch["umask"]))
+    if switch.get("uid") is None:
+        return
+    uid, gid = int(switch["uid"]), int(switch["gid"])
+    os.setgroups([])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if os.getresuid() != (uid, uid, uid) or os.getresgid() != (gid, gid, gid) or os.getgroups():
+        raise OSError(f"the switch to uid {uid} did not take")
+
+
 def apply_limits(limits: dict[str, int]) -> list[str]:
     """Hard limits, set before any student code runs, so it cannot raise them; those that could not be set."""
     _no_new_privileges()
@@ -244,6 +260,7 @@ def unbuffered_output() -> None:
 
 def main(argv: list[str]) -> int:
     config = json.loads(argv[0])
+    switch_user(config.get("switch"))
     unset = apply_limits(config.get("limits", {}))
     channel = Channel(config["request_fd"], config["reply_fd"])
     submission = os.path.abspath(config["submission"])
