@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from grader.answers.golden import GoldenOracle
     from grader.boundary.privileges import SameUser, SandboxUser
     from grader.boundary.sandbox import ImportStatus
-    from grader.boundary.spawners import ExecSpawner, ForkServer
+    from grader.boundary.spawners import Spawner
     from grader.config import Limits, Settings
     from grader.session import AnyOracle
 
@@ -172,7 +172,7 @@ def grade(
     config_path: str | os.PathLike[str] | None = None,
     oracle: AnyOracle | None = None,
     sandbox: Sandbox | None = None,
-    spawner: ExecSpawner | ForkServer | None = None,
+    spawner: Spawner | None = None,
 ) -> GradingRun:
     """Grade ``submission`` (a path to word2vec.py) and return a GradingRun.
 

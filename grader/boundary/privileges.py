@@ -19,15 +19,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader import bundle
-from grader.boundary.spawners import GRADER_PARENT, WORKER_MODULES, ForkServer, Spared, WorkerStartFailed
+from grader.boundary.spawners import GRADER_PARENT, WORKER_MODULES, ForkServer, Spared, Spawner, WorkerStartFailed
 from grader.boundary.staging import STAGED_PREFIX, Staging, reachable, remove_tree, shared_temp_folder, stale
 from grader.boundary.sweep import kill_uid, kill_until_gone, processes, remove_litter
-from grader.boundary.uids import Lease, NoSandboxUid, lease
 
 if TYPE_CHECKING:
+    from grader.boundary.portable import PortableProcess
     from grader.boundary.spawners import ExecProcess, ForkedProcess
     from grader.boundary.staging import Snapshot
-    from grader.boundary.sweep import Spawner
+    from grader.boundary.uids import Lease
 
 PR_SET_CHILD_SUBREAPER = 36
 SCRATCH_PREFIX = "grader-worker-"
@@ -147,11 +147,15 @@ class SameUser:
     """
 
     def cleanup(self, spawner: Spawner | None = None) -> str:
-        return "the worker's session and every process it left to this one, killed"
+        if os.path.isdir("/proc"):
+            return "the worker's session and every process it left to this one, killed"
+        if sys.platform == "win32":
+            return "the worker and the processes it started, ended with taskkill /T"
+        return "the worker's process group killed; processes that leave it are not tracked on this system"
 
     def __init__(self, why: str = "not root") -> None:
         self.why = why  # why there is no user switch
-        self.worker: ExecProcess | ForkedProcess | None = None
+        self.worker: ExecProcess | ForkedProcess | PortableProcess | None = None
         self.scratch: str | None = None
         _become_subreaper()
 
@@ -166,12 +170,21 @@ class SameUser:
             self.scratch = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
         except OSError as error:
             raise WorkerStartFailed(f"could not make the worker's scratch folder: {error}") from None
-        return dict(spec, cwd=self.scratch, env=dict(spec["env"], HOME=self.scratch, TMPDIR=self.scratch), umask=0o077)
+        temp = {name: self.scratch for name in ("HOME", "TMPDIR", "TEMP", "TMP")}  # TEMP and TMP: Windows'
+        return dict(spec, cwd=self.scratch, env=dict(spec["env"], **temp), umask=0o077)
 
-    def started(self, process: ExecProcess | ForkedProcess) -> None:
+    def started(self, process: ExecProcess | ForkedProcess | PortableProcess) -> None:
         self.worker = process  # the worker leads its own session: its pid is the session id
 
     def kill_leftovers(self, spawner: Spawner | None = None) -> None:
+        if os.path.isdir("/proc"):
+            self._kill_what_it_left()
+        # Elsewhere (macOS, Windows) the worker's kill took its process group or tree with it.
+        scratch, self.scratch = self.scratch, None
+        if scratch:
+            remove_tree(scratch)
+
+    def _kill_what_it_left(self) -> None:
         me = os.getpid()
         session = self.worker.pid if self.worker is not None else None
         Spared.pids.discard(session)
@@ -197,9 +210,6 @@ class SameUser:
                 os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 pass
-        scratch, self.scratch = self.scratch, None
-        if scratch:
-            remove_tree(scratch)
 
 
 def _become_subreaper() -> None:
@@ -221,6 +231,8 @@ def launcher(required: bool = True, quiet: bool = False) -> SandboxUser | SameUs
     As root, the uid is held until the launcher is dropped or this process
     ends; with every uid busy it waits, saying so unless ``quiet``.
     """
+    if not hasattr(os, "geteuid"):
+        return SameUser(f"{sys.platform} has no user switch: the worker runs as you")
     if os.geteuid() != 0:
         return SameUser("not root: the worker runs as you")
     if os.environ.get("GRADER_SANDBOX") == "off":
@@ -240,6 +252,8 @@ def launcher(required: bool = True, quiet: bool = False) -> SandboxUser | SameUs
             f"a sandbox user cannot read {', '.join(blocked[:3])}; install the grader where "
             "every user can read it (setup.sh does: /autograder/venv over the system python3)"
         )
+    from grader.boundary.uids import NoSandboxUid, lease
+
     try:
         held = lease(say)
     except NoSandboxUid as error:

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from grader import registry
+from grader.boundary import portable
+from grader.boundary.portable import PortableProcess, PortableSpawner, ThreadedReplies
 from grader.boundary.spawners import WorkerStartFailed, default_spawner, forced_off, worker_environment
 from grader.boundary.staging import Snapshot
 from grader.bundle import template_folder
@@ -28,7 +30,11 @@ from grader.protocol import frames
 
 if TYPE_CHECKING:
     from grader.boundary.privileges import SameUser, SandboxUser
-    from grader.boundary.spawners import ExecProcess, ExecSpawner, ForkedProcess, ForkServer
+    from grader.boundary.spawners import ExecProcess, ForkedProcess, Spawner
+
+
+# Windows has no SIGKILL; a worker there never ends with -9.
+SIGKILL = getattr(signal, "SIGKILL", 9)
 
 
 class WorkerLost(Exception):
@@ -102,6 +108,24 @@ class OutputDrain(threading.Thread):
         return text
 
 
+class SelectedReplies:
+    """The worker's replies on a pipe descriptor, waited for with select (POSIX)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def read(self, seconds: float) -> bytes | None:
+        """The next chunk; b"" once the worker's end is closed; None if nothing came in ``seconds``."""
+        ready, _, _ = select.select([self.fd], [], [], seconds)
+        return os.read(self.fd, 1 << 20) if ready else None
+
+    def close(self) -> None:
+        try:
+            os.close(self.fd)
+        except OSError:
+            pass
+
+
 class Worker:
     """One live sandboxed process and its two pipes."""
 
@@ -111,7 +135,7 @@ class Worker:
         submission: str | os.PathLike[str],
         limits: Limits,
         launcher: SandboxUser | SameUser | None,
-        spawner: ExecSpawner | ForkServer,
+        spawner: Spawner,
     ) -> None:
         self.limits = limits
         self.launcher = launcher
@@ -135,25 +159,35 @@ class Worker:
         self.spawner = spawner
         if launcher is not None:
             spec = launcher.prepare(spec, snapshot, spawner)
-        request_read, self._request_write = os.pipe()
-        self._reply_read, reply_write = os.pipe()
-        out_read, out_write = os.pipe()
-        err_read, err_write = os.pipe()
-        try:
-            self.process: ExecProcess | ForkedProcess = spawner.spawn(
-                spec, (request_read, reply_write, out_write, err_write)
-            )
-        except BaseException:
-            for fd in (self._request_write, self._reply_read, out_read, err_read):
-                os.close(fd)
-            raise
-        finally:
-            for fd in (request_read, reply_write, out_write, err_write):
-                os.close(fd)
+        self.process: ExecProcess | ForkedProcess | PortableProcess
+        self._replies: SelectedReplies | ThreadedReplies
+        if isinstance(spawner, PortableSpawner):
+            self.process = spawner.spawn(spec, limits.memory_mb * 2**20)
+            popen = self.process.popen
+            assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
+            self._request_write = popen.stdin.fileno()
+            self._replies = ThreadedReplies(popen.stdout)
+            out, err = portable.nothing(), popen.stderr
+        else:
+            request_read, self._request_write = os.pipe()
+            reply_read, reply_write = os.pipe()
+            out_read, out_write = os.pipe()
+            err_read, err_write = os.pipe()
+            try:
+                self.process = spawner.spawn(spec, (request_read, reply_write, out_write, err_write))
+            except BaseException:
+                for fd in (self._request_write, reply_read, out_read, err_read):
+                    os.close(fd)
+                raise
+            finally:
+                for fd in (request_read, reply_write, out_write, err_write):
+                    os.close(fd)
+            self._replies = SelectedReplies(reply_read)
+            out, err = open(out_read, "rb"), open(err_read, "rb")
         if hasattr(launcher, "started"):
             launcher.started(self.process)  # type: ignore[union-attr]
-        self.stdout = OutputDrain(open(out_read, "rb"), limits.output_bytes)
-        self.stderr = OutputDrain(open(err_read, "rb"), limits.output_bytes)
+        self.stdout = OutputDrain(out, limits.output_bytes)
+        self.stderr = OutputDrain(err, limits.output_bytes)
         self.stdout.start()
         self.stderr.start()
         self._frames = frames.FrameBuffer(limits.reply_mb * 2**20)
@@ -185,10 +219,9 @@ class Worker:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise WorkerLost("timeout", f"no answer within {seconds:g} s")
-            ready, _, _ = select.select([self._reply_read], [], [], remaining)
-            if not ready:
+            chunk = self._replies.read(remaining)
+            if chunk is None:
                 continue
-            chunk = os.read(self._reply_read, 1 << 20)
             if not chunk:
                 raise self._crashed()
             self._frames.feed(chunk)
@@ -202,19 +235,27 @@ class Worker:
         except subprocess.TimeoutExpired:
             return WorkerLost("crashed", "the grading process stopped answering")
         assert code is not None  # a process that never began raised above
-        return WorkerLost("crashed", _exit_description(code), killed=code == -signal.SIGKILL)
+        over = getattr(self.process, "over_memory", None)
+        if over is not None:
+            return WorkerLost(
+                "crashed",
+                f"the grading process was ended for using {over / 2**20:.0f} MiB of memory, "
+                f"over the {self.limits.memory_mb} MiB limit",
+            )
+        return WorkerLost("crashed", _exit_description(code), killed=code == -SIGKILL)
 
     def kill(self) -> None:
         """End the worker and everything it started."""
-        for fd in (self._request_write, self._reply_read):
+        try:
+            os.close(self._request_write)
+        except OSError:
+            pass
+        self._replies.close()
+        if isinstance(self.process, PortableProcess):
+            self.process.kill_tree()
+        elif self.process.pid is not None:  # None when it never started
             try:
-                os.close(fd)
-            except OSError:
-                pass
-        pid = self.process.pid  # None when it never started
-        if pid is not None:
-            try:
-                os.killpg(pid, signal.SIGKILL)
+                os.killpg(self.process.pid, SIGKILL)
             except (ProcessLookupError, PermissionError):
                 pass
         try:
@@ -261,7 +302,7 @@ class Sandbox:
         submission: str | os.PathLike[str],
         limits: Limits,
         launcher: SandboxUser | SameUser | None = None,
-        spawner: ExecSpawner | ForkServer | None = None,
+        spawner: Spawner | None = None,
     ) -> None:
         """``spawner``: a fork server shared by many sandboxes (a batch); by default one of its own."""
         self.submission = Path(submission).resolve()
@@ -363,6 +404,13 @@ class Sandbox:
         Told before any student code ran, so it is the grader's own word.
         """
         layers = {k: v for k, v in told.items() if isinstance(v, str)} if isinstance(told, dict) else {}
+        if isinstance(self.spawner, PortableSpawner):
+            portable = f"missing: portable worker ({self.spawner.why})"
+            layers.update(
+                rlimits=f"{portable}; each call timed by the grader, {self.spawner.memory_watch()}",
+                filesystem=f"{portable}: it reads and writes what you can, from a scratch folder of its own",
+                network=portable,
+            )
         launcher = self.launcher
         user_switch = launcher.user_switch() if launcher is not None else "missing: no launcher"
         if "capabilities" in layers:

@@ -26,10 +26,13 @@ import sys
 import time
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from grader.bundle import PACKAGE
 from grader.worker import zygote
+
+if TYPE_CHECKING:
+    from grader.boundary.portable import PortableSpawner
 
 GRADER_PARENT = str(PACKAGE.parent)
 # What a worker imports of the grader, relative to the package: all an exec'd
@@ -327,8 +330,17 @@ class ForkServer:
             self.process = None
 
 
-def default_spawner() -> ExecSpawner | ForkServer:
-    """A fork server on Linux, else one interpreter per worker; not yet started."""
+# Every kind of spawner: what the sandboxes, launchers and sweeps are given.
+Spawner = Union[ExecSpawner, ForkServer, "PortableSpawner"]
+
+
+def default_spawner() -> Spawner:
+    """A fork server on Linux, one interpreter per worker elsewhere, the portable worker without POSIX; not started."""
+    from grader.boundary.portable import PortableSpawner, why_portable
+
+    why = why_portable()
+    if why is not None:
+        return PortableSpawner(why)
     if (
         sys.platform.startswith("linux")
         and os.environ.get("GRADER_FORK_SERVER") != "off"

@@ -21,13 +21,10 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Union
 
-from grader.boundary.spawners import ExecSpawner, ForkServer, WorkerStartFailed
+from grader.boundary.spawners import ForkServer, Spawner, WorkerStartFailed
 from grader.boundary.staging import open_folder_at, remove_at
 from grader.worker import reaper
-
-Spawner = Union[ExecSpawner, ForkServer]
 
 # Where any user may create files: what a submission leaves there is its litter.
 TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue", "/run/lock", "/var/crash")

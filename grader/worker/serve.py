@@ -11,7 +11,6 @@ import importlib.util
 import json
 import os
 import random
-import resource
 import sys
 import traceback
 import warnings
@@ -41,6 +40,8 @@ def switch_user(switch: dict[str, Any] | None) -> None:
 
 def apply_limits(limits: dict[str, int]) -> list[str]:
     """Hard limits, set before any student code runs, so it cannot raise them; those that could not be set."""
+    import resource
+
     _no_new_privileges()
     unset = []
     for name, value in (
@@ -90,6 +91,25 @@ def _single_threaded() -> None:
         return  # not Linux: nothing there to confine per thread
     if threads > 1:
         raise RuntimeError(f"the worker has {threads} threads before its confinement; it must have one")
+
+
+def standard_streams() -> tuple[int, int]:
+    """The portable worker's channel: requests on stdin, replies on stdout; its prints go to stderr.
+
+    The two pipes move to new descriptors, so nothing the submission prints
+    or reads can touch the protocol.
+    """
+    request, reply = os.dup(0), os.dup(1)
+    if sys.platform == "win32":
+        import msvcrt
+
+        for fd in (request, reply):
+            msvcrt.setmode(fd, os.O_BINARY)  # type: ignore[attr-defined]  # frames are bytes: no newline translation
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    os.close(null)
+    return request, reply
 
 
 class Channel:
@@ -261,8 +281,13 @@ def unbuffered_output() -> None:
 def main(argv: list[str]) -> int:
     config = json.loads(argv[0])
     switch_user(config.get("switch"))
-    unset = apply_limits(config.get("limits", {}))
-    channel = Channel(config["request_fd"], config["reply_fd"])
+    portable = bool(config.get("portable"))
+    if portable:
+        unset: list[str] = []
+        channel = Channel(*standard_streams())
+    else:
+        unset = apply_limits(config.get("limits", {}))
+        channel = Channel(config["request_fd"], config["reply_fd"])
     submission = os.path.abspath(config["submission"])
     # The course's utils/ comes first so every submission grades against the
     # same helpers; the submission's own folder still serves its other modules.
@@ -274,13 +299,17 @@ def main(argv: list[str]) -> int:
     import numpy  # noqa: F401  (fail here, not inside the student's import)
 
     from grader.protocol import standins, wire  # noqa: F401  (all the grader's own code a call needs)
-    from grader.worker.confine import confine
 
-    _single_threaded()  # Landlock and seccomp hold only the thread that asks for them
-    layers = confine(config, os.getcwd())
-    layers["rlimits"] = (
-        "missing: " + ", ".join(unset) if unset else "memory, CPU, processes, file size, open files, message queues"
-    )
+    if portable:
+        layers: dict[str, str] = {}  # nothing of its own: the trusted side says what holds around it
+    else:
+        from grader.worker.confine import confine
+
+        _single_threaded()  # Landlock and seccomp hold only the thread that asks for them
+        layers = confine(config, os.getcwd())
+        layers["rlimits"] = (
+            "missing: " + ", ".join(unset) if unset else "memory, CPU, processes, file size, open files, message queues"
+        )
     # Everything before this is the grader's; a failure up to here is never
     # the submission's (the trusted side reads it as WorkerStartFailed).
     channel.send({"booted": True, "layers": layers})

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from multiprocessing.context import ForkContext, SpawnContext
 
     from grader.boundary.privileges import SameUser, SandboxUser
-    from grader.boundary.spawners import ExecSpawner, ForkServer
+    from grader.boundary.spawners import Spawner
     from grader.config import Limits, Settings
     from grader.instructor.batch.submissions import Submission
     from grader.reporting.results import TestResult
@@ -137,7 +137,7 @@ def grade_submission(
     submission: Submission,
     settings: Settings,
     launcher: SandboxUser | SameUser | None,
-    spawner: ExecSpawner | ForkServer | None = None,
+    spawner: Spawner | None = None,
 ) -> Outcome:
     """Grade one submission; any exception becomes a grader-error Outcome."""
     from grader.grading import grade

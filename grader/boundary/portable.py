@@ -1,0 +1,241 @@
+"""The portable worker: one subprocess on pipes, for systems without fork, rlimits or a user switch.
+
+Windows has no ``fork``, ``resource`` or ``pwd``, and ``select`` there waits
+on sockets only. So this path uses what every platform has: a worker exec'd
+by ``subprocess`` with its standard streams as the channel (requests on
+stdin, replies on stdout, what the submission prints on stderr), read by
+threads. The trusted side enforces every limit it can from outside: each
+call's time (as on every path), and memory, polled from the system's own
+count of the worker's resident pages. As root on a POSIX system the worker
+still runs as the sandbox user (Popen does the switch).
+
+It is chosen by itself where the fork server and the worker's rlimits are
+unavailable, and forced with ``GRADER_WORKER=portable`` (how the test
+suites run it on Linux).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from typing import IO, Any
+
+from grader.boundary.spawners import GRADER_PARENT, WORKER_BOOT, WorkerStartFailed
+
+SWITCH = "GRADER_WORKER"
+# How often the memory watch reads the worker's resident size: a worker
+# allocating at memory speed outruns it by at most this long.
+MEMORY_POLL_SECONDS = 0.05
+# What Windows calls ending a process and its children: taskkill /T /F.
+TASKKILL = os.path.join(os.environ.get("SystemRoot", r"C:\Windows"), "System32", "taskkill.exe")
+
+
+def why_portable() -> str | None:
+    """Why this run uses the portable worker, or None when the POSIX paths are all here."""
+    chosen = os.environ.get(SWITCH, "").strip()
+    if chosen and chosen not in ("portable", "auto"):
+        raise WorkerStartFailed(f"{SWITCH} is 'portable' or 'auto'; {chosen!r} is neither")
+    if chosen == "portable":
+        return f"forced by {SWITCH}=portable"
+    missing = [name for name in ("fork", "killpg", "setsid") if not hasattr(os, name)]
+    missing += [name for name in ("resource", "fcntl") if importlib.util.find_spec(name) is None]
+    if missing:
+        return f"{sys.platform} has no {', '.join(missing)}"
+    return None
+
+
+def resident_bytes(process: subprocess.Popen[bytes]) -> int | None:
+    """The worker's resident memory as the system counts it, or None where it cannot be read."""
+    try:
+        if sys.platform.startswith("linux"):
+            with open(f"/proc/{process.pid}/statm", "rb") as handle:
+                return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        if sys.platform == "darwin":
+            return _darwin_resident(process.pid)
+        if sys.platform == "win32":
+            return _windows_private(process)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return None
+
+
+def _darwin_resident(pid: int) -> int | None:
+    import ctypes
+
+    # struct rusage_info_v0: a 16-byte uuid (two slots here), then uint64 counters; ri_resident_size is slot 8.
+    info = (ctypes.c_uint64 * 12)()
+    libproc = ctypes.CDLL("/usr/lib/libproc.dylib")
+    if libproc.proc_pid_rusage(pid, 0, ctypes.byref(info)) != 0:
+        return None
+    return int(info[8])
+
+
+def _windows_private(process: subprocess.Popen[bytes]) -> int | None:
+    import ctypes
+    from ctypes import wintypes
+
+    class Counters(ctypes.Structure):  # PROCESS_MEMORY_COUNTERS
+        _fields_ = [
+            ("cb", wintypes.DWORD),
+            ("PageFaultCount", wintypes.DWORD),
+            ("PeakWorkingSetSize", ctypes.c_size_t),
+            ("WorkingSetSize", ctypes.c_size_t),
+            ("QuotaPeakPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+            ("PagefileUsage", ctypes.c_size_t),
+            ("PeakPagefileUsage", ctypes.c_size_t),
+        ]
+
+    counters = Counters()
+    counters.cb = ctypes.sizeof(counters)
+    handle = int(process._handle)  # type: ignore[attr-defined]
+    if not ctypes.windll.kernel32.K32GetProcessMemoryInfo(handle, ctypes.byref(counters), counters.cb):  # type: ignore[attr-defined]
+        return None
+    # Committed private memory: what an allocation costs even before its pages are touched.
+    return int(counters.PagefileUsage)
+
+
+class PortableProcess:
+    """A portable worker: its Popen, a memory watch, and how to end it with what it started."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], memory_bytes: int | None) -> None:
+        self.popen = popen
+        self.pid: int | None = popen.pid
+        self.failed: str | None = None
+        self.over_memory: int | None = None  # the resident size it was ended at, if it was
+        self._ended = threading.Event()
+        if memory_bytes:
+            threading.Thread(target=self._watch, args=(memory_bytes,), daemon=True).start()
+
+    def _watch(self, memory_bytes: int) -> None:
+        while not self._ended.wait(MEMORY_POLL_SECONDS):
+            used = resident_bytes(self.popen)
+            if used is None:
+                if self.popen.poll() is not None:
+                    return
+                continue
+            if used > memory_bytes:
+                self.over_memory = used
+                self.kill_tree()
+                return
+
+    def wait(self, timeout: float | None) -> int:
+        code = self.popen.wait(timeout=timeout)
+        self._ended.set()
+        return code
+
+    def kill_tree(self) -> None:
+        """End the worker and, where the system can tell, every process it started."""
+        if sys.platform == "win32":
+            try:  # before the worker ends: taskkill /T finds its children through it
+                subprocess.run(
+                    [TASKKILL, "/F", "/T", "/PID", str(self.popen.pid)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    timeout=10,
+                )
+            except (OSError, subprocess.SubprocessError):
+                pass
+        elif hasattr(os, "killpg"):
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)  # the worker leads its own session
+            except (ProcessLookupError, PermissionError):
+                pass
+        try:
+            self.popen.kill()
+        except OSError:
+            pass
+
+
+class ThreadedReplies:
+    """The worker's replies, read by a thread: the only way to wait on a pipe with a timeout on Windows."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.chunks: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        # The thread owns the stream and closes it at the end, so its
+        # descriptor is never closed under a read and reused meanwhile.
+        try:
+            while True:
+                chunk = stream.read1(1 << 20) if hasattr(stream, "read1") else stream.read(1 << 20)
+                if not chunk:
+                    break
+                self.chunks.put(chunk)
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.chunks.put(b"")
+            stream.close()
+
+    def read(self, seconds: float) -> bytes | None:
+        """The next chunk; b"" once the worker's end is closed; None if nothing came in ``seconds``."""
+        try:
+            return self.chunks.get(timeout=max(seconds, 0.0))
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        pass  # the reading thread closes the stream when the worker's end closes
+
+
+def nothing() -> IO[bytes]:
+    """The portable worker's stdout drain: it prints to stderr, so there is nothing to read."""
+    return io.BytesIO()
+
+
+class PortableSpawner:
+    """One ``python -I`` per worker, talking over its standard streams."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def start(self) -> PortableSpawner:
+        return self
+
+    def spawn(self, spec: dict[str, Any], memory_bytes: int | None = None) -> PortableProcess:
+        config = dict(spec["config"], portable=True)
+        options: dict[str, Any] = dict(
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=spec["env"], cwd=spec["cwd"]
+        )
+        if sys.platform == "win32":
+            options.update(creationflags=subprocess.CREATE_NEW_PROCESS_GROUP)  # type: ignore[attr-defined]
+            # Windows needs these to start Python at all; the rest of ours stays out.
+            system = {k: os.environ[k] for k in ("SYSTEMROOT", "SystemRoot") if k in os.environ}
+            options["env"] = dict(spec["env"], **system)
+        else:
+            options.update(start_new_session=True)
+        if spec.get("uid") is not None:
+            if sys.version_info < (3, 9):
+                config.update(switch={k: spec.get(k) for k in ("uid", "gid", "umask")})
+            else:
+                options.update(user=spec["uid"], group=spec["gid"], extra_groups=[], umask=spec.get("umask", 0o077))
+        parent = spec.get("grader_parent", GRADER_PARENT)
+        command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]
+        try:
+            return PortableProcess(subprocess.Popen(command, **options), memory_bytes)
+        except (OSError, subprocess.SubprocessError, ValueError) as error:
+            raise WorkerStartFailed(f"could not start {sys.executable} for the worker: {error}") from None
+
+    def memory_watch(self) -> str:
+        """How memory is held on this path, for the report."""
+        if sys.platform.startswith("linux") or sys.platform in ("darwin", "win32"):
+            return f"memory watched by the grader every {MEMORY_POLL_SECONDS:g} s, the worker ended above the limit"
+        return f"memory not watched: no way to read a process's memory on {sys.platform}"
+
+    def shutdown(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
