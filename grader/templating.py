@@ -26,6 +26,8 @@ def bytecode_cache() -> jinja2.FileSystemBytecodeCache | None:
             info = folder.stat()
         except OSError:
             continue
-        if info.st_uid == os.geteuid() and not info.st_mode & 0o077:
+        # Windows has no owner or mode bits to check; a folder in the user's profile is theirs.
+        private = not hasattr(os, "geteuid") or (info.st_uid == os.geteuid() and not info.st_mode & 0o077)
+        if private:
             return jinja2.FileSystemBytecodeCache(str(folder))
     return None

@@ -343,7 +343,9 @@ def _reset_markers():
 def run_autograder(installed, source, without=""):
     """Fresh submission/ and results/, then ROOT/run_autograder as root from ROOT; (completed, seconds).
 
-    ``without``: GRADER_WITHOUT for the run, the layers to turn off.
+    ``without``: GRADER_WITHOUT for the run, the layers to turn off; or
+    "portable", the portable worker (GRADER_WORKER), which has none of them
+    but the user switch and the cleanup.
     """
     root = installed.root
     for name in ("submission", "results"):
@@ -355,7 +357,9 @@ def run_autograder(installed, source, without=""):
     process = subprocess.Popen(
         [str(root / "run_autograder")],
         cwd=root,
-        env=dict(installed.env, GRADER_WITHOUT=without),
+        env=dict(installed.env, GRADER_WORKER="portable")
+        if without == "portable"
+        else dict(installed.env, GRADER_WITHOUT=without),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -500,8 +504,12 @@ def _read_results(path, problems):
 
 # With every layer, and without Landlock: Landlock alone would refuse most of
 # these attacks (and their evidence markers), so the run without it shows that
-# the user switch, the file modes and the rest hold on their own.
-@pytest.mark.parametrize("without", ["", "landlock"], ids=["all-layers", "without-landlock"])
+# the user switch, the file modes and the rest hold on their own. The portable
+# worker (Windows' path) keeps only the user switch, the cleanup and the limits
+# the trusted side enforces from outside: they must hold these attacks too.
+@pytest.mark.parametrize(
+    "without", ["", "landlock", "portable"], ids=["all-layers", "without-landlock", "portable-worker"]
+)
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
 def test_hostile_submission(installed, attack, without):
     root = installed.root

@@ -16,7 +16,7 @@ suites run it on Linux).
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import io
 import json
 import os
@@ -45,10 +45,22 @@ def why_portable() -> str | None:
     if chosen == "portable":
         return f"forced by {SWITCH}=portable"
     missing = [name for name in ("fork", "killpg", "setsid") if not hasattr(os, name)]
-    missing += [name for name in ("resource", "fcntl") if importlib.util.find_spec(name) is None]
+    missing += [name for name in ("resource", "fcntl") if not _importable(name)]
     if missing:
-        return f"{sys.platform} has no {', '.join(missing)}"
+        return f"{system_name()} has no {', '.join(missing)}"
     return None
+
+
+def system_name() -> str:
+    return {"win32": "Windows", "darwin": "macOS", "linux": "Linux"}.get(sys.platform, sys.platform)
+
+
+def _importable(name: str) -> bool:
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        return False
+    return True
 
 
 def resident_bytes(process: subprocess.Popen[bytes]) -> int | None:

@@ -232,7 +232,9 @@ def launcher(required: bool = True, quiet: bool = False) -> SandboxUser | SameUs
     ends; with every uid busy it waits, saying so unless ``quiet``.
     """
     if not hasattr(os, "geteuid"):
-        return SameUser(f"{sys.platform} has no user switch: the worker runs as you")
+        from grader.boundary.portable import system_name
+
+        return SameUser(f"{system_name()} has no user switch: the worker runs as you")
     if os.geteuid() != 0:
         return SameUser("not root: the worker runs as you")
     if os.environ.get("GRADER_SANDBOX") == "off":

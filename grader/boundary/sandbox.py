@@ -9,6 +9,7 @@ the submission and never unpickles anything.
 
 from __future__ import annotations
 
+import functools
 import os
 import select
 import signal
@@ -29,6 +30,8 @@ from grader.config import Limits
 from grader.protocol import frames
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from grader.boundary.privileges import SameUser, SandboxUser
     from grader.boundary.spawners import ExecProcess, ForkedProcess, Spawner
 
@@ -166,6 +169,9 @@ class Worker:
             popen = self.process.popen
             assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
             self._request_write = popen.stdin.fileno()
+            # Closed through its file object: closing the bare descriptor would leave
+            # the object to close that number again later, when a new worker may own it.
+            self._close_requests: Callable[[], None] = popen.stdin.close
             self._replies = ThreadedReplies(popen.stdout)
             out, err = portable.nothing(), popen.stderr
         else:
@@ -183,6 +189,7 @@ class Worker:
                 for fd in (request_read, reply_write, out_write, err_write):
                     os.close(fd)
             self._replies = SelectedReplies(reply_read)
+            self._close_requests = functools.partial(os.close, self._request_write)
             out, err = open(out_read, "rb"), open(err_read, "rb")
         if hasattr(launcher, "started"):
             launcher.started(self.process)  # type: ignore[union-attr]
@@ -247,7 +254,7 @@ class Worker:
     def kill(self) -> None:
         """End the worker and everything it started."""
         try:
-            os.close(self._request_write)
+            self._close_requests()
         except OSError:
             pass
         self._replies.close()

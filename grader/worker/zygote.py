@@ -14,7 +14,6 @@ spawn request carries the child's four pipe ends as SCM_RIGHTS.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import select
@@ -161,6 +160,8 @@ def _only_descriptors(keep: set[int]) -> None:
 def become(spec: dict[str, Any], fds: list[int], ready: int) -> None:
     """Turn this freshly forked child into a sandboxed worker; raise rather than half-succeed."""
     # Above any target number first, so no dup2 below overwrites a pipe still needed.
+    import fcntl  # here: the trusted side imports this module on systems without it
+
     request, reply, out, err = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in fds)
     null = os.open(os.devnull, os.O_RDONLY)
     for source, target in ((null, 0), (out, 1), (err, 2), (request, REQUEST_FD), (reply, REPLY_FD)):

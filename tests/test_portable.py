@@ -1,0 +1,152 @@
+"""The portable worker (Windows' path, and anywhere without fork or rlimits), forced on Linux.
+
+Every test here grades through ``GRADER_WORKER=portable``: the same
+submissions must earn the same scores as on the Linux path, the limits it
+keeps from outside must hold, and the grader must choose it by itself on a
+system that lacks what the other paths need. That system is imitated by a
+prelude that takes fork, killpg, setsid, resource, fcntl, pwd and grp away
+from the trusted process and from the worker before anything is imported.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REFERENCE_PATH, REPO
+from reference.alternatives import ALTERNATIVES, assemble
+from reference.mutants import MUTANTS, mutate
+
+SEED = 1234
+TEMPLATE = REPO / "student_template" / "word2vec.py"
+EXAMPLE = REPO / "examples" / "word2vec.py"
+
+# A system without the POSIX calls the fork server, the rlimits and the user
+# switch need, as Windows is: run first in the grader and in its worker.
+WITHOUT_POSIX = """
+import os, sys
+for name in ("fork", "forkpty", "killpg", "setsid", "geteuid"):
+    if hasattr(os, name):
+        delattr(os, name)
+class NotHere:
+    def find_spec(self, name, path=None, target=None):
+        if name in ("resource", "fcntl", "pwd", "grp", "termios"):
+            raise ModuleNotFoundError("No module named %r (imitating a system without it)" % name, name=name)
+sys.meta_path.insert(0, NotHere())
+for name in ("resource", "fcntl", "pwd", "grp", "termios"):
+    sys.modules.pop(name, None)
+"""
+
+
+@pytest.fixture
+def portable(monkeypatch):
+    monkeypatch.setenv("GRADER_WORKER", "portable")
+
+
+def scores(run):
+    return [(t.number, t.score) for t in run.tests]
+
+
+CASES = (
+    [pytest.param(lambda source, m=m: mutate(source, m), id=f"mutant-{m.name}") for m in MUTANTS]
+    + [pytest.param(lambda source, a=a: assemble(source, a), id=f"alternative-{a.name}") for a in ALTERNATIVES]
+    + [pytest.param(lambda source: source, id="reference")]
+)
+
+
+@pytest.mark.parametrize("make", CASES)
+def test_the_portable_worker_scores_every_catalogued_submission_as_the_linux_path_does(
+    reference_source, write_submission, tmp_path, grade, describe_tests, monkeypatch, make
+):
+    path = write_submission(tmp_path, make(reference_source))
+    linux = grade(str(path), seed=SEED, hidden=True)
+    monkeypatch.setenv("GRADER_WORKER", "portable")
+    portable = grade(str(path), seed=SEED, hidden=True)
+    assert any("rlimits: missing: portable worker" in line for line in portable.layers), portable.layers
+    differing = [t for t, (a, b) in zip(portable.tests, zip(scores(linux), scores(portable))) if a != b]
+    assert scores(portable) == scores(linux), describe_tests(differing)
+
+
+# The mutant catalogue is built from the reference at import, so each case
+# above needs its own closure over the mutant: make sure they differ.
+def test_the_cases_are_distinct_submissions(reference_source):
+    made = [case.values[0](reference_source) for case in CASES]
+    assert len(set(made)) == len(made)
+
+
+def test_a_memory_hog_is_ended_from_outside_and_costs_only_its_function(
+    portable, reference_source, write_submission, tmp_path, grade
+):
+    hog = "\n_honest = sigmoid\ndef sigmoid(x):\n    hog = np.ones(2**29)\n    return _honest(x)\n"
+    run = grade(str(write_submission(tmp_path, reference_source + hog)), seed=SEED)
+    lost = {t.number for t in run.tests if t.score < t.max_score}
+    assert lost and all(t.startswith("1.") for t in lost), lost
+    first = next(t for t in run.tests if t.number == "1.1")
+    assert "memory" in first.message and "MiB limit" in first.message, first.message
+
+
+def test_an_endless_loop_is_ended_by_the_grader_s_clock(portable, reference_source, write_submission, tmp_path, grade):
+    loop = "\ndef sigmoid(x):\n    while True:\n        pass\n"
+    run = grade(str(write_submission(tmp_path, reference_source + loop)), seed=SEED)
+    first = next(t for t in run.tests if t.number == "1.1")
+    assert first.score == 0 and "did not return within" in first.message, first.message
+    assert all(t.score == t.max_score for t in run.tests if not t.number.startswith("1."))
+
+
+def test_what_the_submission_prints_is_kept_apart_from_the_protocol(
+    portable, reference_source, write_submission, tmp_path, grade
+):
+    noisy = '\nimport sys\nprint("LOOK" * 10)\nsys.stdout.write("\\x00\\x00\\x00\\x10{}")\nsys.stdout.flush()\n'
+    run = grade(str(write_submission(tmp_path, reference_source + noisy)), seed=SEED)
+    assert run.score == run.max_score
+
+
+def grade_without_posix(path, *arguments):
+    """``python -m grader local PATH`` on a Linux that looks like Windows to the grader and its worker."""
+    prelude = WITHOUT_POSIX + (
+        "import grader.boundary.portable as portable\n"
+        f"portable.WORKER_BOOT = {WITHOUT_POSIX!r} + portable.WORKER_BOOT\n"
+        "import runpy\n"
+        "sys.argv = ['grader', 'local', *sys.argv[1:]]\n"
+        "runpy.run_module('grader', run_name='__main__')\n"
+    )
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("GRADER_")}
+    return subprocess.run(
+        [sys.executable, "-c", prelude, str(path), *arguments],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [(REFERENCE_PATH, "full"), (TEMPLATE, 0), (EXAMPLE, "partial")],
+    ids=["reference", "template", "example"],
+)
+def test_without_fork_or_rlimits_the_grader_chooses_the_portable_worker_by_itself(path, expected):
+    done = grade_without_posix(path, "--format", "json", "-v")
+    assert done.returncode in (0, 1), done.stderr
+    report = json.loads(done.stdout)
+    score, total = report["score"], sum(t["max_score"] for t in report["tests"])
+    assert {"full": score == total, 0: score == 0, "partial": 0 < score < total}[expected], (score, total)
+    assert "portable worker (Linux has no fork, killpg, setsid, resource, fcntl)" in done.stderr, done.stderr
+    assert "user switch: missing: Linux has no user switch" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unknown_worker_name_is_a_clear_error(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "local", str(REFERENCE_PATH)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(__import__("os").environ, GRADER_WORKER="windows"),
+    )
+    assert done.returncode == 2, done.stderr
+    assert "GRADER_WORKER is 'portable' or 'auto'; 'windows' is neither" in done.stderr
+    assert "Traceback" not in done.stderr
