@@ -150,3 +150,38 @@ def test_an_unknown_worker_name_is_a_clear_error(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "GRADER_WORKER is 'portable' or 'auto'; 'windows' is neither" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+HOG = "import time\nheld = b'x' * (300 * 2**20)\ntime.sleep(60)\n"  # 300 MiB, every page written
+
+
+@pytest.mark.parametrize("kind", ["portable", "exec"])
+def test_the_memory_watch_ends_a_process_over_its_limit(kind):
+    from grader.boundary.portable import PortableProcess
+    from grader.boundary.spawners import ExecProcess
+
+    popen = subprocess.Popen([sys.executable, "-c", HOG], start_new_session=True)
+    process = (PortableProcess if kind == "portable" else ExecProcess)(popen, 100 * 2**20)
+    try:
+        code = process.wait(timeout=30)
+    finally:
+        popen.kill()
+        popen.wait()
+    assert code == -9 and process.over_memory is not None and process.over_memory > 100 * 2**20
+
+
+def test_a_process_under_its_limit_is_left_alone():
+    from grader.boundary.portable import PortableProcess
+
+    popen = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.5)"], start_new_session=True)
+    process = PortableProcess(popen, 100 * 2**20)
+    assert process.wait(timeout=30) == 0 and process.over_memory is None
+
+
+def test_an_execd_worker_is_watched_only_where_the_kernel_ignores_its_memory_limit(monkeypatch):
+    from grader.boundary import spawners
+
+    config = {"limits": {"memory_bytes": 2**29}}
+    assert spawners.watched_memory(config) is None  # Linux enforces RLIMIT_AS
+    monkeypatch.setattr(spawners, "RLIMIT_AS_ENFORCED", False)
+    assert spawners.watched_memory(config) == 2**29

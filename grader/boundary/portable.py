@@ -25,9 +25,12 @@ import signal
 import subprocess
 import sys
 import threading
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from grader.boundary.spawners import GRADER_PARENT, WORKER_BOOT, WorkerStartFailed
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SWITCH = "GRADER_WORKER"
 # How often the memory watch reads the worker's resident size: a worker
@@ -116,6 +119,30 @@ def _windows_private(process: subprocess.Popen[bytes]) -> int | None:
     return int(counters.PagefileUsage)
 
 
+class MemoryWatch:
+    """Ends a process whose resident memory goes over ``limit`` bytes, from a thread of the trusted side."""
+
+    def __init__(self, popen: subprocess.Popen[bytes], limit: int, end: Callable[[], None]) -> None:
+        self.over: int | None = None  # the resident size it was ended at, if it was
+        self._stopped = threading.Event()
+        threading.Thread(target=self._watch, args=(popen, limit, end), daemon=True).start()
+
+    def _watch(self, popen: subprocess.Popen[bytes], limit: int, end: Callable[[], None]) -> None:
+        while not self._stopped.wait(MEMORY_POLL_SECONDS):
+            used = resident_bytes(popen)
+            if used is None:
+                if popen.poll() is not None:
+                    return
+                continue
+            if used > limit:
+                self.over = used
+                end()
+                return
+
+    def stop(self) -> None:
+        self._stopped.set()
+
+
 class PortableProcess:
     """A portable worker: its Popen, a memory watch, and how to end it with what it started."""
 
@@ -123,26 +150,16 @@ class PortableProcess:
         self.popen = popen
         self.pid: int | None = popen.pid
         self.failed: str | None = None
-        self.over_memory: int | None = None  # the resident size it was ended at, if it was
-        self._ended = threading.Event()
-        if memory_bytes:
-            threading.Thread(target=self._watch, args=(memory_bytes,), daemon=True).start()
+        self.watch = MemoryWatch(popen, memory_bytes, self.kill_tree) if memory_bytes else None
 
-    def _watch(self, memory_bytes: int) -> None:
-        while not self._ended.wait(MEMORY_POLL_SECONDS):
-            used = resident_bytes(self.popen)
-            if used is None:
-                if self.popen.poll() is not None:
-                    return
-                continue
-            if used > memory_bytes:
-                self.over_memory = used
-                self.kill_tree()
-                return
+    @property
+    def over_memory(self) -> int | None:
+        return self.watch.over if self.watch else None
 
     def wait(self, timeout: float | None) -> int:
         code = self.popen.wait(timeout=timeout)
-        self._ended.set()
+        if self.watch:
+            self.watch.stop()
         return code
 
     def kill_tree(self) -> None:
@@ -216,7 +233,7 @@ class PortableSpawner:
     def start(self) -> PortableSpawner:
         return self
 
-    def spawn(self, spec: dict[str, Any], memory_bytes: int | None = None) -> PortableProcess:
+    def spawn(self, spec: dict[str, Any]) -> PortableProcess:
         config = dict(spec["config"], portable=True)
         options: dict[str, Any] = dict(
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=spec["env"], cwd=spec["cwd"]
@@ -236,7 +253,7 @@ class PortableSpawner:
         parent = spec.get("grader_parent", GRADER_PARENT)
         command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]
         try:
-            return PortableProcess(subprocess.Popen(command, **options), memory_bytes)
+            return PortableProcess(subprocess.Popen(command, **options), config["limits"].get("memory_bytes"))
         except (OSError, subprocess.SubprocessError, ValueError) as error:
             raise WorkerStartFailed(f"could not start {sys.executable} for the worker: {error}") from None
 

@@ -23,7 +23,14 @@ from typing import IO, TYPE_CHECKING, Any
 from grader import registry
 from grader.boundary import portable
 from grader.boundary.portable import PortableProcess, PortableSpawner, ThreadedReplies
-from grader.boundary.spawners import WorkerStartFailed, default_spawner, forced_off, worker_environment
+from grader.boundary.spawners import (
+    RLIMIT_AS_ENFORCED,
+    ExecSpawner,
+    WorkerStartFailed,
+    default_spawner,
+    forced_off,
+    worker_environment,
+)
 from grader.boundary.staging import Snapshot
 from grader.bundle import template_folder
 from grader.config import Limits
@@ -165,7 +172,7 @@ class Worker:
         self.process: ExecProcess | ForkedProcess | PortableProcess
         self._replies: SelectedReplies | ThreadedReplies
         if isinstance(spawner, PortableSpawner):
-            self.process = spawner.spawn(spec, limits.memory_mb * 2**20)
+            self.process = spawner.spawn(spec)
             popen = self.process.popen
             assert popen.stdin is not None and popen.stdout is not None and popen.stderr is not None
             self._request_write = popen.stdin.fileno()
@@ -411,6 +418,8 @@ class Sandbox:
         Told before any student code ran, so it is the grader's own word.
         """
         layers = {k: v for k, v in told.items() if isinstance(v, str)} if isinstance(told, dict) else {}
+        if isinstance(self.spawner, ExecSpawner) and not RLIMIT_AS_ENFORCED and "rlimits" in layers:
+            layers["rlimits"] += "; memory watched by the grader too (this kernel does not enforce RLIMIT_AS)"
         if isinstance(self.spawner, PortableSpawner):
             portable = f"missing: portable worker ({self.spawner.why})"
             layers.update(

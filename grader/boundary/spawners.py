@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -109,16 +110,43 @@ class Spared:
 class ExecProcess:
     """A worker exec'd by this process."""
 
-    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes], memory_bytes: int | None = None) -> None:
         self.popen = popen
         self.pid = popen.pid
         self.failed: str | None = None
         Spared.pids.add(self.pid)
+        self.watch = None
+        if memory_bytes:
+            from grader.boundary.portable import MemoryWatch
+
+            self.watch = MemoryWatch(popen, memory_bytes, self._kill)
+
+    @property
+    def over_memory(self) -> int | None:
+        return self.watch.over if self.watch else None
+
+    def _kill(self) -> None:
+        try:
+            os.killpg(self.pid, signal.SIGKILL)  # the worker leads its own session
+        except (ProcessLookupError, PermissionError):
+            pass
 
     def wait(self, timeout: float | None) -> int:
         code = self.popen.wait(timeout=timeout)
         Spared.pids.discard(self.pid)
+        if self.watch:
+            self.watch.stop()
         return code
+
+
+# Where the kernel enforces no RLIMIT_AS (macOS accepts it and ignores it),
+# the trusted side watches an exec'd worker's memory itself.
+RLIMIT_AS_ENFORCED = sys.platform.startswith(("linux", "freebsd"))
+
+
+def watched_memory(config: dict[str, Any]) -> int | None:
+    """The memory limit the trusted side must watch for this worker, or None where rlimits hold it."""
+    return None if RLIMIT_AS_ENFORCED else config["limits"].get("memory_bytes")
 
 
 class ExecSpawner:
@@ -152,7 +180,7 @@ class ExecSpawner:
         parent = spec.get("grader_parent", GRADER_PARENT)
         command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]
         try:
-            return ExecProcess(subprocess.Popen(command, **options))
+            return ExecProcess(subprocess.Popen(command, **options), watched_memory(config))
         except (OSError, subprocess.SubprocessError) as error:
             raise WorkerStartFailed(f"could not start {sys.executable} for the worker: {error}") from None
 
