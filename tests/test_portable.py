@@ -185,3 +185,18 @@ def test_an_execd_worker_is_watched_only_where_the_kernel_ignores_its_memory_lim
     assert spawners.watched_memory(config) is None  # Linux enforces RLIMIT_AS
     monkeypatch.setattr(spawners, "RLIMIT_AS_ENFORCED", False)
     assert spawners.watched_memory(config) == 2**29
+
+
+def test_local_says_plainly_which_protections_are_missing(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "local", str(REFERENCE_PATH)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(__import__("os").environ, GRADER_WORKER="portable"),
+    )
+    assert done.returncode == 0, done.stderr
+    said = [line for line in done.stderr.splitlines() if "on this machine your code runs without" in line]
+    assert len(said) == 1 and "rlimits, filesystem view, network" in said[0], done.stderr
+    assert "python -m grader local -v says why" in said[0]

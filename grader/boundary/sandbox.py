@@ -67,17 +67,20 @@ class Layers:
     network: str
     cleanup: str
 
+    LABELS = (
+        ("user_switch", "user switch"),
+        ("rlimits", "rlimits"),
+        ("filesystem", "filesystem view"),
+        ("network", "network"),
+        ("cleanup", "cleanup"),
+    )
+
     def lines(self) -> list[str]:
-        return [
-            f"{label}: {getattr(self, name)}"
-            for name, label in (
-                ("user_switch", "user switch"),
-                ("rlimits", "rlimits"),
-                ("filesystem", "filesystem view"),
-                ("network", "network"),
-                ("cleanup", "cleanup"),
-            )
-        ]
+        return [f"{label}: {getattr(self, name)}" for name, label in self.LABELS]
+
+    def missing(self) -> list[str]:
+        """The labels of the layers not in force."""
+        return [label for name, label in self.LABELS if getattr(self, name).startswith("missing")]
 
 
 @dataclass

@@ -101,6 +101,12 @@ def run(args: argparse.Namespace) -> int:
         print(
             "Protections in force around your code:", *(f"  {line}" for line in run.layers), sep="\n", file=sys.stderr
         )
+    elif sandbox.layers is not None and sandbox.layers.missing():
+        print(
+            f"note: on this machine your code runs without: {', '.join(sandbox.layers.missing())} "
+            "(python -m grader local -v says why)",
+            file=sys.stderr,
+        )
     if args.format == "json":
         rendered = report.as_json_text(run) + "\n"
     elif args.format == "html":
