@@ -1,5 +1,10 @@
-"""Files as students save them: each gets its score, or one message that names the fix."""
+"""Files as students save them: each gets its score, or one message that names the fix.
 
+What a file holds is graded by one code path (grading.grade) in every mode;
+where a mode finds the file (local, Gradescope, batch) is tested per mode.
+"""
+
+import json
 import subprocess
 import sys
 import zipfile
@@ -7,14 +12,21 @@ import zipfile
 import pytest
 
 from conftest import REPO
+from grader import saved_source
+from grader.instructor.gradescope import run as run_gradescope
 from grader.submission import SubmissionNotFound, find_submission
 
 TEMPLATE = REPO / "student_template"
+RESAVE = "re-save the file as UTF-8 in your editor"
 
 
-def local(path, cwd):
+def local(path, cwd, *options):
     return subprocess.run(
-        [sys.executable, "-m", "grader", "local", str(path)], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "grader", "local", *options, str(path)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -30,6 +42,26 @@ def a2_folder(top, reference_source, name="word2vec.py"):
     (folder / "sgd.py").write_text("def sgd(f, x0, step, iterations):\n    return x0\n")
     (folder / name).write_text(reference_source, encoding="utf-8")
     return folder
+
+
+def zip_of(folder, archive):
+    """``archive`` holding ``folder`` itself, so its files are one level down (a2/word2vec.py)."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(folder.rglob("*")):
+            out.write(path, path.relative_to(folder.parent))
+    return archive
+
+
+def latin1_comment(reference_source):
+    return b"# My notes\n#\n# r\xe9sum\xe9 of the derivation\n" + reference_source.encode("utf-8")
+
+
+def latin1_string(reference_source):
+    return b'# My notes\nAUTHOR = "Ren\xe9"\n' + reference_source.encode("utf-8")
+
+
+# --- what the file holds: one code path in every mode ---
 
 
 @pytest.mark.parametrize("name", ["word2vec.py", "word2vec (1).py", "Word2Vec.py"])
@@ -51,19 +83,53 @@ def test_windows_line_endings_and_a_byte_order_mark_get_full_marks(tmp_path, gra
     assert grade(path, hidden=True).score == 100
 
 
-def test_a_latin1_byte_in_a_comment_still_grades(tmp_path, grade, reference_source):
-    # The worker compiles the file's bytes, and compile() lets non-UTF-8 bytes in a comment pass
-    # (running the file itself would not): an editor's Latin-1 there costs nothing.
+def test_a_latin1_byte_in_a_comment_grades_with_a_warning_naming_the_line(tmp_path, grade, reference_source):
+    # Python 3.7 to 3.13 all import such a file (as the notebook does) but refuse to run it as a script.
     path = tmp_path / "word2vec.py"
-    path.write_bytes(b"# r\xe9sum\xe9 of my notes\n" + reference_source.encode("utf-8"))
+    path.write_bytes(latin1_comment(reference_source))
     run = grade(path, hidden=True)
     assert run.score == 100, run.summary
+    assert run.summary == (
+        f"Warning: word2vec.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}; Python imports it, but "
+        "`python word2vec.py` refuses to run it."
+    )
 
 
-def test_tabs_mixed_with_spaces_name_the_line(tmp_path, grade, reference_source):
+@pytest.mark.parametrize(
+    "saved, message",
+    [
+        (latin1_string, f"word2vec.py line 2 is not UTF-8 (byte 0xe9): {RESAVE}"),
+        (
+            lambda source: source.encode("utf-16"),
+            f"word2vec.py is saved as UTF-16, which Python does not read: {RESAVE}",
+        ),
+    ],
+    ids=["latin1-string", "utf16"],
+)
+def test_bytes_python_cannot_import_give_one_message_with_the_fix(tmp_path, grade, reference_source, saved, message):
+    path = tmp_path / "word2vec.py"
+    path.write_bytes(saved(reference_source))
+    run = grade(path, hidden=True)
+    assert run.score == 0 and run.summary == message
+
+
+def test_a_declared_latin1_file_is_read_as_latin1():
+    assert saved_source.not_utf8(b"# -*- coding: latin-1 -*-\nx = '\xe9'\n", "word2vec.py") is None
+    assert (
+        saved_source.not_utf8(b"x = 1\n# coding: latin-1\ny = '\xe9'\n", "w.py")
+        == f"w.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [["        x = x", "\tx = x"], ["\tx = x", "    x = x"]],
+    ids=["tab-error", "indentation-error"],
+)
+def test_tabs_mixed_with_spaces_name_the_line_and_the_fix(tmp_path, grade, reference_source, body):
     lines = reference_source.splitlines()
     at = next(i for i, line in enumerate(lines) if line.startswith("def sigmoid"))
-    lines[at + 1] = "\t" + lines[at + 1].lstrip() + "\n        pass"
+    lines[at + 1 : at + 1] = body
     source = "\n".join(lines)
     with pytest.raises(SyntaxError) as python_says:  # IndentationError or TabError, with Python's line
         compile(source, "word2vec.py", "exec")
@@ -71,25 +137,70 @@ def test_tabs_mixed_with_spaces_name_the_line(tmp_path, grade, reference_source)
     path.write_text(source, encoding="utf-8")
     run = grade(path, hidden=True)
     assert run.score == 0
-    assert f"{type(python_says.value).__name__} at line {python_says.value.lineno}" in run.summary, run.summary
+    said = python_says.value
+    assert f"{type(said).__name__} at line {said.lineno}: {said.msg}" in run.summary, run.summary
+    assert "indent with spaces only" in run.summary
 
 
-def test_an_import_the_grader_does_not_provide_is_named(tmp_path, grade, reference_source):
+def test_an_import_the_grader_does_not_provide_is_named_with_the_fix(tmp_path, grade, reference_source):
     path = tmp_path / "word2vec.py"
     path.write_text("import matplotlib.pyplot as plt\n" + reference_source, encoding="utf-8")
     run = grade(path, hidden=True)
     assert run.score == 0
-    assert "matplotlib" in run.summary and "Only numpy" in run.summary, run.summary
+    assert "No module named 'matplotlib'\n  at line 1: import matplotlib.pyplot as plt" in run.summary, run.summary
+    assert "provides only numpy and the course's utils package: remove the import of matplotlib" in run.summary
 
 
-def test_a_zip_of_the_folder_is_told_to_be_unzipped(tmp_path, reference_source):
-    folder = a2_folder(tmp_path, reference_source)
-    archive = tmp_path / "upload" / "a2.zip"
-    archive.parent.mkdir()
-    with zipfile.ZipFile(archive, "w") as out:
-        for path in folder.rglob("*"):
-            out.write(path, path.relative_to(tmp_path))
+def test_only_imports_run_at_import_time_are_checked_against_what_the_grader_provides():
+    source = (
+        b"import numpy as np\nimport iniconfig\nfrom utils.utils import softmax\nimport scipy.special\n"
+        b"def plot():\n    import pytest\n"
+        b"try:\n    import pytest\nexcept ImportError:\n    pass\n"
+        b'if __name__ == "__main__":\n    import pytest\n'
+    )
+    found = saved_source.installed_here_only(source, ["scipy>=1.10"])
+    assert found == [(2, "iniconfig")]  # pytest's own dependency: installed wherever the tests run
+
+
+# --- local: python -m grader local PATH ---
+
+
+def test_local_warns_of_an_import_installed_here_that_the_grader_lacks(tmp_path, reference_source):
+    (tmp_path / "word2vec.py").write_text("import iniconfig\n" + reference_source, encoding="utf-8")
+    done = local(tmp_path / "word2vec.py", tmp_path)
+    assert (
+        "warning: word2vec.py line 1 imports iniconfig, which this Python has but the grader provides only numpy "
+        "and the course's utils package: on Gradescope the file will not import" in done.stderr
+    ), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_local_tells_a_zip_of_the_folder_to_be_unzipped(tmp_path, reference_source):
+    archive = zip_of(a2_folder(tmp_path, reference_source), tmp_path / "upload" / "a2.zip")
     for target in (archive, archive.parent):
         done = local(target, tmp_path)
         assert done.returncode == 2, done.stdout + done.stderr
         assert "zip archive" in done.stderr and "unzip it" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- Gradescope: ROOT/submission as Gradescope leaves an upload ---
+
+
+def gradescope(root):
+    run_gradescope(root)
+    return json.loads((root / "results" / "results.json").read_text())
+
+
+@pytest.mark.parametrize(
+    "saved, score, said",
+    [
+        (latin1_comment, 100, f"word2vec.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}"),
+        (latin1_string, 0, f"word2vec.py line 2 is not UTF-8 (byte 0xe9): {RESAVE}"),
+    ],
+    ids=["comment", "string"],
+)
+def test_gradescope_shows_the_student_how_to_resave_a_latin1_file(tmp_path, reference_source, saved, score, said):
+    (tmp_path / "submission").mkdir()
+    (tmp_path / "submission" / "word2vec.py").write_bytes(saved(reference_source))
+    results = gradescope(tmp_path)
+    assert results["score"] == score and said in results["output"], results["output"]
