@@ -5,6 +5,8 @@ where a mode finds the file (local, Gradescope, batch) is tested per mode.
 """
 
 import json
+import os
+import stat
 import subprocess
 import sys
 import zipfile
@@ -15,6 +17,7 @@ from conftest import REPO
 from grader import saved_source
 from grader.instructor.gradescope import run as run_gradescope
 from grader.submission import SubmissionNotFound, find_submission
+from test_batch import batch, read_scores
 
 TEMPLATE = REPO / "student_template"
 RESAVE = "re-save the file as UTF-8 in your editor"
@@ -75,6 +78,15 @@ def test_two_files_named_like_the_submission_are_named_back(tmp_path, reference_
         (tmp_path / name).write_text(reference_source, encoding="utf-8")
     with pytest.raises(SubmissionNotFound, match=r"word2vec \(1\)\.py, word2vec \(2\)\.py"):
         find_submission(tmp_path)
+
+
+def test_the_course_files_are_never_the_submission(tmp_path, reference_source):
+    folder = a2_folder(tmp_path, reference_source, "my_solution.py")
+    (folder / "._my_solution.py").write_bytes(b"\0\x05\x16\x07 macOS resource fork")
+    assert find_submission(folder) == folder / "my_solution.py"
+    (folder / "my_solution.py").unlink()
+    with pytest.raises(SubmissionNotFound, match=r"no word2vec\.py in the submission \(found: run\.py, sgd\.py"):
+        find_submission(folder)
 
 
 def test_windows_line_endings_and_a_byte_order_mark_get_full_marks(tmp_path, grade, reference_source):
@@ -165,6 +177,14 @@ def test_only_imports_run_at_import_time_are_checked_against_what_the_grader_pro
 # --- local: python -m grader local PATH ---
 
 
+@pytest.mark.parametrize("target", ["a2", "a2/word2vec (1).py", "."], ids=["a2-folder", "the-file", "above-a2"])
+def test_local_grades_the_file_in_a_folder_or_given_by_name(tmp_path, reference_source, target):
+    a2_folder(tmp_path, reference_source, "word2vec (1).py")
+    done = local(tmp_path / target, tmp_path, "--all", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["score"] == 100
+
+
 def test_local_warns_of_an_import_installed_here_that_the_grader_lacks(tmp_path, reference_source):
     (tmp_path / "word2vec.py").write_text("import iniconfig\n" + reference_source, encoding="utf-8")
     done = local(tmp_path / "word2vec.py", tmp_path)
@@ -191,6 +211,35 @@ def gradescope(root):
     return json.loads((root / "results" / "results.json").read_text())
 
 
+def test_gradescope_grades_an_unzipped_folder_one_level_down(tmp_path, reference_source):
+    # A zip of a2/ uploaded: Gradescope unzips it, so the files are under submission/a2/.
+    a2_folder(tmp_path / "submission", reference_source, "Word2Vec.py")
+    results = gradescope(tmp_path)
+    assert results["score"] == 100, results["output"]
+
+
+@pytest.mark.parametrize("beside", [[], ["run.py"]], ids=["alone", "beside-run.py"])
+def test_gradescope_names_the_fix_for_a_zip_inside_the_upload(tmp_path, reference_source, beside):
+    archive = zip_of(a2_folder(tmp_path, reference_source), tmp_path / "submission" / "upload" / "a2.zip")
+    for name in beside:
+        (archive.parent / name).write_text("print('training')\n")
+    results = gradescope(tmp_path)
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"] == (
+        "the submission is a zip archive (a2.zip), not a .py file: unzip it and submit the word2vec.py inside"
+    )
+
+
+def test_gradescope_names_the_fix_for_a_notebook_uploaded_alone(tmp_path):
+    (tmp_path / "submission" / ".ipynb_checkpoints").mkdir(parents=True)
+    for name in ("a2.ipynb", ".ipynb_checkpoints/a2-checkpoint.ipynb"):
+        (tmp_path / "submission" / name).write_text('{"cells": []}')
+    results = gradescope(tmp_path)
+    assert results["score"] == 0 and results["output"] == (
+        "the submission is a notebook (a2.ipynb), not a .py file: copy your functions into word2vec.py and submit that"
+    )
+
+
 @pytest.mark.parametrize(
     "saved, score, said",
     [
@@ -204,3 +253,87 @@ def test_gradescope_shows_the_student_how_to_resave_a_latin1_file(tmp_path, refe
     (tmp_path / "submission" / "word2vec.py").write_bytes(saved(reference_source))
     results = gradescope(tmp_path)
     assert results["score"] == score and said in results["output"], results["output"]
+
+
+# --- batch: a folder of uploads, a folder of folders ---
+
+
+def member(archive, name, data, mode=0o100644):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = mode << 16
+    archive.writestr(info, data)
+
+
+@pytest.fixture(scope="module")
+def class_of_uploads(tmp_path_factory):
+    """Every kind of saved file as an upload of its own, graded in one batch: (scores rows, out, stderr)."""
+    reference_source = (REPO / "reference" / "word2vec.py").read_text(encoding="utf-8")
+    top = tmp_path_factory.mktemp("uploads")
+    files, folders = top / "files", top / "folders"
+    files.mkdir()
+    zip_of(a2_folder(top / "alice", reference_source, "Word2Vec.py"), files / "alice.zip")
+    with zipfile.ZipFile(files / "bob.zip", "w") as archive:
+        member(archive, "word2vec.py", reference_source)
+        member(archive, "../../escaped.py", "print('outside')\n")
+    with zipfile.ZipFile(files / "carol.zip", "w") as archive:
+        member(archive, "word2vec.py", "../../../etc/passwd", mode=stat.S_IFLNK | 0o777)
+        member(archive, "a2/word2vec.py", reference_source)
+    (files / "dave.zip").write_bytes(b"PK\x03\x04 but not a zip archive at all")
+    with zipfile.ZipFile(files / "erin.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        member(archive, "word2vec.py", "#" * (21 * 2**20))
+    (files / "frank.ipynb").write_text('{"cells": []}')
+    (files / "grace.py").write_bytes(b"\xef\xbb\xbf" + reference_source.replace("\n", "\r\n").encode("utf-8"))
+    (files / "heidi.py").write_bytes(latin1_string(reference_source))
+    (files / "ivan.py").write_text("import torch\n" + reference_source, encoding="utf-8")
+    with zipfile.ZipFile(files / "nina.zip", "w") as archive:
+        member(archive, "a2.zip", (files / "alice.zip").read_bytes())
+    zip_of(a2_folder(top / "kim", reference_source), folders / "kim" / "a2.zip")
+    a2_folder(folders / "leo", reference_source, "word2vec (1).py")
+    done = batch(files, folders, "--out", top / "out", "--jobs", 2, cwd=top)
+    assert done.returncode == 0, done.stderr
+    assert not (top / "escaped.py").exists() and not (files / "escaped.py").exists()
+    return {row["id"]: row for row in read_scores(top / "out")}, top / "out", done.stderr
+
+
+@pytest.mark.parametrize("student", ["alice", "carol", "grace", "leo"])
+def test_batch_grades_uploads_saved_in_any_of_the_usual_ways(class_of_uploads, student):
+    rows, _, _ = class_of_uploads
+    assert (rows[student]["status"], rows[student]["total"]) == ("graded", "100"), rows[student]
+
+
+@pytest.mark.parametrize(
+    "student, status",
+    [
+        ("bob", "no submission: bob.zip was not graded: it names a file outside itself ('../../escaped.py')"),
+        ("dave", "no submission: dave.zip was not graded: it cannot be read as a zip archive"),
+        ("erin", "no submission: erin.zip was not graded: its .py files hold more than 20 MiB"),
+        ("frank", "no submission: frank.ipynb is a notebook: copy your functions into word2vec.py"),
+        ("kim", "no submission: the submission is a zip archive (a2.zip), not a .py file: unzip it"),
+        ("nina", "no submission: nina.zip holds another zip archive (a2.zip), not a .py file: unzip it"),
+        ("heidi", f"import failed: heidi.py line 2 is not UTF-8 (byte 0xe9): {RESAVE}"),
+        ("ivan", "import failed: ivan.py raised ModuleNotFoundError while being imported: No module named 'torch'"),
+    ],
+)
+def test_batch_gives_each_upload_it_cannot_grade_its_reason(class_of_uploads, student, status):
+    rows, out, stderr = class_of_uploads
+    assert rows[student]["status"].startswith(status) and rows[student]["total"] == "0", rows[student]
+    assert "Traceback" not in stderr
+    if student == "ivan":
+        assert "remove the import of torch" in (out / "reports" / "ivan.txt").read_text()
+
+
+def test_batch_reads_only_the_python_files_of_a_zip(tmp_path):
+    from grader.instructor.batch import archives
+
+    archive = tmp_path / "upload.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        member(out, "a2/word2vec.py", "x = 1\n")
+        member(out, "a2/data/big.bin", b"\0" * 1024)
+        member(out, "link.py", "/etc/passwd", mode=stat.S_IFLNK | 0o777)
+        member(out, "__MACOSX/a2/._word2vec.py", b"\0\x05\x16\x07")
+    archives.extract_python(archive, tmp_path / "out")
+    written = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert written == ["a2/word2vec.py"]
+    assert not any(p.is_symlink() for p in (tmp_path / "out").rglob("*"))
+    assert str(archives.submission_in(archive)) == "a2/word2vec.py"
+    assert sorted(os.listdir(tmp_path)) == ["out", "upload.zip"]
