@@ -60,8 +60,8 @@ def import_failure_text(
         text = printable(f"{name} has {article} {error['type']}{where}: {error.get('message')}")
         if error.get("text"):
             text += printable(f"\n    {error['text'].strip()}")
-        tabs = error["type"] == "TabError" or saved_source.indents_with_tabs(source)
-        if tabs and error["type"] != "SyntaxError":
+        indentation = error["type"] == "IndentationError" and saved_source.indents_with_tabs(source)
+        if error["type"] == "TabError" or indentation:
             text += "\n  The file mixes tabs and spaces in its indentation: indent with spaces only."
         return text
     text = printable(
@@ -246,7 +246,7 @@ def grade(
                 )
             _run_in_release_order(run, tests, Session(sandbox, session_oracle, settings), missing, started)
         if resave and run.summary != resave:  # imported as the notebook does, but not runnable as a script
-            warning = f"Warning: {resave}; Python imports it, but `python {Path(submission).name}` refuses to run it."
+            warning = f"Warning: {resave}; import accepts it, but `python {Path(submission).name}` refuses to run it."
             run.summary = f"{run.summary}\n{warning}" if run.summary else warning
         run.execution_time = time.monotonic() - started
     if run.shown_seconds is None:

@@ -27,12 +27,15 @@ _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 
 def read(path: str | os.PathLike[str]) -> bytes:
-    """The submission's first READ_LIMIT bytes; b"" when it cannot be read (the worker then says why)."""
+    """The submission's first READ_LIMIT bytes, whole lines only; b"" when it cannot be read (the worker
+    then says why)."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(READ_LIMIT)
+            data = handle.read(READ_LIMIT)
     except OSError:
         return b""
+    # Cut at a line's end: never in the middle of a character.
+    return data[: data.rfind(b"\n") + 1] if len(data) == READ_LIMIT else data
 
 
 def _declared(data: bytes) -> str:

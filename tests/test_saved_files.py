@@ -102,7 +102,7 @@ def test_a_latin1_byte_in_a_comment_grades_with_a_warning_naming_the_line(tmp_pa
     run = grade(path, hidden=True)
     assert run.score == 100, run.summary
     assert run.summary == (
-        f"Warning: word2vec.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}; Python imports it, but "
+        f"Warning: word2vec.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}; import accepts it, but "
         "`python word2vec.py` refuses to run it."
     )
 
@@ -130,6 +130,15 @@ def test_a_declared_latin1_file_is_read_as_latin1():
     assert (
         saved_source.not_utf8(b"x = 1\n# coding: latin-1\ny = '\xe9'\n", "w.py")
         == f"w.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}"
+    )
+
+
+def test_a_long_file_is_checked_up_to_a_line_end_never_mid_character(tmp_path, monkeypatch):
+    path = tmp_path / "word2vec.py"
+    path.write_text("# é\n# ééé\n", encoding="utf-8")
+    monkeypatch.setattr(saved_source, "READ_LIMIT", 8)  # ends inside the second é
+    assert (
+        saved_source.read(path) == "# é\n".encode() and saved_source.not_utf8(saved_source.read(path), "w.py") is None
     )
 
 

@@ -30,8 +30,8 @@ def submission_in(archive: Path) -> PurePosixPath:
         return PurePosixPath(choose(members))
     except SubmissionNotFound as missing:
         with zipfile.ZipFile(archive) as opened:
-            inner = sorted(n for n in opened.namelist() if n.lower().endswith(".zip"))
-        if not list(filter(counted, members)) and inner:
+            inner = sorted(n for n in opened.namelist() if n.lower().endswith(".zip") and counted(PurePosixPath(n)))
+        if not members and inner:
             raise SubmissionNotFound(
                 f"{archive.name} holds another zip archive ({inner[0]}), not a .py file: unzip it and submit "
                 "the word2vec.py inside"

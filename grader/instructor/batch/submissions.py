@@ -10,9 +10,10 @@ Three layouts are understood, one per PATH:
   ``submission_<id>/`` folder per submission; the id is ``<id>``, and names and
   emails come from the YAML.
 
-A single ``.py`` or ``.zip`` file is one submission. The export's YAML has no official
-specification, so it is read tolerantly: whatever cannot be read becomes a
-note on the submissions it concerns and a warning, never an exception.
+A single ``.py`` or ``.zip`` file is one submission. The export's YAML has
+no official specification, so it is read tolerantly: whatever cannot be read
+becomes a note on the submissions it concerns and a warning, never an
+exception.
 """
 
 from __future__ import annotations
