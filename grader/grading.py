@@ -8,7 +8,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from grader import bundle, config, registry
+from grader import bundle, config, registry, saved_source
 from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
 from grader.boundary.returned import Problem, printable
 from grader.boundary.sandbox import Sandbox
@@ -41,7 +41,10 @@ def selected_tests(hidden: bool) -> list[Any]:
     return [t for t in suite.all_tests() if hidden or t.__visibility__ == suite.PUBLIC]
 
 
-def import_failure_text(status: ImportStatus, path: str | os.PathLike[str]) -> str:
+def import_failure_text(
+    status: ImportStatus, path: str | os.PathLike[str], provided: Sequence[str] = (), source: bytes = b""
+) -> str:
+    """Why the import failed and what to do; ``provided``: grader.yml's extra packages, ``source``: the file."""
     name = Path(path).name
     if status.lost is not None:
         text = f"{name} could not be imported: {status.lost.detail}."
@@ -53,9 +56,13 @@ def import_failure_text(status: ImportStatus, path: str | os.PathLike[str]) -> s
     error = status.error or {}
     if error.get("type") in ("SyntaxError", "IndentationError", "TabError"):
         where = f" at line {error['line']}" if error.get("line") is not None else ""
-        text = printable(f"{name} has a {error['type']}{where}: {error.get('message')}")
+        article = "an" if error["type"][0] in "AEIOU" else "a"
+        text = printable(f"{name} has {article} {error['type']}{where}: {error.get('message')}")
         if error.get("text"):
             text += printable(f"\n    {error['text'].strip()}")
+        indentation = error["type"] == "IndentationError" and saved_source.indents_with_tabs(source)
+        if error["type"] == "TabError" or indentation:
+            text += "\n  The file mixes tabs and spaces in its indentation: indent with spaces only."
         return text
     text = printable(
         f"{name} raised {error.get('type', 'an exception')} while being imported: {error.get('message', '')}"
@@ -64,7 +71,7 @@ def import_failure_text(status: ImportStatus, path: str | os.PathLike[str]) -> s
     if frames:
         text += f"\n  at line {frames[-1].get('line')}: {str(frames[-1].get('code', '')).strip()}"
     if error.get("type") == "ModuleNotFoundError":
-        text += "\n  Only numpy and the course's utils package are available to the grader."
+        text += "\n  " + _only_provided(error, provided)
     if error.get("type") == "SystemExit":
         text += "\n  The file calls exit() at import time; remove it."
     if error.get("type") == "PermissionError":
@@ -73,6 +80,17 @@ def import_failure_text(status: ImportStatus, path: str | os.PathLike[str]) -> s
             " in its working folder: save files under a relative path, or not at import."
         )
     return text
+
+
+def _only_provided(error: dict[str, Any], provided: Sequence[str]) -> str:
+    import re
+
+    missing = re.search(r"No module named '([^'.]+)", str(error.get("message", "")))
+    module = missing.group(1) if missing else "the module"
+    return (
+        f"The grader provides {saved_source.only_provided(provided)}: remove the import of {module}"
+        " (a module of your own must be submitted beside your file)."
+    )
 
 
 def rubric(tests: Sequence[Any], settings: Settings) -> tuple[dict[str, float], dict[str, str]]:
@@ -206,9 +224,14 @@ def grade(
     with sandbox:
         status = sandbox.check_import()
         run.layers = (sandbox.layers.lines() if sandbox.layers else []) + [f"note: {r}" for r in sandbox.retries]
+        source = saved_source.read(submission)
+        resave = saved_source.not_utf8(source, Path(submission).name)
         if not status.ok:
             run.imported = False
-            run.summary = import_failure_text(status, submission)
+            if resave and saved_source.broke_the_import(status.error):
+                run.summary = resave
+            else:
+                run.summary = import_failure_text(status, submission, settings.worker.packages, source)
             for result in run.tests:
                 result.message, result.not_run = NOT_IMPORTED, IMPORT_FAILED
             _keep_printed(run, SHOWN_AT_ONCE, sandbox.take_output(), settings.limits)
@@ -222,6 +245,9 @@ def grade(
                     for name in missing.values()
                 )
             _run_in_release_order(run, tests, Session(sandbox, session_oracle, settings), missing, started)
+        if resave and run.summary != resave:  # imported as the notebook does, but not runnable as a script
+            warning = f"Warning: {resave}; import accepts it, but `python {Path(submission).name}` refuses to run it."
+            run.summary = f"{run.summary}\n{warning}" if run.summary else warning
         run.execution_time = time.monotonic() - started
     if run.shown_seconds is None:
         run.shown_seconds = run.execution_time

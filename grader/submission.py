@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import os
+    from collections.abc import Iterable
 
 
 class SubmissionNotFound(Exception):
@@ -15,34 +16,58 @@ class SubmissionNotFound(Exception):
 
 # Copies the course's tools leave beside the real file: never the submission.
 SKIPPED_FOLDERS = {"__MACOSX", ".ipynb_checkpoints", "__pycache__"}
+# The course's own files in a2/: never the submission, even when the only .py file left.
+COURSE_FILES = {"run.py", "sgd.py"}
+COURSE_FOLDERS = {"utils"}
+# What a student may have submitted instead of the .py file, and what to do.
+NOT_PYTHON = (
+    ("*.zip", "a zip archive", "unzip it and submit the word2vec.py inside"),
+    ("*.ipynb", "a notebook", "copy your functions into word2vec.py and submit that"),
+)
 
 
 def find_submission(folder: str | os.PathLike[str]) -> Path:
-    """word2vec.py, else the one file named like it (Word2Vec.py, word2vec (1).py), else the only .py
-    file, looking in subfolders too, never in notebook checkpoints or macOS's zip metadata."""
+    """The submission among the .py files under ``folder`` (see ``choose``); a zip or nothing is named back."""
     folder = Path(folder)
     if not folder.is_dir():
         raise SubmissionNotFound(f"the submission folder {folder} does not exist")
-    python = sorted(
-        p
-        for p in folder.rglob("*.py")
-        if p.is_file() and not p.is_symlink() and not SKIPPED_FOLDERS & set(p.relative_to(folder).parts)
-    )
+    python = [p.relative_to(folder) for p in folder.rglob("*.py") if p.is_file() and not p.is_symlink()]
+    try:
+        return folder / choose(python)
+    except SubmissionNotFound:
+        if _students(python):
+            raise
+        for pattern, kind, instead in NOT_PYTHON:
+            found = sorted(p.name for p in folder.rglob(pattern) if p.is_file() and counted(p.relative_to(folder)))
+            if found:
+                raise SubmissionNotFound(f"the submission is {kind} ({found[0]}), not a .py file: {instead}") from None
+        raise
+
+
+def counted(relative: PurePath) -> bool:
+    """Not a copy left by notebooks or macOS (.ipynb_checkpoints, __MACOSX, ._word2vec.py)."""
+    return not SKIPPED_FOLDERS & set(relative.parts) and not relative.name.startswith("._")
+
+
+def _students(python: Iterable[PurePath]) -> list[PurePath]:
+    """The files that are not the course's own (run.py, sgd.py, utils/) nor copies left by tools."""
+    return [p for p in python if counted(p) and p.name not in COURSE_FILES and not COURSE_FOLDERS & set(p.parts[:-1])]
+
+
+def choose(python: Iterable[PurePath]) -> PurePath:
+    """word2vec.py, else the one file named like it (Word2Vec.py, word2vec (1).py), else the only .py
+    file that is not the course's own, from paths relative to the submission."""
+    python = sorted(filter(counted, python))
     named = [p for p in python if p.name == "word2vec.py"]
     if named:
         return min(named, key=lambda p: len(p.parts))
     alike = [p for p in python if p.stem.lower().replace(" ", "").startswith("word2vec")]
     if len(alike) == 1:
         return alike[0]
-    if len(python) == 1:
-        return python[0]
-    archives = sorted(p.name for p in folder.rglob("*.zip") if p.is_file())
-    if not python and archives:
-        raise SubmissionNotFound(
-            f"the submission is a zip archive ({archives[0]}), not a .py file: unzip it and submit the word2vec.py "
-            "inside"
-        )
-    found = ", ".join(str(p.relative_to(folder)) for p in python[:5]) or "no .py files"
+    own = _students(python)
+    if len(own) == 1:
+        return own[0]
+    found = ", ".join(map(str, python[:5])) or "no .py files"
     raise SubmissionNotFound(f"no word2vec.py in the submission (found: {found}); submit your completed word2vec.py")
 
 

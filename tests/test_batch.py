@@ -418,7 +418,7 @@ def test_unreadable_metadata_still_grades_everything(tmp_path, metadata, problem
     [
         (["missing-folder"], "missing-folder does not exist"),
         (["empty"], "no submissions found in empty"),
-        (["notes.txt"], "notes.txt is neither a folder nor a .py file"),
+        (["notes.txt"], "notes.txt is neither a folder nor a .py or .zip file"),
         (["files", "--config", "nowhere.yml"], "nowhere.yml: cannot be read"),
         (["files", "--config", "bad.yml"], "bad.yml: 'points.sigmoidd' names no test or function"),
         (["files", "--out", "notes.txt"], "cannot write the results to notes.txt"),

@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
         sandbox.close()
         return fail(str(error))
     _warn_if_numpy_differs(settings.worker.numpy)
+    _warn_of_imports_gradescope_lacks(path, settings.worker.packages)
     from grader.answers.oracle import ReferenceMissing
     from grader.grading import grade
     from grader.reporting import report
@@ -136,5 +137,18 @@ def _warn_if_numpy_differs(wanted: str) -> None:
         print(
             f"warning: this Python has numpy {numpy.__version__}, but Gradescope grades with {wanted}, "
             f"so results may differ there; to match it: pip install {shlex.quote(wanted)}",
+            file=sys.stderr,
+        )
+
+
+def _warn_of_imports_gradescope_lacks(path: Path, provided: tuple[str, ...]) -> None:
+    """Installed here, such an import grades; on Gradescope the same file scores 0."""
+    from grader import saved_source
+
+    for line, name in saved_source.installed_here_only(saved_source.read(path), provided):
+        print(
+            f"warning: {path.name} line {line} imports {name}, which this Python has but the grader provides "
+            f"{saved_source.only_provided(provided)}: on Gradescope the file will not import; remove the "
+            'import, or move it under if __name__ == "__main__":',
             file=sys.stderr,
         )

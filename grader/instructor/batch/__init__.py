@@ -136,7 +136,8 @@ def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: 
         "paths",
         nargs="+",
         metavar="PATH",
-        help="a folder of .py files, a folder of submission folders, or a Gradescope 'Export Submissions' folder",
+        help="a folder of .py or .zip files, a folder of submission folders, or a Gradescope 'Export Submissions'"
+        " folder",
     )
     batch.add_argument(
         "--jobs",

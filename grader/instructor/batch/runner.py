@@ -187,6 +187,12 @@ def staged(submission: Submission) -> Iterator[Path]:
         if submission.root.is_dir():
             _copy_regular_files(submission.root, folder)
             path = folder / submission.file.relative_to(submission.root)
+        elif submission.file != submission.root:  # a zip: only its .py files, written here
+            from grader.instructor.batch.archives import extract_python
+
+            extract_python(submission.root, folder)
+            yield folder / submission.file.relative_to(submission.root)
+            return
         else:
             path = folder / submission.file.name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,15 +2,18 @@
 
 Three layouts are understood, one per PATH:
 
-- a folder of ``.py`` files: each file is a submission, its id the file stem;
+- a folder of ``.py`` files: each file is a submission, its id the file stem
+  (a ``.zip`` there is one too, graded from its .py files as Gradescope
+  would unzip it; a notebook is listed with what to do instead);
 - a folder of folders: each subfolder is a submission, its id the folder name;
 - a Gradescope "Export Submissions" folder: ``submission_metadata.yml`` and one
   ``submission_<id>/`` folder per submission; the id is ``<id>``, and names and
   emails come from the YAML.
 
-A single ``.py`` file is one submission. The export's YAML has no official
-specification, so it is read tolerantly: whatever cannot be read becomes a
-note on the submissions it concerns and a warning, never an exception.
+A single ``.py`` or ``.zip`` file is one submission. The export's YAML has
+no official specification, so it is read tolerantly: whatever cannot be read
+becomes a note on the submissions it concerns and a warning, never an
+exception.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
 METADATA_NAME = "submission_metadata.yml"
+# Files in a folder of submissions that are one student's upload each.
+UPLOADS = (".py", ".zip", ".ipynb")
 EXPORT_PREFIX = "submission_"
 
 
@@ -42,7 +47,8 @@ class Submission:
 
     id -- file stem, folder name, or the Gradescope submission id.
     file -- the word2vec.py to grade; None when none was found.
-    root -- what is staged for the worker: the submission's folder, or the
+    root -- what is staged for the worker: the submission's folder, its zip
+            (file is then the path inside it, under the zip's path), or the
             file alone when its folder holds other students' files too.
     missing -- why there is nothing to grade (when file is None).
     notes -- metadata that could not be read for this submission.
@@ -65,11 +71,11 @@ def collect(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Submission], 
         path = Path(given)
         if not path.exists():
             raise BatchUsageError(f"{given} does not exist")
-        if not path.is_dir() and not (path.is_file() and path.suffix == ".py"):
-            raise BatchUsageError(f"{given} is neither a folder nor a .py file")
+        if not path.is_dir() and not (path.is_file() and path.suffix.lower() in (".py", ".zip")):
+            raise BatchUsageError(f"{given} is neither a folder nor a .py or .zip file")
         try:
             if path.is_file():
-                submissions.append(Submission(path.stem, file=path, root=path))
+                submissions.append(_from_file(path))
             elif (path / METADATA_NAME).exists():
                 submissions += _export(path, warnings)
             else:
@@ -108,12 +114,26 @@ def _folder(folder: Path) -> list[Submission]:
     for entry in sorted(folder.iterdir()):
         if _ignored(entry):
             continue
-        if entry.is_file() and entry.suffix == ".py":
-            # Only the file: its neighbours are other students' submissions.
-            found.append(Submission(entry.stem, file=entry, root=entry))
+        if entry.is_file() and entry.suffix.lower() in UPLOADS:
+            found.append(_from_file(entry))
         elif entry.is_dir():
             found.append(_from_folder(entry.name, entry))
     return found
+
+
+def _from_file(path: Path) -> Submission:
+    """A file uploaded alone; only it is staged, as its neighbours are other students' submissions."""
+    from grader.instructor.batch import archives
+    from grader.submission import not_python
+
+    if path.suffix.lower() == ".py":
+        return Submission(path.stem, file=path, root=path)
+    if path.suffix.lower() == ".zip":
+        try:
+            return Submission(path.stem, file=path / archives.submission_in(path), root=path)
+        except SubmissionNotFound as missing:
+            return Submission(path.stem, missing=str(missing))
+    return Submission(path.stem, missing=not_python(path) or f"{path.name} is not a .py file")
 
 
 def _from_folder(submission_id: str, folder: Path) -> Submission:

@@ -1,0 +1,79 @@
+"""A submission uploaded as a .zip: its .py files, read with limits, never extracted as given.
+
+Only .py members are ever written, each by this process from its bytes, under
+a folder of the grader's choosing: no member name can reach outside it, and
+no link, device or other file in the archive is ever created.
+"""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+import zlib
+from pathlib import Path, PurePosixPath
+
+from grader.submission import SubmissionNotFound, choose, counted
+
+# An archive with more members than this is refused unread.
+MEMBERS_LIMIT = 10_000
+# The .py files of one archive, together, uncompressed.
+PYTHON_BYTES_LIMIT = 20 * 2**20
+ENCRYPTED = 0x1
+# What reading a member can raise: a corrupt archive, a method Python lacks, a password.
+_UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
+
+
+def submission_in(archive: Path) -> PurePosixPath:
+    """The submission's path inside ``archive``; SubmissionNotFound says why there is none."""
+    members = python_members(archive)
+    try:
+        return PurePosixPath(choose(members))
+    except SubmissionNotFound as missing:
+        with zipfile.ZipFile(archive) as opened:
+            inner = sorted(n for n in opened.namelist() if n.lower().endswith(".zip") and counted(PurePosixPath(n)))
+        if not members and inner:
+            raise SubmissionNotFound(
+                f"{archive.name} holds another zip archive ({inner[0]}), not a .py file: unzip it and submit "
+                "the word2vec.py inside"
+            ) from None
+        raise SubmissionNotFound(f"{archive.name}: {missing}") from None
+
+
+def python_members(archive: Path) -> dict[PurePosixPath, bytes]:
+    """Every .py member by its path, read in full within the limits; SubmissionNotFound when unsafe or unreadable."""
+    refused = f"{archive.name} was not graded: "
+    try:
+        with zipfile.ZipFile(archive) as opened:
+            infos = opened.infolist()
+            if len(infos) > MEMBERS_LIMIT:
+                raise SubmissionNotFound(f"{refused}it holds {len(infos)} files, more than {MEMBERS_LIMIT}")
+            named = [(PurePosixPath(info.filename.replace("\\", "/")), info) for info in infos]
+            outside = [info.filename for path, info in named if not _inside(path)]
+            if outside:
+                raise SubmissionNotFound(f"{refused}it names a file outside itself ({outside[0]!r}); unzip it by hand")
+            wanted = [(path, info) for path, info in named if _is_python(path, info)]
+            if sum(info.file_size for _, info in wanted) > PYTHON_BYTES_LIMIT:
+                raise SubmissionNotFound(f"{refused}its .py files hold more than {PYTHON_BYTES_LIMIT >> 20} MiB")
+            if any(info.flag_bits & ENCRYPTED for _, info in wanted):
+                raise SubmissionNotFound(f"{refused}it is password-protected; unzip it and grade the folder")
+            # zipfile stops each member at its declared size, and checks its CRC at the end.
+            return {path: opened.read(info) for path, info in wanted}
+    except _UNREADABLE as error:
+        raise SubmissionNotFound(f"{refused}it cannot be read as a zip archive ({error}); unzip it by hand") from None
+
+
+def _inside(path: PurePosixPath) -> bool:
+    return not path.is_absolute() and ".." not in path.parts and not (path.parts and ":" in path.parts[0])
+
+
+def _is_python(path: PurePosixPath, info: zipfile.ZipInfo) -> bool:
+    kind = stat.S_IFMT(info.external_attr >> 16)
+    return not info.is_dir() and kind in (0, stat.S_IFREG) and path.suffix == ".py" and counted(path)
+
+
+def extract_python(archive: Path, into: Path) -> None:
+    """Write the archive's .py members under ``into``, as regular files only."""
+    for path, data in python_members(archive).items():
+        target = into.joinpath(*path.parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
