@@ -43,10 +43,19 @@ def _parser(handout: bool) -> argparse.ArgumentParser:
     return parser
 
 
+def _never_fail_to_print() -> None:
+    """A report piped to a file on Windows is written in its code page (cp1252): a character it
+    lacks, from a student's own output, is escaped instead of ending the run with a traceback."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from grader.boundary.privileges import SandboxUnavailable
 
     argv = sys.argv[1:] if argv is None else list(argv)
+    _never_fail_to_print()
     handout = is_handout()
     if handout and argv and argv[0] in INSTRUCTOR_VERBS:
         return fail(

@@ -200,3 +200,31 @@ def test_local_says_plainly_which_protections_are_missing(tmp_path):
     said = [line for line in done.stderr.splitlines() if "on this machine your code runs without" in line]
     assert len(said) == 1 and "rlimits, filesystem view, network" in said[0], done.stderr
     assert "python -m grader local -v says why" in said[0]
+
+
+def test_the_memory_watch_follows_only_a_plausible_pid_the_worker_gave_at_boot():
+    from grader.boundary.portable import MemoryWatch
+
+    popen = subprocess.Popen([sys.executable, "-c", "pass"])
+    watch = MemoryWatch(popen, 2**30, lambda: None)
+    for junk in (True, -1, 0, "123", None, 2.5):
+        watch.follow(junk)
+        assert watch.pid == popen.pid, junk
+    watch.follow(popen.pid + 1)
+    assert watch.pid == popen.pid + 1
+    watch.stop()
+    popen.wait()
+
+
+def test_a_report_with_characters_the_output_encoding_lacks_is_escaped_not_a_traceback(tmp_path):
+    source = REFERENCE_PATH.read_text(encoding="utf-8") + '\nprint("\\u2192 \\u03c3(x) \\u2713")\n'
+    (tmp_path / "word2vec.py").write_text(source, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "local", "word2vec.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=120,
+        env=dict(__import__("os").environ, PYTHONIOENCODING="cp1252", GRADER_WORKER="portable"),
+    )
+    assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
+    assert b"Traceback" not in done.stderr

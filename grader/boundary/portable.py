@@ -66,16 +66,16 @@ def _importable(name: str) -> bool:
     return True
 
 
-def resident_bytes(process: subprocess.Popen[bytes]) -> int | None:
-    """The worker's resident memory as the system counts it, or None where it cannot be read."""
+def resident_bytes(pid: int) -> int | None:
+    """Process ``pid``'s memory as the system counts it, or None where it cannot be read."""
     try:
         if sys.platform.startswith("linux"):
-            with open(f"/proc/{process.pid}/statm", "rb") as handle:
+            with open(f"/proc/{pid}/statm", "rb") as handle:
                 return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
         if sys.platform == "darwin":
-            return _darwin_resident(process.pid)
+            return _darwin_resident(pid)
         if sys.platform == "win32":
-            return _windows_private(process)
+            return _windows_private(pid)
     except (OSError, ValueError, IndexError, AttributeError):
         return None
     return None
@@ -92,7 +92,7 @@ def _darwin_resident(pid: int) -> int | None:
     return int(info[8])
 
 
-def _windows_private(process: subprocess.Popen[bytes]) -> int | None:
+def _windows_private(pid: int) -> int | None:
     import ctypes
     from ctypes import wintypes
 
@@ -110,13 +110,24 @@ def _windows_private(process: subprocess.Popen[bytes]) -> int | None:
             ("PeakPagefileUsage", ctypes.c_size_t),
         ]
 
-    counters = Counters()
-    counters.cb = ctypes.sizeof(counters)
-    handle = int(process._handle)  # type: ignore[attr-defined]
-    if not ctypes.windll.kernel32.K32GetProcessMemoryInfo(handle, ctypes.byref(counters), counters.cb):  # type: ignore[attr-defined]
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    kernel32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
+    kernel32.K32GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.POINTER(Counters), wintypes.DWORD]
+    kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
+    query_limited_information, vm_read = 0x1000, 0x0010
+    handle = kernel32.OpenProcess(query_limited_information | vm_read, False, pid)
+    if not handle:
         return None
-    # Committed private memory: what an allocation costs even before its pages are touched.
-    return int(counters.PagefileUsage)
+    try:
+        counters = Counters()
+        counters.cb = ctypes.sizeof(counters)
+        if not kernel32.K32GetProcessMemoryInfo(handle, ctypes.byref(counters), counters.cb):
+            return None
+        # Committed private memory: what an allocation costs even before its pages are touched.
+        return int(counters.PagefileUsage)
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 class MemoryWatch:
@@ -124,12 +135,22 @@ class MemoryWatch:
 
     def __init__(self, popen: subprocess.Popen[bytes], limit: int, end: Callable[[], None]) -> None:
         self.over: int | None = None  # the resident size it was ended at, if it was
+        self.pid = popen.pid
         self._stopped = threading.Event()
         threading.Thread(target=self._watch, args=(popen, limit, end), daemon=True).start()
 
+    def follow(self, pid: object) -> None:
+        """Watch ``pid``, the worker's own word at boot, before any student code ran.
+
+        On Windows a venv's python.exe is a launcher that runs the real
+        interpreter as its child: that child is the worker to watch.
+        """
+        if isinstance(pid, int) and not isinstance(pid, bool) and pid > 0:
+            self.pid = pid
+
     def _watch(self, popen: subprocess.Popen[bytes], limit: int, end: Callable[[], None]) -> None:
         while not self._stopped.wait(MEMORY_POLL_SECONDS):
-            used = resident_bytes(popen)
+            used = resident_bytes(self.pid)
             if used is None:
                 if popen.poll() is not None:
                     return

@@ -401,6 +401,9 @@ class Sandbox:
             said = worker.receive(self.limits.import_seconds)
             if isinstance(said, dict) and said.get("booted") is True:
                 self._note_layers(said.get("layers"))
+                watch = getattr(worker.process, "watch", None)
+                if watch is not None:
+                    watch.follow(said.get("pid"))
                 return
             problem = "it answered out of turn"
         except WorkerStartFailed:

@@ -312,7 +312,7 @@ def main(argv: list[str]) -> int:
         )
     # Everything before this is the grader's; a failure up to here is never
     # the submission's (the trusted side reads it as WorkerStartFailed).
-    channel.send({"booted": True, "layers": layers})
+    channel.send({"booted": True, "layers": layers, "pid": os.getpid()})
     try:
         module = import_submission(submission)
     except BaseException as exc:
