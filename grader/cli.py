@@ -4,7 +4,8 @@ Each verb is a module of its own with ``add_to(verbs, handout)``, which
 adds its arguments, and a ``run(args)`` that returns the exit status.
 The instructor's verbs live in ``grader.instructor``, which the student
 handout does not have: there they are refused in one line and left out
-of the help.
+of the help. On a Python older than the instructor side's floor
+(python_version.INSTRUCTOR_MINIMUM) they are refused, and left out, too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from grader.commands.usage import fail
+from grader.python_version import instructor_refusal, instructor_side_runs
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,7 +40,7 @@ def is_handout() -> bool:
 def _parser(handout: bool) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m grader", description="The word2vec assignment's autograder.")
     verbs = parser.add_subparsers(dest="verb", required=True)
-    for name in PUBLIC + (() if handout else INSTRUCTOR):
+    for name in PUBLIC + (INSTRUCTOR if not handout and instructor_side_runs() else ()):
         importlib.import_module(name).add_to(verbs, handout)
     return parser
 
@@ -62,6 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{argv[0]} is for instructors: it needs the reference solution, which this student "
             "handout does not include; grade your file with: python -m grader local [path/to/word2vec.py]"
         )
+    too_old = instructor_refusal(argv[0]) if argv and argv[0] in INSTRUCTOR_VERBS else None
+    if too_old:
+        return fail(too_old)
     args = _parser(handout).parse_args(argv)
     try:
         return args.command(args)

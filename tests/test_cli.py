@@ -4,6 +4,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO, assert_switched
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
@@ -88,31 +90,38 @@ def test_json_is_reproducible_from_the_seed():
     assert first == second
 
 
-def older_pythons():
-    """Interpreters on this machine older than the grader supports: pyenv's, or /usr's python3.x."""
+def pythons_on_this_machine():
+    """{(major, minor): path} of the interpreters here: pyenv's, and /usr's and /usr/local's python3.x."""
     import re
     from pathlib import Path
 
-    from grader.python_version import MINIMUM
-
     found = {}
     candidates = [
-        *Path.home().glob(".pyenv/versions/*/bin/python"),
-        *Path("/usr/bin").glob("python[23].*"),
-        *Path("/usr/local/bin").glob("python[23].*"),
+        *sorted(Path.home().glob(".pyenv/versions/*/bin/python")),
+        *sorted(Path("/usr/bin").glob("python[23].*")),
+        *sorted(Path("/usr/local/bin").glob("python[23].*")),
     ]
     for path in candidates:
         version = re.fullmatch(
             r"(?:python)?(\d+)\.(\d+)(?:\.\d+)?", path.parent.parent.name if path.name == "python" else path.name
         )
-        if version and (int(version[1]), int(version[2])) < MINIMUM:
-            found.setdefault(version[0], path)
+        if version:
+            found.setdefault((int(version[1]), int(version[2])), path)
+    return found
+
+
+def older_pythons(floor=None):
+    """One interpreter per major version older than ``floor`` (default: the grader's minimum)."""
+    from grader.python_version import MINIMUM
+
+    found = {}
+    for version, path in sorted(pythons_on_this_machine().items()):
+        if version < (floor or MINIMUM):
+            found[version[0]] = path
     return [found[v] for v in sorted(found)]
 
 
 def test_an_unsupported_python_is_told_the_minimum_before_anything_else(tmp_path):
-    import pytest
-
     from grader.python_version import minimum_text
 
     pythons = older_pythons()
@@ -132,10 +141,60 @@ def test_an_unsupported_python_is_told_the_minimum_before_anything_else(tmp_path
         assert f"this grader needs Python {minimum_text()} or newer; you have " in done.stderr, python
 
 
-def test_pyproject_states_the_same_minimum_python():
+def test_a_python_below_the_instructor_floor_refuses_instructor_commands_in_one_line():
+    from grader.python_version import INSTRUCTOR_MINIMUM, MINIMUM, instructor_minimum_text
+
+    between = [p for v, p in sorted(pythons_on_this_machine().items()) if MINIMUM <= v < INSTRUCTOR_MINIMUM]
+    if not between:
+        pytest.skip("no Python between the public grader's minimum and the instructor side's on this machine")
+    python = between[0]  # the oldest: the checkout's command line must import there, numpy or not
+
+    def grader_under(*args):
+        return subprocess.run(
+            [str(python), "-m", "grader", *args], cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+
+    for verb in (["build"], ["check"], ["batch", "."], ["gradescope", "--root", "."]):
+        done = grader_under(*verb)
+        assert done.returncode == 2 and done.stdout == "", (python, verb, done.stdout, done.stderr)
+        assert len(done.stderr.splitlines()) == 1, (python, verb, done.stderr)
+        assert f"{verb[0]} is an instructor command and needs Python {instructor_minimum_text()} or newer" in (
+            done.stderr
+        )
+        assert "python -m grader local" in done.stderr
+    shown = grader_under("--help")
+    assert shown.returncode == 0 and "{local,requirements}" in shown.stdout, (python, shown.stdout, shown.stderr)
+
+
+def test_pyproject_states_the_instructor_sides_minimum_python():
     import re
 
-    from grader.python_version import minimum_text
+    from grader.python_version import instructor_minimum_text
 
     pyproject = (REPO / "pyproject.toml").read_text()
-    assert re.search(r'^requires-python = ">=(.*)"$', pyproject, re.M)[1] == minimum_text()
+    assert re.search(r'^requires-python = ">=(.*)"$', pyproject, re.M)[1] == instructor_minimum_text()
+
+
+@pytest.mark.slow
+def test_pip_refuses_the_full_package_below_the_instructor_floor(tmp_path):
+    from grader.python_version import INSTRUCTOR_MINIMUM, MINIMUM, instructor_minimum_text
+    from test_handout import built_wheel, refused_for_python
+
+    between = [p for v, p in sorted(pythons_on_this_machine().items()) if MINIMUM <= v < INSTRUCTOR_MINIMUM]
+    between = [p for p in between if subprocess.run([p, "-m", "pip", "--version"], capture_output=True).returncode == 0]
+    if not between:
+        pytest.skip("no Python with pip between the public grader's minimum and the instructor side's here")
+    wheel = built_wheel(REPO, tmp_path)
+    done = subprocess.run(
+        [between[-1], "-m", "pip", "install", "--no-deps", "--target", tmp_path / "target", wheel],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode != 0 and refused_for_python(done.stderr, instructor_minimum_text()), done.stderr[-2000:]
+
+
+def test_the_public_floor_is_not_above_the_instructor_floor():
+    from grader.python_version import INSTRUCTOR_MINIMUM, MINIMUM
+
+    assert (3, 0) <= MINIMUM <= INSTRUCTOR_MINIMUM

@@ -127,18 +127,38 @@ def run(args: argparse.Namespace) -> int:
 
 def _warn_if_numpy_differs(wanted: str) -> None:
     """One line, not an error: a numpy other than the Gradescope worker's may grade differently."""
-    import shlex
-
     import numpy
 
-    from grader.numpy_requirement import allows
+    warning = numpy_warning(wanted, numpy.__version__, (sys.version_info[0], sys.version_info[1]))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
 
-    if not allows(wanted, numpy.__version__):
-        print(
-            f"warning: this Python has numpy {numpy.__version__}, but Gradescope grades with {wanted}, "
-            f"so results may differ there; to match it: pip install {shlex.quote(wanted)}",
-            file=sys.stderr,
+
+def numpy_warning(wanted: str, have: str, python: tuple[int, int]) -> str | None:
+    """What to tell a student testing with numpy ``have`` on ``python``, when Gradescope's is ``wanted``."""
+    import shlex
+
+    from grader.numpy_requirement import allows, dotted, instead_on, newest_python, pythons_with_it
+    from grader.python_version import MINIMUM
+
+    if allows(wanted, have):
+        return None
+    if instead_on(wanted, python) is None:
+        return (
+            f"this Python has numpy {have}, but Gradescope grades with {wanted}, "
+            f"so results may differ there; to match it: pip install {shlex.quote(wanted)}"
         )
+    # No numpy that fits has wheels for this Python: the handout installed the nearest that has.
+    pythons = pythons_with_it(wanted, MINIMUM)
+    where = ""
+    if pythons:
+        low, high = dotted(pythons[0]), dotted(pythons[-1])
+        newer = " or newer" if pythons[-1] == newest_python() else (f" to {high}" if high != low else "")
+        where = f"; to test with it, use Python {low}{newer}"
+    return (
+        f"Gradescope grades with {wanted}; Python {dotted(python)} has no such numpy, "
+        f"so you are testing with numpy {have}, and results may differ there{where}"
+    )
 
 
 def _warn_of_imports_gradescope_lacks(path: Path, provided: tuple[str, ...]) -> None:

@@ -61,7 +61,8 @@ def build_autograder_zip(out_dir: str | os.PathLike[str], config_file: str | os.
 
 # What the public grader needs besides numpy. numpy (and any extra package)
 # is what grader.yml gives Gradescope's worker, so students test with the
-# numpy their file is graded with.
+# numpy their file is graded with: on each Python where a numpy it allows
+# has wheels, else the nearest that has (numpy_requirement.per_python).
 HANDOUT_REQUIREMENTS = ("jinja2>=3.0", "pyyaml>=5.4", "gradescope-utils>=0.5")
 # The handout is the package without this subpackage: the instructor's
 # commands need the reference, which it does not have.
@@ -69,7 +70,10 @@ INSTRUCTOR_PACKAGE = "instructor"
 
 
 def handout_requirements(worker: Worker) -> list[str]:
-    return [worker.numpy, *HANDOUT_REQUIREMENTS, *worker.packages]
+    from grader.numpy_requirement import per_python
+    from grader.python_version import MINIMUM
+
+    return [*per_python(worker.numpy, MINIMUM), *HANDOUT_REQUIREMENTS, *worker.packages]
 
 
 def build_student_zip(out_dir: str | os.PathLike[str], config_file: str | os.PathLike[str] | None = None) -> Path:
@@ -132,6 +136,10 @@ def _handout_texts(settings: Settings, packages: list[str]) -> dict[str, str]:
     values = dict(
         requirements=requirements,
         numpy=settings.worker.numpy,
+        numpy_by_python=_numpy_by_python(settings.worker.numpy),
+        rtol=_short(settings.tolerances.rtol),
+        atol=_short(settings.tolerances.atol),
+        fd_tol=_short(settings.tolerances.fd_tol),
         python_minimum=minimum_text(),
         dependencies=[json.dumps(r) for r in requirements],  # TOML reads JSON's strings
         packages=packages,
@@ -148,6 +156,27 @@ def _handout_texts(settings: Settings, packages: list[str]) -> dict[str, str]:
             ("pyproject.toml", "handout_pyproject.toml.j2"),
         )
     }
+
+
+def _numpy_by_python(numpy: str) -> list[dict[str, str | bool]]:
+    """For the README: which Pythons get which numpy, where they do not all get ``numpy``."""
+    from grader.numpy_requirement import dotted, runs
+    from grader.python_version import MINIMUM
+
+    found = runs(numpy, MINIMUM)
+    if len(found) <= 1:
+        return []
+    lines: list[dict[str, str | bool]] = []
+    for n, (wanted, pythons) in enumerate(found):
+        low, high = dotted(pythons[0]), dotted(pythons[-1])
+        named = f"{low} and newer" if n == len(found) - 1 else (low if low == high else f"{low} to {high}")
+        lines.append({"pythons": named, "requirement": wanted, "gradescopes": wanted == numpy})
+    return lines
+
+
+def _short(x: float) -> str:
+    """1e-05 as 1e-5."""
+    return f"{x:g}".replace("e-0", "e-").replace("e+0", "e+")
 
 
 def _package_of(name: str) -> str:

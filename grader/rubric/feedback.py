@@ -49,11 +49,12 @@ def say(kind: str, **fields: Any) -> Feedback:
 
 
 def number(x: float | np.floating[Any] | np.ndarray) -> str:
-    return (
-        np.format_float_positional(float(x), precision=6, unique=True, trim="-", fractional=False)
-        if np.isfinite(x) and 1e-4 <= abs(x) < 1e6
-        else f"{float(x):.6g}"
-    )
+    if not (np.isfinite(x) and 1e-4 <= abs(x) < 1e6):
+        return f"{float(x):.6g}"
+    text = np.format_float_positional(float(x), precision=6, unique=True, trim="-", fractional=False)
+    # numpy before 1.22 keeps the point when rounding leaves no decimals (1.9999999 gives "2."):
+    # the same number must read the same under every numpy the handout installs.
+    return text[:-1] if text.endswith(".") else text
 
 
 def array(a: ArrayLike, limit: int = 6) -> str:
