@@ -34,10 +34,10 @@ from test_cli import pythons_on_this_machine
 EXAMPLE = REPO / "examples" / "word2vec.py"
 
 # Each way local may start the worker, as environment overrides of one
-# grading run: every grading below runs once per entry, in each venv. A
-# path forced by the environment goes here, e.g.
-# "portable": {"GRADER_WORKER": "portable"}.
-WORKER_PATHS = {"default": {}}
+# grading run: every grading below runs once per entry, in each venv. The
+# portable worker is Windows' path, forced here so that it runs on the
+# oldest and newest Python too.
+WORKER_PATHS = {"default": {}, "portable": {"GRADER_WORKER": "portable"}}
 
 
 def usable(python):
