@@ -14,6 +14,18 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 
+def build_student_zip(out):
+    """``python -m grader build --out OUT`` as an instructor runs it; the path of the handout zip."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    return Path(out) / "student.zip"
+
+
 def _write_submission(tmp_path, source):
     """Write source as tmp_path/word2vec.py, the name students submit."""
     path = Path(tmp_path) / "word2vec.py"

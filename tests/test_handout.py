@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REFERENCE_PATH, REPO, assert_switched
+from conftest import REFERENCE_PATH, REPO, assert_switched, build_student_zip
 from grader import config, grade
 from grader.answers.golden import GoldenOracle
 
@@ -23,13 +23,8 @@ HIDDEN_SETS = {"sigmoid.hidden", "naive.hidden", "neg.hidden", "skipgram.hidden"
 
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
     folder = tmp_path_factory.mktemp("handout")
-    with zipfile.ZipFile(out / "student.zip") as archive:
+    with zipfile.ZipFile(build_student_zip(tmp_path_factory.mktemp("dist"))) as archive:
         archive.extractall(folder)
     return folder
 

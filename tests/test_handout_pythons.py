@@ -18,7 +18,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import zipfile
 from dataclasses import replace
@@ -26,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_PATH, REPO
+from conftest import REFERENCE_PATH, REPO, build_student_zip
 from grader import config
 from grader.python_version import MINIMUM
 from test_cli import pythons_on_this_machine
@@ -56,15 +55,11 @@ def ends():
 
 @pytest.fixture(scope="module")
 def handout(tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == 0, done.stderr
+    built = build_student_zip(tmp_path_factory.mktemp("dist"))
     # Where every user can read it, as a student's folder is theirs.
     folder = Path(tempfile.mkdtemp(prefix="grader-test-pythons-", dir="/tmp"))
     folder.chmod(0o755)
-    with zipfile.ZipFile(out / "student.zip") as archive:
+    with zipfile.ZipFile(built) as archive:
         archive.extractall(folder / "handout")
     yield folder / "handout"
     shutil.rmtree(folder, ignore_errors=True)

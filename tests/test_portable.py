@@ -9,6 +9,7 @@ from the trusted process and from the worker before anything is imported.
 """
 
 import json
+import os
 import subprocess
 import sys
 
@@ -111,7 +112,7 @@ def grade_without_posix(path, *arguments):
         "sys.argv = ['grader', 'local', *sys.argv[1:]]\n"
         "runpy.run_module('grader', run_name='__main__')\n"
     )
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("GRADER_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GRADER_")}
     return subprocess.run(
         [sys.executable, "-c", prelude, str(path), *arguments],
         cwd=REPO,
@@ -138,15 +139,20 @@ def test_without_fork_or_rlimits_the_grader_chooses_the_portable_worker_by_itsel
     assert "Traceback" not in done.stderr
 
 
-def test_an_unknown_worker_name_is_a_clear_error(tmp_path):
-    done = subprocess.run(
+def local_reference(cwd, worker):
+    """``python -m grader local`` of the reference with GRADER_WORKER=``worker``."""
+    return subprocess.run(
         [sys.executable, "-m", "grader", "local", str(REFERENCE_PATH)],
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=120,
-        env=dict(__import__("os").environ, GRADER_WORKER="windows"),
+        env=dict(os.environ, GRADER_WORKER=worker),
     )
+
+
+def test_an_unknown_worker_name_is_a_clear_error(tmp_path):
+    done = local_reference(tmp_path, "windows")
     assert done.returncode == 2, done.stderr
     assert "GRADER_WORKER is 'portable' or 'auto'; 'windows' is neither" in done.stderr
     assert "Traceback" not in done.stderr
@@ -188,14 +194,7 @@ def test_an_execd_worker_is_watched_only_where_the_kernel_ignores_its_memory_lim
 
 
 def test_local_says_plainly_which_protections_are_missing(tmp_path):
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", "local", str(REFERENCE_PATH)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=dict(__import__("os").environ, GRADER_WORKER="portable"),
-    )
+    done = local_reference(tmp_path, "portable")
     assert done.returncode == 0, done.stderr
     said = [line for line in done.stderr.splitlines() if "on this machine your code runs without" in line]
     assert len(said) == 1 and "rlimits, filesystem view, network" in said[0], done.stderr
@@ -224,7 +223,7 @@ def test_a_report_with_characters_the_output_encoding_lacks_is_escaped_not_a_tra
         cwd=tmp_path,
         capture_output=True,
         timeout=120,
-        env=dict(__import__("os").environ, PYTHONIOENCODING="cp1252", GRADER_WORKER="portable"),
+        env=dict(os.environ, PYTHONIOENCODING="cp1252", GRADER_WORKER="portable"),
     )
     assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
     assert b"Traceback" not in done.stderr
