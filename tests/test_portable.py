@@ -196,8 +196,9 @@ def test_an_execd_worker_is_watched_only_where_the_kernel_ignores_its_memory_lim
 def test_local_says_plainly_which_protections_are_missing(tmp_path):
     done = local_reference(tmp_path, "portable")
     assert done.returncode == 0, done.stderr
-    said = [line for line in done.stderr.splitlines() if "on this machine your code runs without" in line]
-    assert len(said) == 1 and "rlimits, filesystem view, network" in said[0], done.stderr
+    said = [line for line in done.stderr.splitlines() if "fewer protections than on Gradescope" in line]
+    assert len(said) == 1, done.stderr
+    assert "no resource limits, no file isolation, no network isolation" in said[0], said
     assert "python -m grader local -v says why" in said[0]
 
 
@@ -227,3 +228,70 @@ def test_a_report_with_characters_the_output_encoding_lacks_is_escaped_not_a_tra
     )
     assert done.returncode == 0, done.stderr.decode("cp1252", "replace")
     assert b"Traceback" not in done.stderr
+
+
+# At import, the worker's own request loop is patched: after one answer it
+# never reads again, so a request bigger than a pipe holds stalls its writer.
+STOPS_READING = """
+import sys as _sys, time as _time
+_serve = _sys.modules["grader.worker.serve"]
+_receive = _serve.Channel.receive
+_answered = []
+def _receive_once(self):
+    if _answered:
+        _time.sleep(3600)
+    _answered.append(1)
+    return _receive(self)
+_serve.Channel.receive = _receive_once
+"""
+
+
+@pytest.mark.parametrize("worker", ["auto", "portable"])
+def test_a_worker_that_stops_reading_cannot_hold_the_grader(
+    reference_source, write_submission, tmp_path, monkeypatch, worker
+):
+    import threading
+    from dataclasses import replace
+
+    from grader import config
+    from grader.boundary.sandbox import Sandbox, WorkerLost
+    from grader.protocol import wire
+
+    monkeypatch.setenv("GRADER_WORKER", worker)
+    path = write_submission(tmp_path, reference_source + STOPS_READING)
+    limits = replace(config.load().limits, call_seconds=2)
+    small = [{"args": [wire.encode_input(0.5)]}]
+    large = [{"args": [wire.encode_input(__import__("numpy").linspace(-1, 1, 2**18))]}]  # 2 MiB as text
+    outcome = {}
+
+    def grade():
+        with Sandbox(path, limits) as sandbox:
+            outcome["first"] = sandbox.request("sigmoid", small)
+            try:
+                sandbox.request("sigmoid", large)
+            except WorkerLost as lost:
+                outcome["lost"] = lost
+
+    grading = threading.Thread(target=grade, daemon=True)
+    grading.start()
+    grading.join(120)  # a guard against a hang, not a timing
+    assert not grading.is_alive(), "the grader is still writing to a worker that stopped reading"
+    assert "results" in outcome["first"]
+    assert outcome["lost"].kind == "timeout" and "sigmoid did not return within 2 s" in outcome["lost"].detail
+
+
+def test_memory_held_by_a_child_process_counts_against_the_worker(
+    portable, reference_source, write_submission, tmp_path, grade
+):
+    child = (
+        "\nimport subprocess as _subprocess, sys as _sys, time as _time\n"
+        "_honest = sigmoid\n"
+        "def sigmoid(x):\n"
+        "    _subprocess.Popen([_sys.executable, '-c', \"held = b'x' * (800 * 2**20); import time; time.sleep(60)\"])\n"
+        "    _time.sleep(5)\n"
+        "    return _honest(x)\n"
+    )
+    run = grade(str(write_submission(tmp_path, reference_source + child)), seed=SEED)
+    first = next(t for t in run.tests if t.number == "1.1")
+    assert first.score == 0 and "MiB limit" in first.message, first.message
+    assert all(t.score == t.max_score for t in run.tests if not t.number.startswith("1."))

@@ -16,6 +16,7 @@ suites run it on Linux).
 
 from __future__ import annotations
 
+import functools
 import importlib
 import io
 import json
@@ -27,7 +28,7 @@ import sys
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
-from grader.boundary.spawners import GRADER_PARENT, WORKER_BOOT, WorkerStartFailed
+from grader.boundary.spawners import GRADER_PARENT, WORKER_BOOT, Spared, WorkerStartFailed
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -67,13 +68,13 @@ def _importable(name: str) -> bool:
 
 
 def resident_bytes(pid: int) -> int | None:
-    """Process ``pid``'s memory as the system counts it, or None where it cannot be read."""
+    """Memory of process ``pid`` as the system counts it (on Linux with its descendants), or None."""
     try:
         if sys.platform.startswith("linux"):
-            with open(f"/proc/{pid}/statm", "rb") as handle:
-                return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            worker, *descendants = _linux_tree(pid)
+            return _linux_resident(worker) + sum(_linux_resident(p, gone=0) for p in descendants)
         if sys.platform == "darwin":
-            return _darwin_resident(pid)
+            return _darwin_footprint(pid)
         if sys.platform == "win32":
             return _windows_private(pid)
     except (OSError, ValueError, IndexError, AttributeError):
@@ -81,22 +82,54 @@ def resident_bytes(pid: int) -> int | None:
     return None
 
 
-def _darwin_resident(pid: int) -> int | None:
+def _linux_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants, from each thread's children list."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        try:
+            tasks = os.listdir(f"/proc/{tree[index]}/task")
+        except OSError:
+            tasks = []
+        for task in tasks:
+            try:
+                with open(f"/proc/{tree[index]}/task/{task}/children", "rb") as handle:
+                    tree += [int(child) for child in handle.read().split()]
+            except OSError:
+                pass
+        index += 1
+    return tree
+
+
+def _linux_resident(pid: int, gone: int | None = None) -> int:
+    """Resident bytes of ``pid``; ``gone`` if it has ended meanwhile, or OSError when that is None."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        if gone is None:
+            raise
+        return gone
+
+
+def _darwin_footprint(pid: int) -> int | None:
     import ctypes
 
-    # struct rusage_info_v0: a 16-byte uuid (two slots here), then uint64 counters; ri_resident_size is slot 8.
+    # struct rusage_info_v0: a 16-byte uuid (slots 0 and 1 here), then uint64 counters;
+    # ri_phys_footprint (slot 9) counts compressed pages, which ri_resident_size leaves out.
     info = (ctypes.c_uint64 * 12)()
     libproc = ctypes.CDLL("/usr/lib/libproc.dylib")
     if libproc.proc_pid_rusage(pid, 0, ctypes.byref(info)) != 0:
         return None
-    return int(info[8])
+    return int(info[9])
 
 
-def _windows_private(pid: int) -> int | None:
+@functools.lru_cache(maxsize=None)
+def _kernel32() -> tuple[Any, type]:
+    """kernel32 with the prototypes the memory watch uses, and PROCESS_MEMORY_COUNTERS: made once."""
     import ctypes
     from ctypes import wintypes
 
-    class Counters(ctypes.Structure):  # PROCESS_MEMORY_COUNTERS
+    class Counters(ctypes.Structure):
         _fields_ = [
             ("cb", wintypes.DWORD),
             ("PageFaultCount", wintypes.DWORD),
@@ -115,6 +148,13 @@ def _windows_private(pid: int) -> int | None:
     kernel32.OpenProcess.argtypes = [wintypes.DWORD, wintypes.BOOL, wintypes.DWORD]
     kernel32.K32GetProcessMemoryInfo.argtypes = [wintypes.HANDLE, ctypes.POINTER(Counters), wintypes.DWORD]
     kernel32.CloseHandle.argtypes = [wintypes.HANDLE]
+    return kernel32, Counters
+
+
+def _windows_private(pid: int) -> int | None:
+    import ctypes
+
+    kernel32, Counters = _kernel32()
     query_limited_information, vm_read = 0x1000, 0x0010
     handle = kernel32.OpenProcess(query_limited_information | vm_read, False, pid)
     if not handle:
@@ -171,6 +211,7 @@ class PortableProcess:
         self.popen = popen
         self.pid: int | None = popen.pid
         self.failed: str | None = None
+        Spared.pids.add(popen.pid)  # a live worker is never a leftover to sweep
         self.watch = MemoryWatch(popen, memory_bytes, self.kill_tree) if memory_bytes else None
 
     @property
@@ -179,13 +220,14 @@ class PortableProcess:
 
     def wait(self, timeout: float | None) -> int:
         code = self.popen.wait(timeout=timeout)
+        Spared.pids.discard(self.popen.pid)
         if self.watch:
             self.watch.stop()
         return code
 
     def kill_tree(self) -> None:
         """End the worker and, where the system can tell, every process it started."""
-        if sys.platform == "win32":
+        if sys.platform == "win32" and self.popen.poll() is None:
             try:  # before the worker ends: taskkill /T finds its children through it
                 subprocess.run(
                     [TASKKILL, "/F", "/T", "/PID", str(self.popen.pid)],
@@ -211,23 +253,33 @@ class ThreadedReplies:
     """The worker's replies, read by a thread: the only way to wait on a pipe with a timeout on Windows."""
 
     def __init__(self, stream: IO[bytes]) -> None:
-        self.chunks: queue.Queue[bytes] = queue.Queue()
+        # Bounded, so a worker flooding its reply pipe is held back by the pipe, as on POSIX.
+        self.chunks: queue.Queue[bytes] = queue.Queue(maxsize=4)
+        self._closed = threading.Event()
         threading.Thread(target=self._read, args=(stream,), daemon=True).start()
 
     def _read(self, stream: IO[bytes]) -> None:
         # The thread owns the stream and closes it at the end, so its
         # descriptor is never closed under a read and reused meanwhile.
         try:
-            while True:
+            while not self._closed.is_set():
                 chunk = stream.read1(1 << 20) if hasattr(stream, "read1") else stream.read(1 << 20)
                 if not chunk:
                     break
-                self.chunks.put(chunk)
+                self._put(chunk)
         except (OSError, ValueError):
             pass
         finally:
-            self.chunks.put(b"")
+            self._put(b"")
             stream.close()
+
+    def _put(self, chunk: bytes) -> None:
+        while not self._closed.is_set():
+            try:
+                self.chunks.put(chunk, timeout=0.1)
+                return
+            except queue.Full:
+                continue
 
     def read(self, seconds: float) -> bytes | None:
         """The next chunk; b"" once the worker's end is closed; None if nothing came in ``seconds``."""
@@ -237,12 +289,31 @@ class ThreadedReplies:
             return None
 
     def close(self) -> None:
-        pass  # the reading thread closes the stream when the worker's end closes
+        """Nobody reads on: the thread drops what comes and closes the stream when the worker's end closes."""
+        self._closed.set()
 
 
 def nothing() -> IO[bytes]:
     """The portable worker's stdout drain: it prints to stderr, so there is nothing to read."""
     return io.BytesIO()
+
+
+# What Windows and its Pythons need to start and to load numpy's DLLs; the
+# rest of this process's environment stays out, as on every path.
+WINDOWS_VARIABLES = ("SYSTEMROOT", "WINDIR", "COMSPEC", "PATHEXT", "USERPROFILE", "APPDATA", "LOCALAPPDATA")
+
+
+def windows_environment() -> dict[str, str]:
+    """PATH as this process has it, led by a conda environment's DLL folders, and Windows' own variables.
+
+    conda's numpy finds its DLLs (MKL, OpenBLAS) through PATH: without
+    <env>/Library/bin there it fails to load ("DLL load failed").
+    """
+    conda = [os.path.join(sys.prefix, *p) for p in (("Library", "bin"), ("Library", "mingw-w64", "bin"), ("bin",))]
+    path = [p for p in conda if os.path.isdir(p)] + [os.environ.get("PATH", "")]
+    # Windows' environment ignores case: one spelling each (os.environ's, upper case).
+    system = {name: os.environ[name] for name in WINDOWS_VARIABLES if name in os.environ}
+    return dict(system, PATH=os.pathsep.join(p for p in path if p))
 
 
 class PortableSpawner:
@@ -261,16 +332,15 @@ class PortableSpawner:
         )
         if sys.platform == "win32":
             options.update(creationflags=subprocess.CREATE_NEW_PROCESS_GROUP)  # type: ignore[attr-defined]
-            # Windows needs these to start Python at all; the rest of ours stays out.
-            system = {k: os.environ[k] for k in ("SYSTEMROOT", "SystemRoot") if k in os.environ}
-            options["env"] = dict(spec["env"], **system)
+            options["env"] = dict(spec["env"], **windows_environment())
         else:
             options.update(start_new_session=True)
-        if spec.get("uid") is not None:
-            if sys.version_info < (3, 9):
-                config.update(switch={k: spec.get(k) for k in ("uid", "gid", "umask")})
-            else:
-                options.update(user=spec["uid"], group=spec["gid"], extra_groups=[], umask=spec.get("umask", 0o077))
+        if spec.get("uid") is not None and sys.version_info < (3, 9):
+            config.update(switch={k: spec.get(k) for k in ("uid", "gid", "umask")})
+        elif spec.get("uid") is not None:
+            options.update(user=spec["uid"], group=spec["gid"], extra_groups=[], umask=spec.get("umask", 0o077))
+        elif sys.platform != "win32" and sys.version_info >= (3, 9):
+            options.update(umask=spec.get("umask", 0o077))
         parent = spec.get("grader_parent", GRADER_PARENT)
         command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]
         try:
@@ -280,9 +350,13 @@ class PortableSpawner:
 
     def memory_watch(self) -> str:
         """How memory is held on this path, for the report."""
-        if sys.platform.startswith("linux") or sys.platform in ("darwin", "win32"):
-            return f"memory watched by the grader every {MEMORY_POLL_SECONDS:g} s, the worker ended above the limit"
-        return f"memory not watched: no way to read a process's memory on {sys.platform}"
+        if sys.platform.startswith("linux"):
+            whose = "the worker's and its children's"
+        elif sys.platform in ("darwin", "win32"):
+            whose = "the worker's own (not its children's)"
+        else:
+            return f"memory not watched: no way to read a process's memory on {system_name()}"
+        return f"{whose} memory watched by the grader every {MEMORY_POLL_SECONDS:g} s, the worker ended above the limit"
 
     def shutdown(self) -> None:
         pass

@@ -150,7 +150,10 @@ class SameUser:
         if os.path.isdir("/proc"):
             return "the worker's session and every process it left to this one, killed"
         if sys.platform == "win32":
-            return "the worker and the processes it started, ended with taskkill /T"
+            return (
+                "the worker and its child processes, ended with taskkill /T "
+                "(a process whose parent has already ended is not found)"
+            )
         return "the worker's process group killed; processes that leave it are not tracked on this system"
 
     def __init__(self, why: str = "not root") -> None:

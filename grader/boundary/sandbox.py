@@ -67,20 +67,21 @@ class Layers:
     network: str
     cleanup: str
 
+    # (field, label in the listing, what its absence means in plain words)
     LABELS = (
-        ("user_switch", "user switch"),
-        ("rlimits", "rlimits"),
-        ("filesystem", "filesystem view"),
-        ("network", "network"),
-        ("cleanup", "cleanup"),
+        ("user_switch", "user switch", "no separate user"),
+        ("rlimits", "rlimits", "no resource limits"),
+        ("filesystem", "filesystem view", "no file isolation"),
+        ("network", "network", "no network isolation"),
+        ("cleanup", "cleanup", "no cleanup of the processes it starts"),
     )
 
     def lines(self) -> list[str]:
-        return [f"{label}: {getattr(self, name)}" for name, label in self.LABELS]
+        return [f"{label}: {getattr(self, name)}" for name, label, _ in self.LABELS]
 
     def missing(self) -> list[str]:
-        """The labels of the layers not in force."""
-        return [label for name, label in self.LABELS if getattr(self, name).startswith("missing")]
+        """What the layers not in force leave out, in plain words."""
+        return [plain for name, _, plain in self.LABELS if getattr(self, name).startswith("missing")]
 
 
 @dataclass
@@ -173,6 +174,7 @@ class Worker:
         if launcher is not None:
             spec = launcher.prepare(spec, snapshot, spawner)
         self.process: ExecProcess | ForkedProcess | PortableProcess
+        self._writer: threading.Thread | None = None  # the portable worker's request writer, if one ran
         self._replies: SelectedReplies | ThreadedReplies
         if isinstance(spawner, PortableSpawner):
             self.process = spawner.spawn(spec)
@@ -209,15 +211,53 @@ class Worker:
         self.stderr.start()
         self._frames = frames.FrameBuffer(limits.reply_mb * 2**20)
 
-    def send(self, message: Any) -> None:
+    def send(self, message: Any, seconds: float) -> None:
+        """Write one request within ``seconds``: a worker that stops reading cannot hold this process."""
         data = frames.pack(message)
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._request_write, view)
-                view = view[written:]
-        except (BrokenPipeError, OSError):
+            if isinstance(self.process, PortableProcess):
+                sent = self._write_from_thread(data, seconds)
+            else:
+                sent = self._write_when_ready(data, seconds)
+        except OSError:  # BrokenPipeError above all: the worker has ended
             raise self._crashed() from None
+        if not sent:
+            raise WorkerLost("timeout", f"the worker took no request within {seconds:g} s")
+
+    def _write_when_ready(self, data: bytes, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        os.set_blocking(self._request_write, False)
+        view = memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            _, ready, _ = select.select([], [self._request_write], [], remaining)
+            if ready:
+                try:
+                    view = view[os.write(self._request_write, view) :]
+                except BlockingIOError:
+                    pass
+        return True
+
+    def _write_from_thread(self, data: bytes, seconds: float) -> bool:
+        # Windows cannot wait on a pipe: a thread writes, and this one waits for it.
+        failed: list[OSError] = []
+
+        def write() -> None:
+            view = memoryview(data)
+            try:
+                while view:
+                    view = view[os.write(self._request_write, view) :]
+            except OSError as error:
+                failed.append(error)
+
+        self._writer = threading.Thread(target=write, daemon=True)
+        self._writer.start()
+        self._writer.join(seconds)
+        if failed:
+            raise failed[0]
+        return not self._writer.is_alive()
 
     def receive(self, seconds: float) -> Any:
         deadline = time.monotonic() + seconds
@@ -263,14 +303,19 @@ class Worker:
 
     def kill(self) -> None:
         """End the worker and everything it started."""
-        try:
-            self._close_requests()
-        except OSError:
-            pass
-        self._replies.close()
         if isinstance(self.process, PortableProcess):
+            # Killed first: taskkill /T finds the worker's children only while it lives, and a
+            # writer thread still blocked on the request pipe ends once the worker is gone.
             self.process.kill_tree()
-        elif self.process.pid is not None:  # None when it never started
+            if self._writer is not None:
+                self._writer.join(5)
+        if self._writer is None or not self._writer.is_alive():  # never close a descriptor still in use
+            try:
+                self._close_requests()
+            except OSError:
+                pass
+        self._replies.close()
+        if not isinstance(self.process, PortableProcess) and self.process.pid is not None:  # None: never started
             try:
                 os.killpg(self.process.pid, SIGKILL)
             except (ProcessLookupError, PermissionError):
@@ -302,7 +347,19 @@ def _exit_description(code: int) -> str:
             "SIGXFSZ": " (file size limit)",
         }.get(name, "")
         return f"the grading process was ended by {name}{reason}"
+    if code >= 0xC0000000:  # a Windows exception status (NTSTATUS): a crash, not an exit()
+        reason = WINDOWS_CRASHES.get(code, "")
+        return f"the grading process crashed (Windows status {code:#010x}{': ' + reason if reason else ''})"
     return f"the grading process exited with status {code} (exit() or os._exit() in the submission?)"
+
+
+WINDOWS_CRASHES = {
+    0xC0000005: "access violation",
+    0xC0000017: "out of memory",
+    0xC00000FD: "stack overflow (recursion too deep?)",
+    0xC0000409: "stack buffer overrun",
+    0xC000013A: "interrupted",
+}
 
 
 class Sandbox:
@@ -404,6 +461,8 @@ class Sandbox:
                 watch = getattr(worker.process, "watch", None)
                 if watch is not None:
                     watch.follow(said.get("pid"))
+                if isinstance(worker.process, PortableProcess):
+                    worker.send({"op": "go"}, self.limits.import_seconds)
                 return
             problem = "it answered out of turn"
         except WorkerStartFailed:
@@ -487,8 +546,9 @@ class Sandbox:
         self._next_id += 1
         message = dict(options, op="call", id=self._next_id, function=function, calls=calls)
         try:
-            self._worker.send(message)
-            reply = self._worker.receive(self.limits.call_seconds)
+            deadline = time.monotonic() + self.limits.call_seconds
+            self._worker.send(message, self.limits.call_seconds)
+            reply = self._worker.receive(deadline - time.monotonic())
             if not isinstance(reply, dict) or reply.get("id") != self._next_id:
                 raise WorkerLost("protocol", "the worker answered out of turn")
             return reply

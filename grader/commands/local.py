@@ -104,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         )
     elif sandbox.layers is not None and sandbox.layers.missing():
         print(
-            f"note: on this machine your code runs without: {', '.join(sandbox.layers.missing())} "
+            "note: your code runs here with fewer protections than on Gradescope "
+            f"({', '.join(sandbox.layers.missing())}); scores are not affected "
             "(python -m grader local -v says why)",
             file=sys.stderr,
         )

@@ -313,6 +313,12 @@ def main(argv: list[str]) -> int:
     # Everything before this is the grader's; a failure up to here is never
     # the submission's (the trusted side reads it as WorkerStartFailed).
     channel.send({"booted": True, "layers": layers, "pid": os.getpid()})
+    if portable:
+        # The trusted side watches this process from outside: nothing of the
+        # submission runs until it has said that it is watching.
+        go = channel.receive()
+        if not isinstance(go, dict) or go.get("op") != "go":
+            return 0
     try:
         module = import_submission(submission)
     except BaseException as exc:
