@@ -229,6 +229,23 @@ class Worker:
     )
 
 
+# What `python -m grader autolab` grades (grader.instructor.autolab).
+AUTOLAB_HIDDEN = ("exclude", "include")
+
+
+@dataclass(frozen=True)
+class Autolab:
+    """The Autolab job: Autolab shows a job's whole output to the student as soon as it ends."""
+
+    hidden: str = setting(
+        "exclude",
+        Choice(AUTOLAB_HIDDEN),
+        "Whether Autolab grades the hidden suite too. Autolab shows students the whole output at once: include "
+        "shows them every hidden test (inputs and expected values) and packs the reference; exclude grades the "
+        "public suite from its packed answers.",
+    )
+
+
 POINTS = Real(0, 1000)
 SEED = Whole(0, 2**32 - 1)
 
@@ -263,6 +280,7 @@ class Settings:
     tolerances: Tolerances = section(Tolerances, "When a value or a gradient counts as right.")
     cases: Cases = section(Cases, "Shapes and counts of the random cases.")
     worker: Worker = section(Worker, "What setup.sh installs for the worker besides the grader.")
+    autolab: Autolab = section(Autolab, "The Autolab job (python -m grader autolab, build --target autolab).")
     source: str = "defaults"  # the file these came from
 
 

@@ -154,7 +154,7 @@ def test_a_python_below_the_instructor_floor_refuses_instructor_commands_in_one_
             [str(python), "-m", "grader", *args], cwd=REPO, capture_output=True, text=True, timeout=120
         )
 
-    for verb in (["build"], ["check"], ["batch", "."], ["gradescope", "--root", "."]):
+    for verb in (["build"], ["check"], ["batch", "."], ["gradescope", "--root", "."], ["autolab"]):
         done = grader_under(*verb)
         assert done.returncode == 2 and done.stdout == "", (python, verb, done.stdout, done.stderr)
         assert len(done.stderr.splitlines()) == 1, (python, verb, done.stderr)

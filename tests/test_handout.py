@@ -166,7 +166,7 @@ def test_installed_handout_grades_from_any_folder(installed, handout, tmp_path):
     assert "site-packages" in where and not (elsewhere / "grader").exists()
 
 
-@pytest.mark.parametrize("verb", [["check"], ["build"], ["batch", "."], ["gradescope", "--root", "."]])
+@pytest.mark.parametrize("verb", [["check"], ["build"], ["batch", "."], ["gradescope", "--root", "."], ["autolab"]])
 def test_handout_refuses_instructor_commands_in_one_line(installed, handout, verb):
     done = run(installed, "-m", "grader", *verb, cwd=handout)
     assert done.returncode == 2 and done.stdout == "", done.stdout + done.stderr

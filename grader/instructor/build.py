@@ -1,4 +1,4 @@
-"""``python -m grader build``: the Gradescope upload, dist/autograder.zip."""
+"""``python -m grader build``: a platform's upload (``--target``, default Gradescope's dist/autograder.zip)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import argparse
     import os
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from grader.config import Settings, Worker
 
@@ -201,10 +201,38 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) ->
     archive.writestr(info, data)
 
 
+def build_gradescope(out_dir: str | os.PathLike[str], config_file: str | os.PathLike[str] | None = None) -> list[Path]:
+    """dist/autograder.zip (Gradescope) and dist/student.zip (the handout)."""
+    return [build_autograder_zip(out_dir, config_file), build_student_zip(out_dir, config_file)]
+
+
+def build_autolab(out_dir: str | os.PathLike[str], config_file: str | os.PathLike[str] | None = None) -> list[Path]:
+    """dist/autolab/: autograde.tar, autograde-Makefile and README.txt."""
+    from grader.instructor.autolab.package import build
+
+    return build(out_dir, config_file)
+
+
+# Each platform's builder: (output folder, grader.yml to pack) -> the files written.
+TARGETS: dict[str, Callable[[str | os.PathLike[str], str | os.PathLike[str] | None], list[Path]]] = {
+    "gradescope": build_gradescope,
+    "autolab": build_autolab,
+}
+DEFAULT_TARGET = "gradescope"
+
+
 def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
-    build = verbs.add_parser("build", help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout)")
+    build = verbs.add_parser(
+        "build", help="write a platform's upload (default: dist/autograder.zip and dist/student.zip)"
+    )
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
     build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")
+    build.add_argument(
+        "--target",
+        choices=sorted(TARGETS),
+        default=DEFAULT_TARGET,
+        help="the platform to build for (default gradescope: the zip and the student handout; autolab: dist/autolab/)",
+    )
     build.set_defaults(command=command)
 
 
@@ -213,10 +241,10 @@ def command(args: argparse.Namespace) -> int:
     from grader.commands.usage import fail
 
     try:
-        # The config the zips will carry, refused before anything is packed.
+        # The config the build will carry, refused before anything is packed.
         config.load(args.config or repository_root() / config.CONFIG_NAME)
-        print(f"wrote {build_autograder_zip(args.out, args.config)}")
-        print(f"wrote {build_student_zip(args.out, args.config)}")
+        for path in TARGETS[args.target](args.out, args.config):
+            print(f"wrote {path}")
     except (BuildError, config.ConfigError) as exc:
         return fail(str(exc))
     return 0

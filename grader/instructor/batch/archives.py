@@ -1,4 +1,4 @@
-"""A submission uploaded as a .zip: its .py files, read with limits, never extracted as given.
+"""An uploaded archive (a .zip; on Autolab also a .tar): its .py files, read with limits, never extracted as given.
 
 Only .py members are ever written, each by this process from its bytes, under
 a folder of the grader's choosing: no member name can reach outside it, and
@@ -8,6 +8,7 @@ no link, device or other file in the archive is ever created.
 from __future__ import annotations
 
 import stat
+import tarfile
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -19,8 +20,19 @@ MEMBERS_LIMIT = 10_000
 # The .py files of one archive, together, uncompressed.
 PYTHON_BYTES_LIMIT = 20 * 2**20
 ENCRYPTED = 0x1
+# Every member of a tar, together, as declared: a compressed tar is read
+# through to find its .py members, so this bounds the work of reading it.
+TAR_BYTES_LIMIT = 256 * 2**20
 # What reading a member can raise: a corrupt archive, a method Python lacks, a password.
-_UNREADABLE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError)
+_UNREADABLE = (
+    zipfile.BadZipFile,
+    tarfile.TarError,
+    zlib.error,
+    OSError,
+    EOFError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 def submission_in(archive: Path) -> PurePosixPath:
@@ -29,8 +41,7 @@ def submission_in(archive: Path) -> PurePosixPath:
     try:
         return PurePosixPath(choose(members))
     except SubmissionNotFound as missing:
-        with zipfile.ZipFile(archive) as opened:
-            inner = sorted(n for n in opened.namelist() if n.lower().endswith(".zip") and counted(PurePosixPath(n)))
+        inner = sorted(str(p) for p in _names(archive) if p.suffix.lower() == ".zip" and counted(p))
         if not members and inner:
             raise SubmissionNotFound(
                 f"{archive.name} holds another zip archive ({inner[0]}), not a .py file: unzip it and submit "
@@ -39,8 +50,30 @@ def submission_in(archive: Path) -> PurePosixPath:
         raise SubmissionNotFound(f"{archive.name}: {missing}") from None
 
 
+def _names(archive: Path) -> list[PurePosixPath]:
+    if zipfile.is_zipfile(archive):
+        with zipfile.ZipFile(archive) as opened:
+            return [PurePosixPath(n) for n in opened.namelist()]
+    with tarfile.open(archive, "r:*") as opened:
+        return [PurePosixPath(n) for n in opened.getnames()]
+
+
+def is_archive(path: Path) -> bool:
+    """A zip or a tar (plain or compressed), whatever its name."""
+    return zipfile.is_zipfile(path) or _is_tar(path)
+
+
+def _is_tar(path: Path) -> bool:
+    try:
+        return tarfile.is_tarfile(path)
+    except _UNREADABLE:
+        return False
+
+
 def python_members(archive: Path) -> dict[PurePosixPath, bytes]:
     """Every .py member by its path, read in full within the limits; SubmissionNotFound when unsafe or unreadable."""
+    if not zipfile.is_zipfile(archive) and _is_tar(archive):
+        return _tar_python_members(archive)
     refused = f"{archive.name} was not graded: "
     try:
         with zipfile.ZipFile(archive) as opened:
@@ -60,6 +93,37 @@ def python_members(archive: Path) -> dict[PurePosixPath, bytes]:
             return {path: opened.read(info) for path, info in wanted}
     except _UNREADABLE as error:
         raise SubmissionNotFound(f"{refused}it cannot be read as a zip archive ({error}); unzip it by hand") from None
+
+
+def _tar_python_members(archive: Path) -> dict[PurePosixPath, bytes]:
+    """``python_members`` for a tar: regular .py files only; a name outside the archive refuses it all."""
+    refused = f"{archive.name} was not graded: "
+    found: dict[PurePosixPath, bytes] = {}
+    members = declared = python_bytes = 0
+    try:
+        with tarfile.open(archive, "r:*") as opened:
+            for info in opened:  # read lazily, so the limits stop a large archive early
+                members += 1
+                declared += max(info.size, 0)
+                if members > MEMBERS_LIMIT:
+                    raise SubmissionNotFound(f"{refused}it holds more than {MEMBERS_LIMIT} files")
+                if declared > TAR_BYTES_LIMIT:
+                    raise SubmissionNotFound(f"{refused}it holds more than {TAR_BYTES_LIMIT >> 20} MiB")
+                path = PurePosixPath(info.name.replace("\\", "/"))
+                if not _inside(path):
+                    raise SubmissionNotFound(
+                        f"{refused}it names a file outside itself ({info.name!r}); unpack it by hand"
+                    )
+                if not (info.isreg() and path.suffix == ".py" and counted(path)):
+                    continue  # links, devices and folders are never created; other files are not needed
+                python_bytes += info.size
+                if python_bytes > PYTHON_BYTES_LIMIT:
+                    raise SubmissionNotFound(f"{refused}its .py files hold more than {PYTHON_BYTES_LIMIT >> 20} MiB")
+                data = opened.extractfile(info)
+                found[path] = data.read(info.size) if data is not None else b""
+    except _UNREADABLE as error:
+        raise SubmissionNotFound(f"{refused}it cannot be read as a tar archive ({error}); unpack it by hand") from None
+    return found
 
 
 def _inside(path: PurePosixPath) -> bool:
