@@ -1,4 +1,4 @@
-"""JUnit XML (``local --format junit``): well-formed, valid, and saying what the run said.
+"""JUnit XML (``local --format junit``, batch's junit.xml): well-formed, valid, and saying what the run said.
 
 Every report is checked against tests/junit.xsd, the Ant / Jenkins structure
 written out as a schema, and against the same run's text report and
@@ -316,3 +316,74 @@ def test_the_schema_refuses_what_consumers_may_refuse(breaking):
     assert SCHEMA.is_valid(root)
     BROKEN[breaking](root)
     assert not SCHEMA.is_valid(root)
+
+
+# --- batch --------------------------------------------------------------------
+
+
+def test_batch_writes_junit_xml_with_a_suite_per_submission_and_function(tmp_path):
+    export = tmp_path / "class"
+    for student, source in [("alice", "reference"), ("bob.smith", "example"), ("carol", "import fails")]:
+        (export / student).mkdir(parents=True)
+        (export / student / "word2vec.py").write_text(SOURCES[source], encoding="utf-8")
+    (export / "dave").mkdir()  # submitted nothing
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "batch", export, "--out", tmp_path / "out", "--jobs", "2"],
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert str(tmp_path / "out" / "junit.xml") in done.stdout
+    text = (tmp_path / "out" / "junit.xml").read_text(encoding="utf-8")
+    SCHEMA.validate(text)
+    root = ET.fromstring(text)
+    assert_counts_add_up(root)
+    suites = [s.get("name") for s in root.findall("testsuite")]
+    titles = [f.title for f in registry.functions()]
+    ids = ["alice", "bob.smith", "carol"]
+    assert suites == [f"{i}: {title}" for i in ids for title in titles] + ["dave: submission"]
+    cases = list(root.iter("testcase"))
+    # GitLab and Jenkins key a test case by classname and name: none may repeat.
+    assert len({(c.get("classname"), c.get("name")) for c in cases}) == len(cases)
+    assert {c.get("classname") for c in cases if c.get("classname").startswith("bob.smith.")} == {
+        f"bob.smith.{f.name}" for f in registry.functions()
+    }
+    (dave,) = [c for c in cases if c.get("classname").startswith("dave.")]
+    assert dave.find("failure").get("type") == junit.NOT_GRADED
+    # Each submission's points are those of scores.csv.
+    import csv
+
+    with open(tmp_path / "out" / "scores.csv", encoding="utf-8", newline="") as handle:
+        scores = {row["id"]: row for row in csv.DictReader(handle)}
+    for suite in root.findall("testsuite")[: len(ids) * len(titles)]:
+        submission, title = suite.get("name").split(": ")
+        tag = next(f.tag for f in registry.functions() if f.title == title)
+        assert float(properties(suite)["points"]) == pytest.approx(float(scores[submission][tag]))
+    # And reports/<id>.xml is what local --format junit writes for that file: classnames word2vec.<function>.
+    for submission in [*ids, "dave"]:
+        single = (tmp_path / "out" / "reports" / f"{submission}.xml").read_text(encoding="utf-8")
+        SCHEMA.validate(single)
+        assert {c.get("classname").split(".")[0] for c in ET.fromstring(single).iter("testcase")} == {"word2vec"}
+
+
+def test_a_grader_error_in_batch_is_a_junit_error(tmp_path):
+    from grader import config
+    from grader.instructor.batch import outputs, runner
+    from grader.instructor.batch.submissions import Submission
+
+    vanished = Submission("vanished", file=tmp_path / "gone.py", root=tmp_path / "gone.py")
+    broken = runner.grade_submission(vanished, config.load(None, hidden=True), launcher=None)
+    nothing = Submission("empty", missing="no .py file in the folder")
+    outputs.write_junit(tmp_path / "junit.xml", [(vanished, broken), (nothing, runner.missing_outcome(nothing))])
+    text = (tmp_path / "junit.xml").read_text(encoding="utf-8")
+    SCHEMA.validate(text)
+    root = ET.fromstring(text)
+    assert counts(root) == {"tests": 2, "failures": 1, "errors": 1, "skipped": 0}
+    error = root.find("testsuite/testcase/error")
+    assert error.get("type") == junit.GRADER_ERROR and "FileNotFoundError" in error.get("message")
+    assert "Traceback" in error.text  # junit.xml is the instructor's: the details stay
+    assert [c.get("classname") for c in root.iter("testcase")] == ["empty.submission", "vanished.submission"]

@@ -50,6 +50,7 @@ MESSAGE_CHARACTERS = 300
 FAILED = "failed"
 NOT_RUN = {IMPORT_FAILED: "import_failed", MISSING_FUNCTION: "missing_function", GATED: "gated"}
 GRADER_ERROR = "grader_error"
+NOT_GRADED = "not_graded"
 
 # Everything XML 1.0 allows but tab, newline and carriage return is kept; carriage returns become newlines.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -140,6 +141,51 @@ def document(run: GradingRun) -> ET.Element:
             _element(suite, "system-out", printed)
     _count(root)
     root.set("time", seconds(run.execution_time))
+    return root
+
+
+def not_graded(reason: str, details: str = "", grader_fault: bool = False) -> ET.Element:
+    """A document for a submission that was never graded: one test case, a failure (or, when
+    the grader is at fault, an error) saying why."""
+    root = ET.Element("testsuites", {"name": "word2vec autograder"})
+    suite = _element(root, "testsuite", name="submission", tests="1")
+    suite.set("failures", "0" if grader_fault else "1")
+    suite.set("errors", "1" if grader_fault else "0")
+    suite.set("skipped", "0")
+    suite.set("time", seconds(0))
+    case = _element(suite, "testcase", name="graded", classname=f"{PACKAGE}.submission", time=seconds(0))
+    _element(
+        case,
+        "error" if grader_fault else "failure",
+        details or reason,
+        message=_first_line(reason),
+        type=GRADER_ERROR if grader_fault else NOT_GRADED,
+    )
+    _count(root)
+    root.set("time", seconds(0))
+    return root
+
+
+def combine(documents: Iterable[tuple[str, str]]) -> ET.Element:
+    """One ``<testsuites>`` of many submissions' documents, given as (id, XML text).
+
+    GitLab and Jenkins tell test cases apart by classname and name, so each
+    submission's classnames start with its id instead of PACKAGE
+    ("s123.sigmoid"; Jenkins shows the id as the package), and its suites'
+    names with "<id>: ".
+    """
+    root = ET.Element("testsuites", {"name": "word2vec autograder: batch"})
+    total = 0.0
+    for submission_id, text in documents:
+        for suite in ET.fromstring(text).iter("testsuite"):
+            suite.set("name", xml_text(f"{submission_id}: {suite.get('name', '')}"))
+            for case in suite.iter("testcase"):
+                function = case.get("classname", "").split(".", 1)[-1]
+                case.set("classname", xml_text(f"{submission_id}.{function}"))
+            total += float(suite.get("time", "0"))
+            root.append(suite)
+    _count(root)
+    root.set("time", seconds(total))
     return root
 
 
