@@ -301,6 +301,7 @@ def _run_test(
         result.message = say("gated", test=f"test {result.number}", needs=test.__requires__)
         result.not_run = GATED
     else:
+        begun = time.monotonic()
         try:
             note = test(session)
             result.passed, result.score = True, result.max_score
@@ -316,4 +317,5 @@ def _run_test(
             )
             result.grader_error = True
             run.internal_error = True
+        result.seconds = time.monotonic() - begun
     passed[result.number] = result.passed

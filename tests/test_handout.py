@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -152,6 +153,7 @@ def test_every_student_command_in_the_readmes_works_in_the_installed_handout(ins
         assert done.returncode == 0 and "Traceback" not in done.stderr, said
         assert "python -m grader:" not in done.stderr, said
     assert (course / "report.html").read_text().rstrip().endswith("</html>")
+    assert ET.parse(course / "report.xml").getroot().tag == "testsuites"
 
 
 def test_installed_handout_grades_from_any_folder(installed, handout, tmp_path):

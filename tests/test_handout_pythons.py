@@ -6,7 +6,7 @@ installs the numpy requirements.txt picks for it: numpy 1.21 on Python 3.7,
 2.1 on 3.13 under grader.yml's numpy<2. There the template scores 0, the
 reference and a copy of it saved with CRLF line endings and a UTF-8 BOM
 score the whole public suite, and the bundled example gets the score, the
-failed tests and the messages it gets in this process.
+failed tests, the messages and the JUnit report it gets in this process.
 
 As root, a venv of pyenv's Python (under /root) is out of the sandbox
 user's reach: local grades without the user switch there and says so.
@@ -138,15 +138,21 @@ def public_points():
 
 
 @pytest.fixture(scope="module")
-def example_in_process(handout):
-    """The bundled example graded here, against the handout's answers, as Gradescope's results.json."""
+def example_run(handout):
+    """The bundled example graded here, against the handout's answers."""
     from grader import grade
     from grader.answers.golden import GoldenOracle
-    from grader.reporting import report
 
     settings = replace(config.load(REPO / "grader.yml"), hidden=False)
-    run = grade(EXAMPLE, settings=settings, oracle=GoldenOracle(handout / "grader" / "golden.npz"))
-    return report.results_json(run)
+    return grade(EXAMPLE, settings=settings, oracle=GoldenOracle(handout / "grader" / "golden.npz"))
+
+
+@pytest.fixture(scope="module")
+def example_in_process(example_run):
+    """The example's run here, as Gradescope's results.json."""
+    from grader.reporting import report
+
+    return report.results_json(example_run)
 
 
 @pytest.mark.slow
@@ -199,6 +205,36 @@ def test_the_example_gets_what_it_gets_in_process(venv, handout, worker_path, ex
     assert status == 1 and 0 < results["score"] < public_points, said
     assert (results["score"], failed(results)) == (example_in_process["score"], failed(example_in_process))
     assert messages(results) == messages(example_in_process)
+
+
+def junit_content(text):
+    """Every element's tag, attributes and text, less the times measured, which differ from run to run."""
+    import xml.etree.ElementTree as ET
+
+    return [
+        (e.tag, sorted((k, v) for k, v in e.attrib.items() if k != "time"), (e.text or "").strip())
+        for e in ET.fromstring(text).iter()
+    ]
+
+
+@pytest.mark.slow
+def test_the_junit_report_is_valid_and_says_what_it_says_here(venv, handout, example_run):
+    """Python 3.7's ElementTree has no indent() and sorts attributes; the report must not differ but in order."""
+    import xmlschema
+
+    from grader.reporting import junit
+
+    done = subprocess.run(
+        [str(venv[1]), "-m", "grader", "local", str(EXAMPLE), "--format", "junit"],
+        cwd=handout,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_environment(),
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    xmlschema.XMLSchema(str(REPO / "tests" / "junit.xsd")).validate(done.stdout)
+    assert junit_content(done.stdout) == junit_content(junit.text(example_run))
 
 
 @pytest.mark.slow

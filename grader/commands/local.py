@@ -32,9 +32,10 @@ def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: 
     local.add_argument("--all", action="store_true", help="add the hidden suite (needs the reference)")
     local.add_argument(
         "--format",
-        choices=("text", "json", "html"),
+        choices=("text", "json", "html", "junit"),
         default="text",
-        help="text report, Gradescope's results.json object, or a self-contained HTML page",
+        help="text report, Gradescope's results.json object, a self-contained HTML page, or JUnit XML"
+        " (for CodeGrade, GitLab or Jenkins)",
     )
     local.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE instead of stdout")
     local.add_argument(
@@ -113,6 +114,10 @@ def run(args: argparse.Namespace) -> int:
         rendered = report.as_json_text(run) + "\n"
     elif args.format == "html":
         rendered = report.html(run)
+    elif args.format == "junit":
+        from grader.reporting import junit
+
+        rendered = junit.text(run)
     else:
         rendered = report.text(run, color=report.color_wanted(args.color, None if args.output else sys.stdout))
     if not args.output:

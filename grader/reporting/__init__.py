@@ -1,1 +1,1 @@
-"""Results of a grading run and the reports they become: text, markdown, HTML and results.json."""
+"""Results of a grading run and the reports they become: text, markdown, HTML, results.json and JUnit XML."""

@@ -42,6 +42,7 @@ class TestResult:
     hint: str = ""  # the likely cause, in the assignment's terms; "" when none applies
     not_run: str = ""  # IMPORT_FAILED, MISSING_FUNCTION or GATED; "" when it ran
     grader_error: bool = False  # the grader, not the submission, failed on this test
+    seconds: float = 0.0  # wall time the test took, its calls to the worker included; 0 when not run
 
     @property
     def status(self) -> str:

@@ -2,7 +2,7 @@
 
 submissions.py finds the submissions and reads an export's metadata,
 runner.py grades them in parallel (one sandbox slot per process) and
-outputs.py writes scores.csv, the per-submission reports and summary.html.
+outputs.py writes scores.csv, the per-submission reports, junit.xml and summary.html.
 """
 
 from __future__ import annotations
@@ -101,11 +101,12 @@ def run_batch(
     layers = protections(outcome for _, outcome in rows)
     print("protections in force around the submissions:", *(f"  {line}" for line in layers), sep="\n", file=sys.stderr)
     outputs.write_scores(out / outputs.SCORES, rows, max_total)
+    outputs.write_junit(out / outputs.JUNIT, rows)
     outputs.write_summary(out / outputs.SUMMARY, rows, settings, max_total, function_maxima, warnings, layers)
     graded = sum(outcome.ran for outcome in outcomes.values())
     print(
         f"{graded} of {len(rows)} submissions graded; wrote {out / outputs.SCORES}, "
-        f"{out / outputs.SUMMARY} and {reports}/"
+        f"{out / outputs.JUNIT}, {out / outputs.SUMMARY} and {reports}/"
     )
     return 0
 
@@ -148,7 +149,7 @@ def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: 
     batch.add_argument(
         "--out",
         default="batch-results",
-        help="where scores.csv, summary.html and reports/ go (default ./batch-results)",
+        help="where scores.csv, junit.xml, summary.html and reports/ go (default ./batch-results)",
     )
     batch.add_argument("--seed", type=int, default=None)
     batch.add_argument("--config", help="grader.yml to use")

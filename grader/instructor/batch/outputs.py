@@ -1,4 +1,4 @@
-"""What a batch leaves in --out: scores.csv, reports/<id>.{txt,json,log} and summary.html.
+"""What a batch leaves in --out: scores.csv, reports/<id>.{txt,json,xml,log}, junit.xml and summary.html.
 
 scores.csv depends only on the submissions, the seed and the settings: no
 timestamps, rows sorted by id, so two runs can be compared byte for byte.
@@ -35,8 +35,8 @@ def columns() -> tuple[str, ...]:
 
 HISTOGRAM_BINS = 10
 TOP_HINTS = 10
-REPORT_SUFFIXES = (".txt", ".json", ".log")
-SCORES, SUMMARY = "scores.csv", "summary.html"
+REPORT_SUFFIXES = (".txt", ".json", ".xml", ".log")
+SCORES, SUMMARY, JUNIT = "scores.csv", "summary.html", "junit.xml"
 
 
 def points(value: float) -> str:
@@ -55,7 +55,7 @@ def clear_previous(out: str | os.PathLike[str]) -> Path:
     """Remove what a previous batch left in ``out`` (and nothing else), so no stale row survives."""
     reports = Path(out) / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    stale = [Path(out) / SCORES, Path(out) / SUMMARY]
+    stale = [Path(out) / SCORES, Path(out) / SUMMARY, Path(out) / JUNIT]
     stale += [entry for entry in reports.iterdir() if entry.suffix in REPORT_SUFFIXES]
     for entry in stale:
         if entry.is_symlink() or entry.is_file():
@@ -64,9 +64,10 @@ def clear_previous(out: str | os.PathLike[str]) -> Path:
 
 
 def write_report(folder: Path, submission: Submission, outcome: Outcome) -> None:
-    """reports/<id>.txt and .json for every submission; .log when the grader wrote on stderr."""
+    """reports/<id>.txt, .json and .xml (JUnit) for every submission; .log when the grader wrote on stderr."""
     (folder / f"{submission.id}.txt").write_text(outcome.report, encoding="utf-8")
     (folder / f"{submission.id}.json").write_text(json.dumps(outcome.results, indent=2) + "\n", encoding="utf-8")
+    (folder / f"{submission.id}.xml").write_text(outcome.junit, encoding="utf-8")
     if outcome.log.strip():
         (folder / f"{submission.id}.log").write_text(outcome.log, encoding="utf-8")
 
@@ -88,6 +89,14 @@ def write_scores(path: str | os.PathLike[str], rows: Iterable[tuple[Submission, 
                     status(submission, outcome),
                 ]
             )
+
+
+def write_junit(path: str | os.PathLike[str], rows: Iterable[tuple[Submission, Outcome]]) -> None:
+    """junit.xml: every submission's test cases in one file, in id order, for a CI's test report."""
+    from grader.reporting import junit
+
+    documents = [(s.id, o.junit) for s, o in sorted(rows, key=lambda row: natural_key(row[0].id))]
+    Path(path).write_text(junit.serialize(junit.combine(documents)), encoding="utf-8")
 
 
 def histogram(totals: Iterable[float], maximum: float, bins: int = HISTOGRAM_BINS) -> list[tuple[float, float, int]]:

@@ -74,6 +74,7 @@ class Outcome:
     results -- what Gradescope's results.json would have held.
     log -- what the grader itself wrote on stderr while grading (tracebacks of its bugs).
     layers -- the protections in force around the worker ("layer: how" or "layer: missing: why").
+    junit -- the JUnit XML ``local --format junit`` would have written.
     """
 
     kind: str
@@ -85,6 +86,7 @@ class Outcome:
     results: dict[str, Any] = field(default_factory=dict)
     log: str = ""
     layers: list[str] = field(default_factory=list)
+    junit: str = ""
 
     @property
     def status(self) -> str:
@@ -115,21 +117,29 @@ def summarise(test: TestResult) -> TestSummary:
 
 def missing_outcome(submission: Submission) -> Outcome:
     from grader.instructor.gradescope import not_found_json
+    from grader.reporting import junit
 
     return Outcome(
-        NO_SUBMISSION, submission.missing, report=submission.missing + "\n", results=not_found_json(submission.missing)
+        NO_SUBMISSION,
+        submission.missing,
+        report=submission.missing + "\n",
+        results=not_found_json(submission.missing),
+        junit=junit.serialize(junit.not_graded(submission.missing)),
     )
 
 
 def failed_outcome(kind: str, detail: str, log: str = "") -> Outcome:
+    from grader.reporting import junit
     from grader.reporting.results import grader_failure_json
 
+    report = f"The grader failed on this submission: {kind}\n\n{detail}"
     return Outcome(
         GRADER_ERROR,
         kind,
-        report=f"The grader failed on this submission: {kind}\n\n{detail}",
+        report=report,
         results=grader_failure_json(kind),
         log=log,
+        junit=junit.serialize(junit.not_graded(f"The grader failed on this submission: {kind}", report, True)),
     )
 
 
@@ -141,7 +151,7 @@ def grade_submission(
 ) -> Outcome:
     """Grade one submission; any exception becomes a grader-error Outcome."""
     from grader.grading import grade
-    from grader.reporting import report
+    from grader.reporting import junit, report
 
     log = io.StringIO()
     try:
@@ -165,6 +175,7 @@ def grade_submission(
             report.results_json(run),
             log.getvalue(),
             run.layers,
+            junit.text(run),
         )
     except Exception as exc:
         return failed_outcome(type(exc).__name__, traceback.format_exc(), log.getvalue())
