@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {local,requirements,gradescope,batch,build,check}``.
+"""Command line: ``python -m grader {local,requirements,gradescope,prairielearn,batch,build,check}``.
 
 Each verb is a module of its own with ``add_to(verbs, handout)``, which
 adds its arguments, and a ``run(args)`` that returns the exit status.
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 PUBLIC = ("grader.commands.local", "grader.commands.requirements")
 INSTRUCTOR = (
     "grader.instructor.gradescope",
+    "grader.instructor.prairielearn",
     "grader.instructor.batch",
     "grader.instructor.build",
     "grader.instructor.check",

@@ -229,6 +229,22 @@ class Worker:
     )
 
 
+# PrairieLearn shows every result at once and has no "after the due date".
+PRAIRIELEARN_HIDDEN = ("exclude", "include")
+
+
+@dataclass(frozen=True)
+class PrairieLearn:
+    """How ``python -m grader prairielearn`` grades."""
+
+    hidden: str = setting(
+        "exclude",
+        Choice(PRAIRIELEARN_HIDDEN),
+        "exclude: grade the public suite only. include: grade the hidden suite too, showing its tests by name "
+        "and points only; students then see at once the hidden tests' results and the total they make.",
+    )
+
+
 POINTS = Real(0, 1000)
 SEED = Whole(0, 2**32 - 1)
 
@@ -263,6 +279,7 @@ class Settings:
     tolerances: Tolerances = section(Tolerances, "When a value or a gradient counts as right.")
     cases: Cases = section(Cases, "Shapes and counts of the random cases.")
     worker: Worker = section(Worker, "What setup.sh installs for the worker besides the grader.")
+    prairielearn: PrairieLearn = section(PrairieLearn, "PrairieLearn's external grader.")
     source: str = "defaults"  # the file these came from
 
 
