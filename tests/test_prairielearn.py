@@ -1,4 +1,4 @@
-"""The PrairieLearn path: grade under a copy of its /grade layout.
+"""The PrairieLearn path: grade under a copy of its /grade layout, and the course bundle build writes.
 
 Each run lays out PrairieLearn's documented job folder under a temporary
 root (student/, serverFilesCourse/word2vec_grader/grader.yml, tests/,
@@ -10,12 +10,15 @@ ROOT/results/results.json against PLATFORMS.md's contract field by field.
 import json
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_PATH, REPO
+from conftest import REFERENCE_PATH, REPO, gradescope_python
 from grader.cli import main
 from grader.instructor import gradescope, prairielearn
 
@@ -350,3 +353,85 @@ def test_fit_cuts_the_longest_texts_first_and_says_how_much():
     kept, note = fitted["output"].split("\n... (")
     assert kept == "o" * len(kept) and int(note.split()[0]) == 3_000_000 - len(kept)
     assert fitted["tests"][0]["message"] == "m" * 600_000  # cutting the longest text was enough
+
+
+# -- the course bundle ----------------------------------------------------------------
+
+
+def test_the_build_replaces_only_a_bundle_it_wrote(tmp_path):
+    """--out . in the checkout must not replace its prairielearn/ (the entrypoint's source), nor any folder."""
+    from grader.instructor import prairielearn_bundle
+    from grader.instructor.build import BuildError
+
+    (tmp_path / "prairielearn").mkdir()
+    (tmp_path / "prairielearn" / "entrypoint.sh").write_text("mine")
+    with pytest.raises(BuildError, match="is not a bundle that build wrote"):
+        prairielearn_bundle.build(tmp_path)
+    assert (tmp_path / "prairielearn" / "entrypoint.sh").read_text() == "mine"
+
+
+def _python_version(python):
+    done = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True)
+    return done.stdout.decode().strip()
+
+
+@pytest.mark.slow
+def test_the_bundle_installs_offline_and_grades_like_prairielearn(tmp_path, request, grade):
+    """build --target prairielearn for the interpreter here, then entrypoint.sh in a copy of /grade."""
+    python = gradescope_python()  # the system python3 as root: a stand-in for the image's
+    version = _python_version(python)
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "build", "--target", "prairielearn", "--python", version, "--out", tmp_path],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    bundle = tmp_path / "prairielearn"
+    course = bundle / "serverFilesCourse" / prairielearn.BUNDLE
+    info = json.loads((bundle / "questions" / "word2vec" / "info.json").read_text())
+    assert info["type"] == "v3" and info["singleVariant"] is True and info["gradingMethod"] == "External"
+    options = info["externalGradingOptions"]
+    assert options["enabled"] is True and options["image"] == "prairielearn/grader-python"
+    assert options["serverFilesCourse"] == [f"{prairielearn.BUNDLE}/"] and options["enableNetworking"] is False
+    assert 120 <= options["timeout"] <= 600
+    entrypoint = Path(options["entrypoint"].replace("/grade/serverFilesCourse", str(bundle / "serverFilesCourse")))
+    assert entrypoint.is_file() and os.access(entrypoint, os.X_OK)
+    question = (bundle / "questions" / "word2vec" / "question.html").read_text()
+    assert '<pl-file-upload file-names="word2vec.py" optional-file-names="sgd.py">' in question
+    assert "<pl-external-grader-results>" in question and "<pl-file-preview>" in question
+    for name in ("grader/__init__.py", "reference/word2vec.py", "student_template/word2vec.py", "grader.yml"):
+        assert (course / name).is_file(), name
+    wheels = sorted(p.name for p in (course / "wheels").glob("*.whl"))
+    tag = f"cp{version.replace('.', '')}"
+    assert any(w.startswith("numpy-") and tag in w for w in wheels) and any(
+        w.startswith("word2vec_grader") for w in wheels
+    )
+
+    # PrairieLearn's /grade, which every user may traverse (tmp_path's parents are root's alone).
+    root = Path(tempfile.mkdtemp(prefix="grade-", dir="/tmp"))
+    os.chmod(root, 0o755)
+    request.addfinalizer(lambda: shutil.rmtree(root, ignore_errors=True))
+    shutil.copytree(bundle / "serverFilesCourse", root / "serverFilesCourse")
+    for folder in ("student", "tests", "data"):
+        (root / folder).mkdir()
+    (root / "data" / "data.json").write_text("{}")
+    shutil.copy(EXAMPLE, root / "student" / "word2vec.py")
+    # As in the container: no pip configuration, no network to need (the install is offline).
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}
+    env.update(GRADE_ROOT=str(root), GRADER_PYTHON=python)
+    script = str(root / "serverFilesCourse" / prairielearn.BUNDLE / "entrypoint.sh")
+    runs = [subprocess.run(["bash", script], cwd="/", env=env, capture_output=True, text=True, timeout=300)]
+    first = json.loads((root / "results" / "results.json").read_text())
+    runs.append(subprocess.run(["bash", script], cwd="/", env=env, capture_output=True, text=True, timeout=300))
+    for run in runs:
+        assert run.returncode == 0, run.stdout + run.stderr
+    assert "installed the grader" in runs[0].stdout and "installed the grader" not in runs[1].stdout
+    raw = (root / "results" / "results.json").read_bytes()
+    assert contract_problems(raw) == []
+    public = grade(EXAMPLE)
+    assert json.loads(raw)["score"] == first["score"] == round(public.score / public.max_score, 6)
+    assert f"Total: {public.score:g}/{public.max_score:g}" in runs[1].stdout  # the staff's log: the whole report
+    if os.geteuid() == 0:
+        assert "runs as grader-sandbox" in runs[1].stdout or "runs as uid 64" in runs[1].stdout

@@ -1,16 +1,23 @@
-"""``python -m grader build``: the Gradescope upload, dist/autograder.zip."""
+"""``python -m grader build``: what each platform takes, from this checkout.
+
+``--target gradescope`` (the default) writes the Gradescope upload,
+dist/autograder.zip, and the student handout, dist/student.zip;
+``--target prairielearn`` a folder for a PrairieLearn course
+(grader.instructor.prairielearn_bundle). TARGETS maps each to its builder.
+"""
 
 from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
     import os
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from grader.config import Settings, Worker
 
@@ -201,10 +208,60 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) ->
     archive.writestr(info, data)
 
 
+@dataclass(frozen=True)
+class Build:
+    """What a builder is asked for: where to write, which grader.yml to pack, and for which Python."""
+
+    out: Path
+    config: Path | None = None
+    python: tuple[int, int] | None = None  # the grading image's, where wheels travel with the grader
+
+
+def _gradescope(build: Build) -> list[Path]:
+    if build.python:
+        raise BuildError("--python is for --target prairielearn: setup.sh installs on the Gradescope image's Python")
+    return [build_autograder_zip(build.out, build.config), build_student_zip(build.out, build.config)]
+
+
+def _prairielearn(build: Build) -> list[Path]:
+    from grader.instructor import prairielearn_bundle
+
+    return [prairielearn_bundle.build(build.out, build.config, build.python or prairielearn_bundle.IMAGE_PYTHON)]
+
+
+# --target -> what it writes; the first is the default.
+TARGETS: dict[str, Callable[[Build], list[Path]]] = {"gradescope": _gradescope, "prairielearn": _prairielearn}
+
+
+def _python(text: str) -> tuple[int, int]:
+    """--python 3.13 as (3, 13)."""
+    import argparse
+
+    major, dot, minor = text.partition(".")
+    if not (dot and major.isdigit() and minor.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a Python version such as 3.13, not {text!r}")
+    return int(major), int(minor)
+
+
 def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
-    build = verbs.add_parser("build", help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout)")
+    build = verbs.add_parser(
+        "build",
+        help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout), or another platform's bundle",
+    )
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
     build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")
+    build.add_argument(
+        "--target",
+        choices=tuple(TARGETS),
+        default=next(iter(TARGETS)),
+        help="gradescope: the two zips (default); prairielearn: dist/prairielearn/, a folder for a course",
+    )
+    build.add_argument(
+        "--python",
+        type=_python,
+        help="the grading image's Python, for the wheels a bundle carries (prairielearn: default 3.13, "
+        "prairielearn/grader-python's)",
+    )
     build.set_defaults(command=command)
 
 
@@ -213,10 +270,11 @@ def command(args: argparse.Namespace) -> int:
     from grader.commands.usage import fail
 
     try:
-        # The config the zips will carry, refused before anything is packed.
+        # The config the target will carry, refused before anything is packed.
         config.load(args.config or repository_root() / config.CONFIG_NAME)
-        print(f"wrote {build_autograder_zip(args.out, args.config)}")
-        print(f"wrote {build_student_zip(args.out, args.config)}")
+        written = TARGETS[args.target](Build(Path(args.out), Path(args.config) if args.config else None, args.python))
     except (BuildError, config.ConfigError) as exc:
         return fail(str(exc))
+    for path in written:
+        print(f"wrote {path}")
     return 0
