@@ -7,6 +7,9 @@ umask 022
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
 SOURCE="${AUTOGRADER_SOURCE:-$ROOT/source}"
 PYTHON="${AUTOGRADER_PYTHON:-python3}"
+# From /: `python -c` and `python -m` import from the current folder first, and
+# a grader there (source/ itself) is not the copy the venv runs.
+cd /
 
 if ! "$PYTHON" -m venv "$ROOT/venv" 2>/dev/null; then
     # Ubuntu images ship python3 without ensurepip.

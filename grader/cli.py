@@ -1,4 +1,4 @@
-"""Command line: ``python -m grader {local,requirements,gradescope,autolab,batch,build,check}``.
+"""Command line: ``python -m grader {local,requirements,gradescope,prairielearn,autolab,batch,build,check}``.
 
 Each verb is a module of its own with ``add_to(verbs, handout)``, which
 adds its arguments, and a ``run(args)`` that returns the exit status.
@@ -26,6 +26,7 @@ PUBLIC = ("grader.commands.local", "grader.commands.requirements")
 INSTRUCTOR = (
     "grader.instructor.gradescope",
     "grader.instructor.autolab",
+    "grader.instructor.prairielearn",
     "grader.instructor.batch",
     "grader.instructor.build",
     "grader.instructor.check",

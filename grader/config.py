@@ -229,8 +229,9 @@ class Worker:
     )
 
 
-# What `python -m grader autolab` grades (grader.instructor.autolab).
-AUTOLAB_HIDDEN = ("exclude", "include")
+# Whether a platform that shows every result at once, with no "after the due
+# date" (Autolab, PrairieLearn), grades the hidden suite too.
+HIDDEN_SUITE = ("exclude", "include")
 
 
 @dataclass(frozen=True)
@@ -239,10 +240,22 @@ class Autolab:
 
     hidden: str = setting(
         "exclude",
-        Choice(AUTOLAB_HIDDEN),
+        Choice(HIDDEN_SUITE),
         "Whether Autolab grades the hidden suite too. Autolab shows students the whole output at once: include "
         "shows them every hidden test (inputs and expected values) and packs the reference; exclude grades the "
         "public suite from its packed answers.",
+    )
+
+
+@dataclass(frozen=True)
+class PrairieLearn:
+    """How ``python -m grader prairielearn`` grades."""
+
+    hidden: str = setting(
+        "exclude",
+        Choice(HIDDEN_SUITE),
+        "exclude: grade the public suite only. include: grade the hidden suite too, showing its tests by name "
+        "and points only; students then see at once the hidden tests' results and the total they make.",
     )
 
 
@@ -281,6 +294,7 @@ class Settings:
     cases: Cases = section(Cases, "Shapes and counts of the random cases.")
     worker: Worker = section(Worker, "What setup.sh installs for the worker besides the grader.")
     autolab: Autolab = section(Autolab, "The Autolab job (python -m grader autolab, build --target autolab).")
+    prairielearn: PrairieLearn = section(PrairieLearn, "PrairieLearn's external grader.")
     source: str = "defaults"  # the file these came from
 
 

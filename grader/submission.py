@@ -71,13 +71,41 @@ def choose(python: Iterable[PurePath]) -> PurePath:
     raise SubmissionNotFound(f"no word2vec.py in the submission (found: {found}); submit your completed word2vec.py")
 
 
-def not_python(path: str | os.PathLike[str]) -> str | None:
-    """Why ``path`` (a file) cannot be a Python submission, in terms of the fix; None if it may be one."""
+def not_python(path: str | os.PathLike[str], then: str = "grade") -> str | None:
+    """Why ``path`` (a file) cannot be a Python submission, in terms of the fix; None if it may be one.
+
+    ``then``: what the student does with the .py file once they have it ("grade", "submit").
+    A zip or a notebook saved under a .py name is named too.
+    """
     import zipfile
 
     path = Path(path)
     if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
-        return f"{path.name} is a zip archive, not a .py file: unzip it, then grade the word2vec.py inside"
-    if path.suffix.lower() == ".ipynb":
-        return f"{path.name} is a notebook: copy your functions into word2vec.py and grade that"
+        return f"{path.name} is a zip archive, not a .py file: unzip it, then {then} the word2vec.py inside"
+    if path.suffix.lower() == ".ipynb" or _is_notebook(path):
+        return f"{path.name} is a notebook: copy your functions into word2vec.py and {then} that"
     return None
+
+
+# A notebook is JSON; a larger file is no notebook anyone submits for this assignment.
+NOTEBOOK_BYTES = 20 * 1024 * 1024
+
+
+def _is_notebook(path: Path) -> bool:
+    """A Jupyter notebook's JSON (an object with "cells"), whatever the file is called."""
+    import codecs
+    import json
+
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(NOTEBOOK_BYTES + 1)
+    except OSError:
+        return False
+    start = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    if len(data) > NOTEBOOK_BYTES or not start.lstrip().startswith(b"{"):
+        return False
+    try:
+        notebook = json.loads(start.decode("utf-8"))
+    except ValueError:  # also bytes that are not UTF-8
+        return False
+    return isinstance(notebook, dict) and "cells" in notebook

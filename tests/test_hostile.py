@@ -5,7 +5,9 @@ root, like Gradescope's image); then each attack in tests/hostile/ becomes
 ROOT/submission/word2vec.py and ROOT/run_autograder grades it as root. Every
 attack must leave a genuine results.json whose score is what its code earns
 honestly, within the time budget, with nothing of the sandbox user still
-running and the installation unchanged.
+running and the installation unchanged. Each attack also runs through
+PrairieLearn's entry point, ``python -m grader prairielearn`` over the same
+installation, which grades the public suite only (see run_prairielearn).
 
 A submission is the reference solution, then tests/hostile/_prelude.py (the
 attacks' shared helpers), then optionally _wrong_answers.py (constant wrong
@@ -348,18 +350,40 @@ def run_autograder(installed, source, without=""):
     but the user switch and the cleanup.
     """
     root = installed.root
-    for name in ("submission", "results"):
+    env = (
+        dict(installed.env, GRADER_WORKER="portable")
+        if without == "portable"
+        else dict(installed.env, GRADER_WITHOUT=without)
+    )
+    return _run_as_root(installed, "submission", source, [str(root / "run_autograder")], root, env)
+
+
+def run_prairielearn(installed, source):
+    """Fresh student/ and results/, then ``python -m grader prairielearn --root ROOT`` as root from /.
+
+    The installation stands in for PrairieLearn's /grade: the entrypoint
+    installs the grader into /grade/venv as setup.sh does into ROOT/venv, so
+    the lock-down covers both alike.
+    """
+    root = installed.root
+    command = [str(root / "venv" / "bin" / "python"), "-m", "grader", "prairielearn", "--root", str(root)]
+    command += ["--config", str(root / "source" / "grader.yml")]
+    return _run_as_root(installed, "student", source, command, "/", installed.env)
+
+
+def _run_as_root(installed, folder, source, command, cwd, env):
+    """ROOT/folder/word2vec.py and an empty ROOT/results, then ``command``; (completed, seconds)."""
+    root = installed.root
+    for name in (folder, "results"):
         shutil.rmtree(root / name, ignore_errors=True)
         (root / name).mkdir()
-    (root / "submission" / "word2vec.py").write_text(source, encoding="utf-8")
+    (root / folder / "word2vec.py").write_text(source, encoding="utf-8")
     _reset_markers()
     started = time.monotonic()
     process = subprocess.Popen(
-        [str(root / "run_autograder")],
-        cwd=root,
-        env=dict(installed.env, GRADER_WORKER="portable")
-        if without == "portable"
-        else dict(installed.env, GRADER_WITHOUT=without),
+        command,
+        cwd=cwd,
+        env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -372,7 +396,8 @@ def run_autograder(installed, source, without=""):
         stdout, stderr = process.communicate()
         kill_leftovers(installed)
         pytest.fail(
-            f"run_autograder did not finish within {RUN_TIMEOUT} s (subprocess limit); stdout ends: {stdout[-2000:]!r}"
+            f"{Path(command[0]).name} did not finish within {RUN_TIMEOUT} s (subprocess limit); "
+            f"stdout ends: {stdout[-2000:]!r}"
         )
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr), time.monotonic() - started
 
@@ -512,11 +537,95 @@ def _read_results(path, problems):
 )
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
 def test_hostile_submission(installed, attack, without):
+    graded = run_autograder(installed, submission_source(attack), without)
+    check_attack(installed, attack, graded, gradescope_problems)
+
+
+@pytest.fixture(scope="module")
+def prairielearn_baseline(installed):
+    """(name, max_points) of each test PrairieLearn lists for the reference, which scores 1."""
+    graded, _seconds = run_prairielearn(installed, REFERENCE_PATH.read_text(encoding="utf-8"))
+    results = json.loads((installed.root / "results" / "results.json").read_text())
+    assert results.get("score") == 1.0 and results.get("tests"), graded.stdout.decode(errors="replace")[-3000:]
+    return [(t["name"], t["max_points"]) for t in results["tests"]]
+
+
+# The same attacks through PrairieLearn's entry point, which grades the public
+# suite only: each function's expected outcome holds for its public tests.
+@pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.name)
+def test_hostile_submission_on_prairielearn(installed, prairielearn_baseline, attack):
+    graded = run_prairielearn(installed, submission_source(attack))
+
+    def problems(results, raw, attack, installed):
+        return prairielearn_problems(results, raw, attack, installed, prairielearn_baseline)
+
+    check_attack(installed, attack, graded, problems)
+
+
+def gradescope_problems(results, raw, attack, installed):
+    """What is wrong with Gradescope's results.json for ``attack``: forged, or not what its code earns."""
+    problems = []
+    tests = results.get("tests") or []
+    if not tests:
+        problems.append(f"results.json has no tests: {raw[:300]!r}")
+    if [_identity(t) for t in tests] != installed.baseline_tests and tests:
+        problems.append("the tests differ from the reference's run (forged or missing tests)")
+    got = _scores_by_function(tests)
+    total_expected = 0.0
+    for function, outcome in attack.expected.items():
+        score, out_of = got.get(function, (0.0, 0.0))
+        wanted = out_of if outcome == FULL else 0.0
+        total_expected += wanted
+        if abs(score - wanted) > 1e-9:
+            problems.append(f"{function}: {score:g}/{out_of:g}, expected {outcome} ({wanted:g})")
+    if not isinstance(results.get("score"), (int, float)) or abs(results["score"] - total_expected) > 1e-6:
+        problems.append(f"score {results.get('score')!r}, expected the honest {total_expected:g}")
+    elif tests and abs(results["score"] - sum(float(t.get("score", 0)) for t in tests)) > 1e-6:
+        problems.append("the top-level score is not the sum of the tests")
+    return problems
+
+
+def prairielearn_problems(results, raw, attack, installed, baseline):
+    """The same for PrairieLearn's results.json: per function over the public tests, the score a fraction."""
+    problems = []
+    tests = results.get("tests") or []
+    if results.get("gradable") is not True:
+        problems.append(f"gradable is {results.get('gradable')!r}, not true")
+    if not tests:
+        problems.append(f"results.json has no tests: {raw[:300]!r}")
+    if [(t.get("name"), t.get("max_points")) for t in tests] != baseline and tests:
+        problems.append("the tests differ from the reference's run (forged or missing tests)")
+    function_of = {number: tags[0] for number, _name, _max, tags in installed.baseline_tests}
+    got = {}
+    for t in tests:
+        function = function_of.get(str(t.get("name", "")).split(" ", 1)[0], "?")
+        score, out_of = got.get(function, (0.0, 0.0))
+        got[function] = (score + float(t.get("points", 0)), out_of + float(t.get("max_points", 0)))
+    earned = 0.0
+    for function, outcome in attack.expected.items():
+        score, out_of = got.get(function, (0.0, 0.0))
+        wanted = out_of if outcome == FULL else 0.0
+        earned += wanted
+        if abs(score - wanted) > 1e-9:
+            problems.append(f"{function}: {score:g}/{out_of:g}, expected {outcome} ({wanted:g})")
+    out_of = sum(max_points for _name, max_points in baseline)
+    fraction = round(earned / out_of, 6)
+    if not isinstance(results.get("score"), float) or abs(results["score"] - fraction) > 1e-6:
+        problems.append(f"score {results.get('score')!r}, expected the honest {fraction:g} ({earned:g}/{out_of:g})")
+    return problems
+
+
+def check_attack(installed, attack, graded, platform_problems):
+    """Everything a hostile run must leave true, whatever the entry point; ``graded``: (completed, seconds).
+
+    ``platform_problems(results, raw, attack, installed)`` checks the
+    platform's results.json against what the attack's code earns honestly.
+    """
     root = installed.root
     problems = []
     uid = held = None
+    graded, seconds = graded
     try:
-        graded, seconds = run_autograder(installed, submission_source(attack), without)
         uid = run_uid(graded.stdout)
         if uid is None:
             problems.append("the staff log does not say which sandbox uid the run held")
@@ -547,11 +656,11 @@ def test_hostile_submission(installed, attack, without):
             "limits (import 10 s, call 5 s, run total) should keep it under"
         )
     if graded.returncode != 0:
-        problems.append(f"run_autograder exited with status {graded.returncode}")
+        problems.append(f"the grader exited with status {graded.returncode}")
     if len(graded.stdout) > MAX_STDOUT_BYTES:
         problems.append(
-            f"run_autograder printed {len(graded.stdout)} bytes: the submission's output reached "
-            "Gradescope's log unbounded"
+            f"the grader printed {len(graded.stdout)} bytes: the submission's output reached "
+            "the platform's log unbounded"
         )
     for name, pids in (("right after the run", left), (f"{SETTLE:g} s later", left_later)):
         if pids:
@@ -562,7 +671,7 @@ def test_hostile_submission(installed, attack, without):
     if heartbeats != heartbeats_later:
         problems.append(f"marker files still growing after the run: {heartbeats} -> {heartbeats_later}")
     if raw and raw_later != raw:
-        problems.append("results.json changed after run_autograder had finished")
+        problems.append("results.json changed after the grader had finished")
     breaches = {name: text for name, text in markers.items() if name.startswith("BREACH")}
     for name, text in breaches.items():
         problems.append(f"attack step succeeded: {name}: " + " | ".join(text.splitlines()[:5])[:600])
@@ -574,25 +683,9 @@ def test_hostile_submission(installed, attack, without):
         problems.append(f"the installation changed: {changes[:10]}")
 
     if results is not None:
-        tests = results.get("tests") or []
-        if not tests:
-            problems.append(f"results.json has no tests: {raw[:300]!r}")
         if FORGERY.encode() in raw:
             problems.append("results.json carries the attack's forged text")
-        if [_identity(t) for t in tests] != installed.baseline_tests and tests:
-            problems.append("the tests differ from the reference's run (forged or missing tests)")
-        got = _scores_by_function(tests)
-        total_expected = 0.0
-        for function, outcome in attack.expected.items():
-            score, out_of = got.get(function, (0.0, 0.0))
-            wanted = out_of if outcome == FULL else 0.0
-            total_expected += wanted
-            if abs(score - wanted) > 1e-9:
-                problems.append(f"{function}: {score:g}/{out_of:g}, expected {outcome} ({wanted:g})")
-        if not isinstance(results.get("score"), (int, float)) or abs(results["score"] - total_expected) > 1e-6:
-            problems.append(f"score {results.get('score')!r}, expected the honest {total_expected:g}")
-        elif tests and abs(results["score"] - sum(float(t.get("score", 0)) for t in tests)) > 1e-6:
-            problems.append("the top-level score is not the sum of the tests")
+        problems += platform_problems(results, raw, attack, installed)
 
     evidence = [f"attack {attack.name} ({attack.why}); run took {seconds:.1f} s"]
     evidence += [f"  - {p}" for p in problems]
@@ -603,13 +696,13 @@ def test_hostile_submission(installed, attack, without):
     print("\n".join(evidence))  # what the attack tried, also on a pass (pytest -rP)
     if problems:
         if results is not None:
-            evidence.append(f"  summary: {str(results.get('output', ''))[:800]}")
+            evidence.append(f"  summary: {str(results.get('output', '')) or str(results.get('message', ''))}"[:800])
             for t in results.get("tests") or []:
-                if t.get("score") != t.get("max_score"):
-                    evidence.append(
-                        f"    {t.get('number')} {t.get('score')}/{t.get('max_score')}: "
-                        f"{str(t.get('output', '')).strip()[:200]}"
-                    )
+                score, out_of = t.get("score", t.get("points")), t.get("max_score", t.get("max_points"))
+                if score != out_of:
+                    name = t.get("number", t.get("name"))
+                    text = str(t.get("output", "")) or str(t.get("message", ""))
+                    evidence.append(f"    {name} {score}/{out_of}: {text.strip()[:200]}")
         evidence.append(f"  stdout ends: {graded.stdout[-1500:].decode(errors='replace')}")
         evidence.append(f"  stderr ends: {graded.stderr[-1500:].decode(errors='replace')}")
         pytest.fail("\n".join(evidence), pytrace=False)

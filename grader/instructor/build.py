@@ -1,9 +1,17 @@
-"""``python -m grader build``: a platform's upload (``--target``, default Gradescope's dist/autograder.zip)."""
+"""``python -m grader build``: what each platform takes, from this checkout.
+
+``--target gradescope`` (the default) writes the Gradescope upload,
+dist/autograder.zip, and the student handout, dist/student.zip;
+``--target prairielearn`` a folder for a PrairieLearn course
+(grader.instructor.prairielearn_bundle); ``--target autolab`` dist/autolab/
+(grader.instructor.autolab.package). TARGETS maps each to its builder.
+"""
 
 from __future__ import annotations
 
 import json
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -201,37 +209,72 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = 0o644) ->
     archive.writestr(info, data)
 
 
-def build_gradescope(out_dir: str | os.PathLike[str], config_file: str | os.PathLike[str] | None = None) -> list[Path]:
-    """dist/autograder.zip (Gradescope) and dist/student.zip (the handout)."""
-    return [build_autograder_zip(out_dir, config_file), build_student_zip(out_dir, config_file)]
+@dataclass(frozen=True)
+class Build:
+    """What a builder is asked for: where to write, which grader.yml to pack, and for which Python."""
+
+    out: Path
+    config: Path | None = None
+    python: tuple[int, int] | None = None  # the grading image's, where wheels travel with the grader
 
 
-def build_autolab(out_dir: str | os.PathLike[str], config_file: str | os.PathLike[str] | None = None) -> list[Path]:
-    """dist/autolab/: autograde.tar, autograde-Makefile and README.txt."""
-    from grader.instructor.autolab.package import build
+def _gradescope(build: Build) -> list[Path]:
+    if build.python:
+        raise BuildError("--python is for --target prairielearn: setup.sh installs on the Gradescope image's Python")
+    return [build_autograder_zip(build.out, build.config), build_student_zip(build.out, build.config)]
 
-    return build(out_dir, config_file)
+
+def _autolab(build: Build) -> list[Path]:
+    if build.python:
+        raise BuildError("--python is for --target prairielearn: the Autolab job runs the image's own python3")
+    from grader.instructor.autolab.package import build as autolab_build
+
+    return autolab_build(build.out, build.config)
 
 
-# Each platform's builder: (output folder, grader.yml to pack) -> the files written.
-TARGETS: dict[str, Callable[[str | os.PathLike[str], str | os.PathLike[str] | None], list[Path]]] = {
-    "gradescope": build_gradescope,
-    "autolab": build_autolab,
+def _prairielearn(build: Build) -> list[Path]:
+    from grader.instructor import prairielearn_bundle
+
+    return [prairielearn_bundle.build(build.out, build.config, build.python or prairielearn_bundle.IMAGE_PYTHON)]
+
+
+# --target -> what it writes; the first is the default.
+TARGETS: dict[str, Callable[[Build], list[Path]]] = {
+    "gradescope": _gradescope,
+    "prairielearn": _prairielearn,
+    "autolab": _autolab,
 }
-DEFAULT_TARGET = "gradescope"
+
+
+def _python(text: str) -> tuple[int, int]:
+    """--python 3.13 as (3, 13)."""
+    import argparse
+
+    major, dot, minor = text.partition(".")
+    if not (dot and major.isdigit() and minor.isdigit()):
+        raise argparse.ArgumentTypeError(f"expected a Python version such as 3.13, not {text!r}")
+    return int(major), int(minor)
 
 
 def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:
     build = verbs.add_parser(
-        "build", help="write a platform's upload (default: dist/autograder.zip and dist/student.zip)"
+        "build",
+        help="write dist/autograder.zip (Gradescope) and dist/student.zip (handout), or another platform's bundle",
     )
     build.add_argument("--out", default="dist", help="output folder (default dist/)")
     build.add_argument("--config", help="grader.yml to pack (default: the checkout's)")
     build.add_argument(
         "--target",
-        choices=sorted(TARGETS),
-        default=DEFAULT_TARGET,
-        help="the platform to build for (default gradescope: the zip and the student handout; autolab: dist/autolab/)",
+        choices=tuple(TARGETS),
+        default=next(iter(TARGETS)),
+        help="gradescope: the two zips (default); prairielearn: dist/prairielearn/, a folder for a course; "
+        "autolab: dist/autolab/",
+    )
+    build.add_argument(
+        "--python",
+        type=_python,
+        help="the grading image's Python, for the wheels a bundle carries (prairielearn: default 3.13, "
+        "prairielearn/grader-python's)",
     )
     build.set_defaults(command=command)
 
@@ -241,10 +284,11 @@ def command(args: argparse.Namespace) -> int:
     from grader.commands.usage import fail
 
     try:
-        # The config the build will carry, refused before anything is packed.
+        # The config the target will carry, refused before anything is packed.
         config.load(args.config or repository_root() / config.CONFIG_NAME)
-        for path in TARGETS[args.target](args.out, args.config):
-            print(f"wrote {path}")
+        written = TARGETS[args.target](Build(Path(args.out), Path(args.config) if args.config else None, args.python))
     except (BuildError, config.ConfigError) as exc:
         return fail(str(exc))
+    for path in written:
+        print(f"wrote {path}")
     return 0

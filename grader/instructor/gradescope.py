@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     import argparse
 
     from grader.boundary.privileges import SameUser, SandboxUser
+    from grader.config import Settings
+    from grader.reporting.results import GradingRun
 
 
 def broken_config_json() -> dict[str, Any]:
@@ -54,6 +56,33 @@ def clear_results(folder: Path) -> None:
             entry.unlink()
 
 
+def grade_for_staff(submission: Path, settings: Settings, launcher: SandboxUser | SameUser | None = None) -> GradingRun:
+    """Grade ``submission`` under the sandbox user (required as root); the full report goes to stdout.
+
+    On a platform, stdout is the staff's log: the report there shows every
+    test, hidden ones included. Call it after lock_down: the worker starts
+    first and boots while the reference loads here. Raises ConfigError for
+    points or visibility in grader.yml that name no test.
+    """
+    from grader import config
+    from grader.boundary.privileges import launcher as default_launcher
+    from grader.boundary.sandbox import Sandbox
+
+    sandbox = Sandbox(submission, settings.limits, launcher or default_launcher()).start()
+    try:
+        config.check_rubric(settings)  # the catalogue loads while the worker boots
+    except config.ConfigError:
+        sandbox.close()
+        raise
+    from grader.grading import grade
+    from grader.reporting import report
+
+    graded = grade(submission, settings=settings, sandbox=sandbox)
+    print(report.text(graded))
+    print("Protections in force around the submission:", *(f"  {line}" for line in graded.layers), sep="\n")
+    return graded
+
+
 def run(
     root: str | os.PathLike[str],
     seed: int | None = None,
@@ -62,9 +91,7 @@ def run(
 ) -> int:
     """Grade ROOT/submission and write ROOT/results/results.json. Always writes it."""
     from grader import config
-    from grader.boundary.privileges import launcher as default_launcher
     from grader.boundary.privileges import lock_down
-    from grader.boundary.sandbox import Sandbox
 
     root = Path(root)
     results_path = root / "results" / "results.json"
@@ -79,21 +106,10 @@ def run(
             print(missing)
             return 0
         settings = config.read(config_path, seed=seed, hidden=True)
-        # Locked down first, then the worker starts and boots while the
-        # reference loads here.
-        sandbox = Sandbox(submission, settings.limits, launcher or default_launcher()).start()
-        try:
-            config.check_rubric(settings)  # the catalogue loads while the worker boots
-        except config.ConfigError:
-            sandbox.close()
-            raise
-        from grader.grading import grade
-        from grader.reporting import report
+        graded = grade_for_staff(submission, settings, launcher)
+        from grader.reporting import report  # after the worker started: it imports jinja2
 
-        graded = grade(submission, settings=settings, sandbox=sandbox)
         results = report.results_json(graded)
-        print(report.text(graded))  # course staff only: it shows every test
-        print("Protections in force around the submission:", *(f"  {line}" for line in graded.layers), sep="\n")
     except config.ConfigError as error:  # before anything was graded
         print(f"python -m grader: {error}")
         results = broken_config_json()
