@@ -24,7 +24,8 @@ grader_failure() {
     echo "$message"
     mkdir -p "$ROOT/results"
     rm -f "$ROOT/results/results.json"
-    printf '{"gradable": true, "score": 0.0, "message": "%s", "output": "", "tests": []}\n' "$message" \
+    # Not gradable: PrairieLearn then charges the student no attempt for the grader's failure.
+    printf '{"gradable": false, "format_errors": ["%s"]}\n' "$message" \
         > "$ROOT/results/results.json"
     exit 0
 }

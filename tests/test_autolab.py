@@ -69,11 +69,11 @@ def lay_out(folder, dist, handin=None, name="word2vec.py"):
     return folder
 
 
-def run_job(folder, *make_args, python=None, user=None):
+def run_job(folder, *make_args, python=None, user=None, **environment):
     """``make`` in the job folder as Autolab runs it: (stdout and stderr as one text, its lines)."""
     if MAKE is None:
         pytest.skip("make is not installed (Tango's images run the autograde-Makefile with it)")
-    env = subprocess_environment(HOME=str(folder))
+    env = subprocess_environment(HOME=str(folder), **environment)
     extra = {}
     if user is not None:
         for path in [folder, *folder.rglob("*")]:
@@ -214,6 +214,26 @@ def test_run_as_autolabs_unprivileged_user_it_grades_and_says_there_is_no_user_s
     ) in output
 
 
+@pytest.mark.root
+def test_unprivileged_and_without_landlock_nothing_is_graded(dist, job):
+    """The submission would run as the user who owns the unpacked grader: it could rewrite it."""
+    output, lines = run_job(lay_out(job, dist, REFERENCE_PATH), user=AUTOGRADE_UID, GRADER_WITHOUT="landlock")
+    assert_not_graded(output, lines, "The grader cannot keep this handin apart from itself in this image")
+    assert "Landlock turned off" in output and "Run the job as root" in output
+
+
+def test_a_grader_error_in_a_test_shows_students_one_line_and_no_traceback():
+    from grader.instructor.autolab import notes_for_students
+
+    said = (
+        "note: grading without the user switch\n"
+        "grader error in test 2.1:\nTraceback (most recent call last):\n  File \"x.py\", line 1\nKeyError: 'k'\n"
+    )
+    kept = notes_for_students(said)
+    assert kept.startswith("note: grading without the user switch\ngrader error in test 2.1 (the grader's failure")
+    assert "Traceback" not in kept and "KeyError" not in kept
+
+
 def test_as_root_the_submission_runs_as_a_sandbox_user(dist, job):
     needs_switch()
     output, _lines = run_job(lay_out(job, dist, EXAMPLE))
@@ -260,6 +280,34 @@ def test_a_tar_naming_a_path_outside_itself_or_holding_links(dist, job, tmp_path
         out.addfile(link)  # a link alone is never created, so nothing is found
     output, lines = run_job(lay_out(job, dist, archive, name="handin.tar"))
     assert_not_graded(output, lines, "no word2vec.py in the submission")
+
+
+def test_a_tar_bomb_is_refused_before_it_fills_memory(tmp_path):
+    """A pax header declaring 70 MiB, in 70 KiB of gzip: tarfile alone would read it whole into memory."""
+    import gzip
+    import io
+    import tarfile
+
+    from grader.instructor.batch import archives
+    from grader.submission import SubmissionNotFound
+
+    header = tarfile.TarInfo("././@PaxHeader")
+    header.type, header.size = tarfile.XHDTYPE, 70 * 2**20
+    bomb = tmp_path / "handin.tar.gz"
+    with gzip.open(bomb, "wb") as packed:
+        packed.write(header.tobuf(format=tarfile.USTAR_FORMAT))
+        for _ in range(70):
+            packed.write(b"0" * 2**20)
+    assert archives.is_archive(bomb)
+    with pytest.raises(SubmissionNotFound, match="it unpacks to more than 64 MiB"):
+        archives.python_members(bomb)
+    fine = tmp_path / "a2.tar.xz"
+    with tarfile.open(fine, "w:xz") as packed:
+        source = REFERENCE_PATH.read_bytes()
+        info = tarfile.TarInfo("a2/word2vec.py")
+        info.size = len(source)
+        packed.addfile(info, io.BytesIO(source))
+    assert list(archives.python_members(fine)) == [archives.PurePosixPath("a2/word2vec.py")]
 
 
 def test_a_notebook_whatever_its_name(dist, job):

@@ -43,7 +43,7 @@ NOT_YOURS = "This is the grader's failure, not yours: please contact course staf
 DESCRIPTIONS = {
     "public": "Public test: python -m grader local runs it on your machine, with the same feedback.",
     "hidden": "Hidden test: it runs only here.",
-    "brief": "Hidden test: shown by name and points only; its inputs and expected values stay hidden.",
+    "brief": "Shown by name and points only: its inputs and expected values stay hidden.",
 }
 
 
@@ -56,23 +56,17 @@ def results_json(run: GradingRun, settings: Settings) -> dict[str, Any]:
     Tests students see at once on Gradescope (``visible``) carry their whole
     feedback; any other test only its name, points and whether it passed,
     and what the submission printed while they ran is never shown. A grader
-    error on any test withholds every point, as on Gradescope.
+    error on any test makes the submission not gradable: no attempt is charged.
     """
-    from grader.grading import rubric, selected_tests
     from grader.reporting import report
     from grader.rubric import suite
 
-    withheld = run.internal_error
+    if run.internal_error:  # the grader failed on a test: no score, and no attempt charged
+        return grader_failure_json(f"{INTERNAL_ERROR}.")
     public = {t.__number__ for t in suite.all_tests() if t.__visibility__ == suite.PUBLIC}
-    tests = [_test_json(t, t.number in public, withheld) for t in run.tests]
-    got = 0.0 if withheld else run.score
+    tests = [_test_json(t, t.number in public) for t in run.tests]
+    got = run.score
     brief = [t for t in run.tests if t.visibility != SHOWN_AT_ONCE]
-    not_graded: tuple[int, float] | None = None
-    if not settings.hidden:
-        graded = {t.number for t in run.tests}
-        points, _ = rubric(selected_tests(True), settings)
-        left_out = [p for number, p in points.items() if number not in graded]
-        not_graded = (len(left_out), round(sum(left_out), 6)) if left_out else None
     name = Path(run.submission).name
     message = report.render(
         "prairielearn_message.txt.j2",
@@ -81,9 +75,7 @@ def results_json(run: GradingRun, settings: Settings) -> dict[str, Any]:
         score=got,
         max_score=run.max_score,
         passed=sum(t.passed for t in run.tests),
-        withheld=withheld,
         functions=report.functions(run),
-        not_graded=not_graded,
         brief=(len(brief), round(sum(t.max_score for t in brief), 6)) if brief else None,
         submission_name=name,
     ).strip()
@@ -104,7 +96,7 @@ def _printed(text: str, name: str) -> str:
     return f"What {name} printed while being imported and during the tests shown in full (its own output):\n{text}"
 
 
-def _test_json(t: TestResult, public: bool, withheld: bool) -> dict[str, Any]:
+def _test_json(t: TestResult, public: bool) -> dict[str, Any]:
     shown = t.visibility == SHOWN_AT_ONCE
     if shown or t.grader_error:
         message = t.output
@@ -113,7 +105,7 @@ def _test_json(t: TestResult, public: bool, withheld: bool) -> dict[str, Any]:
     return {
         "name": f"{t.number} {t.name}",
         "description": DESCRIPTIONS["brief" if not shown else "public" if public else "hidden"],
-        "points": 0.0 if withheld else t.score,
+        "points": t.score,
         "max_points": t.max_score,
         "message": message,
         "output": "",
@@ -134,8 +126,8 @@ def not_gradable_json(why: str) -> dict[str, Any]:
 
 
 def grader_failure_json(what: str) -> dict[str, Any]:
-    """The grader, not the submission, failed: a zero, and a word that says whose failure it is."""
-    return {"gradable": True, "score": 0.0, "message": f"{what} {NOT_YOURS}", "output": "", "tests": []}
+    """The grader, not the submission, failed: not gradable, so PrairieLearn charges no attempt for it."""
+    return {"gradable": False, "format_errors": [f"{what} {NOT_YOURS}"]}
 
 
 def fit(results: dict[str, Any], limit: int = MAX_BYTES) -> dict[str, Any]:

@@ -19,6 +19,7 @@ traceback: students read this output.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import sys
@@ -59,15 +60,28 @@ def run(
 ) -> int:
     """Grade the handin in the current folder; print the feedback, then Autolab's lines. Always returns 0."""
     out = out or sys.stdout
-    # Notes the grader sends to stderr belong to the feedback, in order, before the last line.
-    with contextlib.redirect_stderr(out):
+    # What the grader says on stderr is kept apart: its notes join the feedback, a traceback never does.
+    said = io.StringIO()
+    with contextlib.redirect_stderr(said):
         try:
             text = _job_output(handin, config_path, launcher)
         except Exception as error:  # a grader bug: still a score line, and no traceback for students
             text = f"{output.bounded(_internal_error(error))}\n{output.scores_line()}\n"
-    out.write(text)
+    notes = notes_for_students(said.getvalue())
+    out.write(output.bounded(notes) + "\n" + text if notes else text)
     out.flush()
     return 0
+
+
+def notes_for_students(said: str) -> str:
+    """The grader's own notes and warnings; of a grader error in a test, its first line only."""
+    kept = []
+    for line in said.splitlines():
+        if line.startswith(("note:", "warning:")):
+            kept.append(line)
+        elif line.startswith("grader error in test"):
+            kept.append(f"{line.rstrip(':')} (the grader's failure: {CONTACT_STAFF.lower()})")
+    return "\n".join(kept)
 
 
 def _job_output(
@@ -108,6 +122,12 @@ def _grade(
         return None, f"This handin was not graded: {missing}.\nNo points were given; fix it and submit again."
     except OSError as error:
         return None, f"The handin could not be read ({error.strerror or error}). {CONTACT_STAFF}"
+    refused = None if launcher is not None else unisolated()
+    if refused:
+        return None, (
+            "The grader cannot keep this handin apart from itself in this image, so it was not graded and no "
+            f"points were given. {CONTACT_STAFF}\nFor course staff: {refused}"
+        )
     try:
         # The worker boots while the catalogue, the templates and the answers load.
         sandbox = Sandbox(submission, settings.limits, launcher or sandbox_launcher()).start()
@@ -149,6 +169,32 @@ def sandbox_launcher() -> SandboxUser | SameUser:
         user = _user_name(os.geteuid())
         return SameUser(f"not root: Autolab runs this job as {user}, so the submission runs as {user} too")
     return launcher(required=True)
+
+
+def unisolated() -> str | None:
+    """Why this job cannot grade safely, or None.
+
+    Without root the submission runs as the job's own user, who owns the
+    unpacked grader: only Landlock keeps it from rewriting the grader's
+    files (a template the trusted process renders after the submission ran
+    would forge the score) or reading a packed reference. Without either,
+    nothing is graded.
+    """
+    from grader.boundary.spawners import forced_off
+    from grader.worker.confine import landlock_abi
+
+    if not hasattr(os, "geteuid") or os.geteuid() == 0:
+        return None
+    abi, why = landlock_abi()
+    if "landlock" in forced_off():
+        abi, why = 0, "Landlock turned off (GRADER_WITHOUT)"
+    if abi > 0:
+        return None
+    return (
+        f"the job runs as {_user_name(os.geteuid())}, not root, and {why}: the submission could change the "
+        "grader's own files. Run the job as root (the grader then switches to a sandbox user), or on a Linux "
+        "kernel with Landlock (5.13 or later, not refused by the container)."
+    )
 
 
 def _user_name(uid: int) -> str:

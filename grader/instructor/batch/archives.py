@@ -7,11 +7,13 @@ no link, device or other file in the archive is ever created.
 
 from __future__ import annotations
 
+import io
 import stat
 import tarfile
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from grader.submission import SubmissionNotFound, choose, counted
 
@@ -54,8 +56,13 @@ def _names(archive: Path) -> list[PurePosixPath]:
     if zipfile.is_zipfile(archive):
         with zipfile.ZipFile(archive) as opened:
             return [PurePosixPath(n) for n in opened.namelist()]
-    with tarfile.open(archive, "r:*") as opened:
+    with _open_tar(archive) as opened:
         return [PurePosixPath(n) for n in opened.getnames()]
+
+
+def _open_tar(archive: Path) -> tarfile.TarFile:
+    """The tar, read from memory once decompressed within DECOMPRESSED_LIMIT."""
+    return tarfile.open(fileobj=io.BytesIO(_decompressed(archive, DECOMPRESSED_LIMIT)), mode="r:")
 
 
 def is_archive(path: Path) -> bool:
@@ -64,10 +71,58 @@ def is_archive(path: Path) -> bool:
 
 
 def _is_tar(path: Path) -> bool:
+    """Whether the first block, decompressed, is a tar header (never tarfile.is_tarfile, which reads a
+    declared long-name header whole, however large)."""
     try:
-        return tarfile.is_tarfile(path)
-    except _UNREADABLE:
+        head = _decompressed(path, 512)
+    except (SubmissionNotFound, *_UNREADABLE):
         return False
+    if len(head) < 512 or not any(head):
+        return False
+    if head[257:262] == b"ustar":
+        return True
+    stored = head[148:156].split(b"\0", 1)[0].strip()
+    counted_sum = sum(head[:148]) + 8 * 32 + sum(head[156:])  # the checksum field counts as spaces
+    return stored.isdigit() and int(stored, 8) == counted_sum
+
+
+# A compressed tar is decompressed into memory before tarfile reads it, at most this much:
+# tarfile reads a declared long-name or pax header whole, so a tiny bomb could fill memory.
+DECOMPRESSED_LIMIT = 64 * 2**20
+_MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz"}
+
+
+def _decompressed(path: Path, limit: int) -> bytes | bytearray:
+    """Up to ``limit`` bytes of ``path``, decompressed (gzip, bz2, xz) or as stored; more raises SubmissionNotFound."""
+    import bz2
+    import lzma
+
+    data: bytes | bytearray
+    with open(path, "rb") as raw:
+        start = raw.read(6)
+        kind = next((k for magic, k in _MAGIC.items() if start.startswith(magic)), None)
+        raw.seek(0)
+        if kind is None:
+            data = raw.read(limit + 1)
+        else:
+            unpack: Any = {
+                "gzip": lambda: zlib.decompressobj(16 + zlib.MAX_WBITS),
+                "bz2": bz2.BZ2Decompressor,
+                "xz": lzma.LZMADecompressor,
+            }[kind]()
+            out = bytearray()
+            while len(out) <= limit and not unpack.eof:
+                if kind == "gzip":
+                    chunk = unpack.unconsumed_tail or raw.read(1 << 16)
+                else:  # bz2 and xz keep what they could not hand out yet; they want b"" for it
+                    chunk = raw.read(1 << 16) if unpack.needs_input else b""
+                if not chunk and (kind == "gzip" or unpack.needs_input):
+                    break
+                out += unpack.decompress(chunk, limit + 1 - len(out))
+            data = out  # not copied: it may be the limit's size
+    if len(data) > limit and limit >= DECOMPRESSED_LIMIT:
+        raise SubmissionNotFound(f"{path.name} was not graded: it unpacks to more than {limit >> 20} MiB")
+    return data if len(data) <= limit else data[:limit]
 
 
 def python_members(archive: Path) -> dict[PurePosixPath, bytes]:
@@ -101,7 +156,7 @@ def _tar_python_members(archive: Path) -> dict[PurePosixPath, bytes]:
     found: dict[PurePosixPath, bytes] = {}
     members = declared = python_bytes = 0
     try:
-        with tarfile.open(archive, "r:*") as opened:
+        with _open_tar(archive) as opened:
             for info in opened:  # read lazily, so the limits stop a large archive early
                 members += 1
                 declared += max(info.size, 0)
