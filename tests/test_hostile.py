@@ -562,6 +562,18 @@ def test_hostile_submission_on_prairielearn(installed, prairielearn_baseline, at
     check_attack(installed, attack, graded, problems)
 
 
+def _honest_by_function(got, attack, problems):
+    """Each function's (score, out of) against what the attack's code earns; the honest total."""
+    honest = 0.0
+    for function, outcome in attack.expected.items():
+        score, out_of = got.get(function, (0.0, 0.0))
+        wanted = out_of if outcome == FULL else 0.0
+        honest += wanted
+        if abs(score - wanted) > 1e-9:
+            problems.append(f"{function}: {score:g}/{out_of:g}, expected {outcome} ({wanted:g})")
+    return honest
+
+
 def gradescope_problems(results, raw, attack, installed):
     """What is wrong with Gradescope's results.json for ``attack``: forged, or not what its code earns."""
     problems = []
@@ -570,14 +582,7 @@ def gradescope_problems(results, raw, attack, installed):
         problems.append(f"results.json has no tests: {raw[:300]!r}")
     if [_identity(t) for t in tests] != installed.baseline_tests and tests:
         problems.append("the tests differ from the reference's run (forged or missing tests)")
-    got = _scores_by_function(tests)
-    total_expected = 0.0
-    for function, outcome in attack.expected.items():
-        score, out_of = got.get(function, (0.0, 0.0))
-        wanted = out_of if outcome == FULL else 0.0
-        total_expected += wanted
-        if abs(score - wanted) > 1e-9:
-            problems.append(f"{function}: {score:g}/{out_of:g}, expected {outcome} ({wanted:g})")
+    total_expected = _honest_by_function(_scores_by_function(tests), attack, problems)
     if not isinstance(results.get("score"), (int, float)) or abs(results["score"] - total_expected) > 1e-6:
         problems.append(f"score {results.get('score')!r}, expected the honest {total_expected:g}")
     elif tests and abs(results["score"] - sum(float(t.get("score", 0)) for t in tests)) > 1e-6:
@@ -601,13 +606,7 @@ def prairielearn_problems(results, raw, attack, installed, baseline):
         function = function_of.get(str(t.get("name", "")).split(" ", 1)[0], "?")
         score, out_of = got.get(function, (0.0, 0.0))
         got[function] = (score + float(t.get("points", 0)), out_of + float(t.get("max_points", 0)))
-    earned = 0.0
-    for function, outcome in attack.expected.items():
-        score, out_of = got.get(function, (0.0, 0.0))
-        wanted = out_of if outcome == FULL else 0.0
-        earned += wanted
-        if abs(score - wanted) > 1e-9:
-            problems.append(f"{function}: {score:g}/{out_of:g}, expected {outcome} ({wanted:g})")
+    earned = _honest_by_function(got, attack, problems)
     out_of = sum(max_points for _name, max_points in baseline)
     fraction = round(earned / out_of, 6)
     if not isinstance(results.get("score"), float) or abs(results["score"] - fraction) > 1e-6:

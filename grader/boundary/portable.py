@@ -28,7 +28,7 @@ import sys
 import threading
 from typing import IO, TYPE_CHECKING, Any
 
-from grader.boundary.spawners import GRADER_PARENT, WORKER_BOOT, Spared, WorkerStartFailed
+from grader.boundary.spawners import GRADER_PARENT, WORKER_BOOT, Spared, WorkerStartFailed, switch_options
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -335,12 +335,7 @@ class PortableSpawner:
             options["env"] = dict(spec["env"], **windows_environment())
         else:
             options.update(start_new_session=True)
-        if spec.get("uid") is not None and sys.version_info < (3, 9):
-            config.update(switch={k: spec.get(k) for k in ("uid", "gid", "umask")})
-        elif spec.get("uid") is not None:
-            options.update(user=spec["uid"], group=spec["gid"], extra_groups=[], umask=spec.get("umask", 0o077))
-        elif sys.platform != "win32" and sys.version_info >= (3, 9):
-            options.update(umask=spec.get("umask", 0o077))
+        options.update(switch_options(spec, config))
         parent = spec.get("grader_parent", GRADER_PARENT)
         command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]
         try:

@@ -149,6 +149,26 @@ def watched_memory(config: dict[str, Any]) -> int | None:
     return None if RLIMIT_AS_ENFORCED else config["limits"].get("memory_bytes")
 
 
+def switch_options(spec: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
+    """Popen's user=, group= and umask= for an exec'd worker, from the launcher's ``spec``.
+
+    Popen has none of them before 3.9: then the worker is told (``config``)
+    to make the switch itself, first thing, before it reads any student file.
+    Windows has neither users to switch to nor a umask.
+    """
+    if sys.platform == "win32":
+        return {}
+    if sys.version_info < (3, 9):
+        config.update(switch={k: spec.get(k) for k in ("uid", "gid", "umask")})
+        return {}
+    options: dict[str, Any] = {}
+    if spec.get("uid") is not None:
+        options.update(user=spec["uid"], group=spec["gid"], extra_groups=[])
+    if spec.get("umask") is not None:
+        options.update(umask=spec["umask"])
+    return options
+
+
 class ExecSpawner:
     """One fresh interpreter per worker."""
 
@@ -167,15 +187,7 @@ class ExecSpawner:
             env=spec["env"],
             cwd=spec["cwd"],
         )
-        if sys.version_info >= (3, 9):
-            if spec.get("uid") is not None:
-                options.update(user=spec["uid"], group=spec["gid"], extra_groups=[])
-            if spec.get("umask") is not None:
-                options.update(umask=spec["umask"])
-        else:
-            # Popen has no user=, group= or umask= before 3.9: the worker makes
-            # the switch itself, first thing, before it reads any student file.
-            config.update(switch={k: spec.get(k) for k in ("uid", "gid", "umask")})
+        options.update(switch_options(spec, config))
         # As the sandbox user, from a readable copy of the grader's worker code if it was staged.
         parent = spec.get("grader_parent", GRADER_PARENT)
         command = [sys.executable, "-I", "-c", WORKER_BOOT, parent, json.dumps(config)]
