@@ -20,10 +20,10 @@ def _folder(name: str) -> Path | None:
     return None
 
 
-def reference_file() -> Path | None:
-    """The reference solution, or None where it is not shipped (the handout)."""
+def reference_file(name: str = "word2vec.py") -> Path | None:
+    """A file of the reference solution (word2vec.py, sgd.py), or None where it is not shipped (the handout)."""
     folder = _folder("reference")
-    path = folder / "word2vec.py" if folder else None
+    path = folder / name if folder else None
     return path if path and path.is_file() else None
 
 

@@ -267,6 +267,12 @@ SEED = Whole(0, 2**32 - 1)
 class Settings:
     seed: int = setting(DEFAULT_SEED, SEED, "Seed of every random case; students see it in their report.")
     hidden: bool = False
+    functions: tuple = setting(
+        registry.tags(),
+        ListOf(Choice(registry.tags()), 1, len(registry.tags()), "graded functions"),
+        "The graded functions. sgd is graded from the sgd.py submitted beside word2vec.py; leave it out to "
+        "grade word2vec.py alone.",
+    )
     points: tuple = setting(
         (),
         Mapping(POINTS, "a function or a test number", example=(("neg_sampling", 40), ('"3.4"', 8))),

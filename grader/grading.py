@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,12 +38,17 @@ RELEASE_ORDER = config.VISIBILITIES  # SHOWN_AT_ONCE first, "hidden" last
 NOT_IMPORTED = "Not run: the submission could not be imported (see the summary)."
 
 
-def selected_tests(hidden: bool) -> list[Any]:
-    return [t for t in suite.all_tests() if hidden or t.__visibility__ == suite.PUBLIC]
+def selected_tests(hidden: bool, graded: Sequence[str] | None = None) -> list[Any]:
+    """The tests a run grades: the public suite, or both; of the functions ``graded`` (default every one)."""
+    return [
+        t
+        for t in suite.all_tests()
+        if (hidden or t.__visibility__ == suite.PUBLIC) and (graded is None or t.__tags__[0] in graded)
+    ]
 
 
 def import_failure_text(
-    status: ImportStatus, path: str | os.PathLike[str], provided: Sequence[str] = (), source: bytes = b""
+    status: ImportStatus | _ImportError, path: str | os.PathLike[str], provided: Sequence[str] = (), source: bytes = b""
 ) -> str:
     """Why the import failed and what to do; ``provided``: grader.yml's extra packages, ``source``: the file."""
     name = Path(path).name
@@ -202,7 +208,7 @@ def grade(
     settings = settings or config.load(config_path, seed=seed, hidden=hidden)
     started = time.monotonic()
     run = GradingRun(submission=str(submission), seed=settings.seed, hidden=settings.hidden)
-    tests = selected_tests(settings.hidden)
+    tests = selected_tests(settings.hidden, settings.functions)
     points, visibility = rubric(tests, settings)
     run.tests = [
         TestResult(
@@ -236,14 +242,8 @@ def grade(
                 result.message, result.not_run = NOT_IMPORTED, IMPORT_FAILED
             _keep_printed(run, SHOWN_AT_ONCE, sandbox.take_output(), settings.limits)
         else:
-            functions = status.functions
-            missing = _missing(functions)
-            if missing:
-                run.summary = "\n".join(
-                    f"{name} is {functions.get(name, 'missing').replace('ok', 'present')} in "
-                    f"the submission; its tests score 0."
-                    for name in missing.values()
-                )
+            missing, summary = _missing(status, submission, settings, {t.__tags__[0] for t in tests})
+            run.summary = "\n".join(summary)
             _run_in_release_order(run, tests, Session(sandbox, session_oracle, settings), missing, started)
         if resave and run.summary != resave:  # imported as the notebook does, but not runnable as a script
             warning = f"Warning: {resave}; import accepts it, but `python {Path(submission).name}` refuses to run it."
@@ -285,9 +285,43 @@ def _keep_printed(run: GradingRun, visibility: str, text: str, limits: Limits) -
         run.printed_during[visibility] = text
 
 
-def _missing(functions: dict[str, str]) -> dict[str, str]:
-    """Function tag -> name, for the graded functions the submission does not define."""
-    return {f.tag: f.name for f in registry.functions() if functions.get(f.name) != "ok"}
+def _missing(
+    status: ImportStatus, submission: str | os.PathLike[str], settings: Settings, graded: set[str]
+) -> tuple[dict[str, str], list[str]]:
+    """(tag -> why its tests cannot run, the summary's lines) for the graded functions that are not there."""
+    missing: dict[str, str] = {}
+    summary: list[str] = []
+    for function in registry.functions():
+        if function.tag not in graded:
+            continue
+        if function.source in status.companions or function.source == registry.SIGMOID.source:
+            error = status.companions.get(function.source)
+            if error is not None:
+                path = Path(submission).parent / function.source
+                missing[function.tag] = f"{function.source} could not be imported"
+                text = import_failure_text(_ImportError(error), path, settings.worker.packages)
+                summary.append(f"{text}\n  The {function.tag} tests score 0; the others are graded as usual.")
+                continue
+            state = status.functions.get(function.name, "missing")
+            if state != "ok":
+                missing[function.tag] = f"{function.name} is not defined as a function in {function.source}"
+                summary.append(f"{function.name} is {state} in {function.source}; its tests score 0.")
+        else:
+            missing[function.tag] = f"{function.source} is not in the submission"
+            summary.append(
+                f"{function.source} is not in the submission, so {function.name} is not graded: "
+                f"its tests score 0, and the others are graded as usual. Submit {function.source} "
+                f"beside {Path(submission).name}."
+            )
+    return missing, summary
+
+
+@dataclass
+class _ImportError:
+    """A companion file's import error, shaped as import_failure_text reads it."""
+
+    error: dict[str, Any]
+    lost: None = None
 
 
 def _run_test(
@@ -295,7 +329,7 @@ def _run_test(
 ) -> None:
     """Run one test into ``result``; ``passed`` maps the numbers run so far to whether they passed."""
     if result.function in missing:
-        result.message = f"Not run: {missing[result.function]} is not defined as a function in the submission."
+        result.message = f"Not run: {missing[result.function]}."
         result.not_run = MISSING_FUNCTION
     elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
         result.message = say("gated", test=f"test {result.number}", needs=test.__requires__)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 #   "plain"    positional numeric arguments, ``case.args``; any returned value
 #   "loss"     (centerWordVec, outsideWordIdx, outsideVectors, dataset[, K]) with a scripted dataset
 #   "skipgram" skipgram's eight arguments, with a recording loss function as the last
-CALL_KINDS = ("plain", "loss", "skipgram")
+#   "sgd"      (f, x0, step, iterations, postprocessing, useSaved, PRINT_EVERY=) with a recording f
+CALL_KINDS = ("plain", "loss", "skipgram", "sgd")
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,21 @@ SKIPGRAM = GradedFunction(
     "grader.rubric.cases:skipgram_sets",
 )
 
-_FUNCTIONS: list[GradedFunction] = [SIGMOID, NAIVE_SOFTMAX, NEG_SAMPLING, SKIPGRAM]
+SGD = GradedFunction(
+    "sgd",
+    "sgd",
+    "SGD",
+    ("f", "x0", "step", "iterations", "postprocessing", "useSaved", "PRINT_EVERY"),
+    ("x",),
+    ("x0.shape",),
+    10,
+    "5",
+    "sgd",
+    "grader.rubric.descent_cases:sgd_sets",
+    source="sgd.py",
+)
+
+_FUNCTIONS: list[GradedFunction] = [SIGMOID, NAIVE_SOFTMAX, NEG_SAMPLING, SKIPGRAM, SGD]
 
 
 def functions() -> tuple[GradedFunction, ...]:
@@ -116,6 +131,15 @@ def by_tag(tag: str) -> GradedFunction:
         if function.tag == tag:
             return function
     raise KeyError(f"no graded function is tagged {tag!r}; tags are {', '.join(tags())}")
+
+
+def sources() -> dict[str, tuple[str, ...]]:
+    """The submission's files besides word2vec.py -> the names of the graded functions each defines."""
+    found: dict[str, tuple[str, ...]] = {}
+    for function in _FUNCTIONS:
+        if function.source != SIGMOID.source:
+            found[function.source] = found.get(function.source, ()) + (function.name,)
+    return found
 
 
 def by_name(name: str) -> GradedFunction:

@@ -37,6 +37,7 @@ SIGMOID = registry.SIGMOID.name
 NAIVE = registry.NAIVE_SOFTMAX.name
 NEG = registry.NEG_SAMPLING.name
 SKIPGRAM = registry.SKIPGRAM.name
+SGD = registry.SGD.name
 
 
 def _swaps_sigmoid(function: str) -> bool:
@@ -58,6 +59,18 @@ def case_sets(settings: Settings) -> dict[str, tuple[str, Callable[..., Any]]]:
 def encode_call(function: str, case: Any) -> dict[str, Any]:
     """The worker-side call for one case: args, with placeholders for stand-ins."""
     kind = registry.by_name(function).call
+    if kind == "sgd":
+        return {
+            "args": [
+                {"objective": {"kind": case.objective, "seed": case.seed, "shape": list(case.shape)}},
+                wire.encode_input(case.x0),
+                wire.encode_input(case.step),
+                wire.encode_input(case.iterations),
+                {"postprocessing": case.postprocessing} if case.postprocessing else wire.encode_input(None),
+                wire.encode_input(False),  # useSaved: the grader never has sgd save or load files
+            ],
+            "kwargs": {"PRINT_EVERY": wire.encode_input(case.print_every)},
+        }
     if kind == "plain":
         return {"args": [wire.encode_input(value) for value in case.args]}
     if kind == "skipgram":
@@ -169,6 +182,7 @@ class Session:
 
     def _request(self, function: str, batch: list[dict[str, Any]], **options: Any) -> list[Call]:
         assert self.sandbox is not None  # only sessions that never ask the student (golden answers) go without
+        options["source"] = registry.by_name(function).source
         try:
             reply = self.sandbox.request(function, batch, **options)
         except WorkerLost as lost:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from grader import registry
 from grader.answers.oracle import ReferenceMissing
-from grader.session import SIGMOID, SKIPGRAM, encode_call
+from grader.session import encode_call
 
 if TYPE_CHECKING:
     import os
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from grader.session import Session
 
 FILE_NAME = "golden.npz"
+# Arrays kept per answer, by how the function is called; only the loss functions' answers count draws.
+PARTS = {"plain": 1, "loss": 3, "skipgram": 3, "sgd": 2}
 
 
 def fingerprint(function: str, cases: Sequence[Any]) -> str:
@@ -74,15 +77,16 @@ def write(path: str | os.PathLike[str], session: Session, names: Sequence[str]) 
     arrays, meta = {}, {"seed": session.settings.seed, "sets": {}}
     for name in names:
         function = session.function_of(name)
+        kind = registry.by_name(function).call
         cases = session.cases(name)
         answers = session.expected(name)
         meta["sets"][name] = {
             "fingerprint": fingerprint(function, cases),
             "count": len(cases),
-            "draws": [a[3] for a in answers] if function not in (SIGMOID, SKIPGRAM) else None,
+            "draws": [a[3] for a in answers] if kind == "loss" else None,
         }
         for i, answer in enumerate(answers):
-            parts = (answer,) if function == SIGMOID else answer[:3]
+            parts = (answer,) if kind == "plain" else answer[: PARTS[kind]]
             for k, part in enumerate(parts):
                 arrays[f"{name}/{i}/{k}"] = np.asarray(part, dtype=np.float64)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
@@ -111,12 +115,13 @@ class GoldenOracle:
                 f"the shipped answers were computed for seed {self.meta['seed']} and this grader's "
                 "case settings; other seeds or settings need the reference (or rebuild the handout)"
             )
+        kind = registry.by_name(function).call
         out: list[Any] = []
         for i in range(entry["count"]):
-            if function == SIGMOID:
+            if kind == "plain":
                 out.append(self.arrays[f"{name}/{i}/0"])
                 continue
-            parts = tuple(self.arrays[f"{name}/{i}/{k}"] for k in range(3))
+            parts = tuple(self.arrays[f"{name}/{i}/{k}"] for k in range(PARTS[kind]))
             draws = entry["draws"][i] if entry["draws"] else None
             out.append(parts + (draws,))
         return out

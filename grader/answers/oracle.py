@@ -20,14 +20,16 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from grader.rubric.cases import LossCase, SkipgramCase
+    from grader.rubric.descent_cases import SgdCase
 
 
 class ReferenceMissing(Exception):
     """The hidden suite needs the reference, and this install has none."""
 
 
-def load_reference(path: str | os.PathLike[str] | None = None) -> ModuleType:
-    path = path or bundle.reference_file()
+def load_reference(path: str | os.PathLike[str] | None = None, name: str = "word2vec.py") -> ModuleType:
+    """The reference's ``name`` as a module; ``path`` is that file elsewhere (the reference's word2vec.py)."""
+    path = path or bundle.reference_file(name)
     if path is None:
         raise ReferenceMissing(
             "the reference solution is not part of this install (the student handout ships "
@@ -37,7 +39,7 @@ def load_reference(path: str | os.PathLike[str] | None = None) -> ModuleType:
     template = str(bundle.template_folder())
     sys.path.insert(0, template)
     try:
-        spec = importlib.util.spec_from_file_location("grader_reference_word2vec", path)
+        spec = importlib.util.spec_from_file_location(f"grader_reference_{name[:-3]}", path)
         assert spec is not None and spec.loader is not None  # a .py file always has a loader
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -51,9 +53,23 @@ class Oracle:
 
     def __init__(self, module: ModuleType) -> None:
         self.module = module
+        self._companions: dict[str, ModuleType] = {}
+
+    def companion(self, source: str) -> ModuleType:
+        """The reference's other files (sgd.py), loaded when first asked for, beside its word2vec.py."""
+        if source not in self._companions:
+            from pathlib import Path
+
+            here = getattr(self.module, "__file__", None)
+            beside = Path(here).parent / source if here else None
+            path = beside if beside is not None and beside.is_file() else None
+            self._companions[source] = load_reference(path, source)
+        return self._companions[source]
 
     def answers(self, name: str, function: str, cases: Sequence[Any]) -> list[Any]:
         kind = registry.by_name(function).call
+        if kind == "sgd":
+            return [self.sgd(c) for c in cases]
         if kind == "plain":
             return [self.plain(function, c) for c in cases]
         if kind == "skipgram":
@@ -93,6 +109,22 @@ class Oracle:
         for dataset in dataset_calls:
             fn(center, case.outsideWordIdx, outside, dataset, **kwargs)
         return (time.perf_counter() - started) / repeat
+
+    def sgd(self, case: SgdCase) -> tuple[np.ndarray, np.ndarray, None]:
+        """(returned x, how often f was called, None) with the recording objective; what it prints is dropped."""
+        import contextlib
+        import io
+
+        from grader.protocol.objectives import Postprocessing, RecordingObjective
+
+        f = RecordingObjective(case.objective, case.seed, case.shape)
+        post = Postprocessing(case.postprocessing) if case.postprocessing else None
+        x0 = case.x0.copy() if isinstance(case.x0, np.ndarray) else case.x0
+        with contextlib.redirect_stdout(io.StringIO()):
+            x = self.companion("sgd.py").sgd(
+                f, x0, case.step, case.iterations, post, False, PRINT_EVERY=case.print_every
+            )
+        return np.asarray(x, dtype=np.float64), np.asarray(f.count, dtype=np.float64), None
 
     def skipgram(self, case: SkipgramCase) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
         """(loss, gradCenterVecs, gradOutsideVectors, calls) with the recording stand-in."""

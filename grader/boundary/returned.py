@@ -38,6 +38,7 @@ class Call:
     draws: int | None = None
     inputs_after: list[dict[str, Any] | None] | None = None
     calls: list[dict[str, Any]] | None = None
+    evaluations: int | None = None  # how often sgd called its f
     lost: WorkerLost | None = None  # the worker died or hung in this call: the grader's account, not the worker's
 
     @classmethod
@@ -52,6 +53,7 @@ class Call:
             return malformed
         value, error = item.get("value"), item.get("error")
         draws, inputs, calls = item.get("draws"), item.get("inputs_after"), item.get("calls")
+        evaluations = item.get("evaluations")
         if error is not None:
             error = clean_error(error)
             if error is None:
@@ -60,6 +62,7 @@ class Call:
             return malformed
         if (
             (draws is not None and (not isinstance(draws, int) or isinstance(draws, bool)))
+            or (evaluations is not None and (not isinstance(evaluations, int) or isinstance(evaluations, bool)))
             or (
                 inputs is not None
                 and not (isinstance(inputs, list) and all(i is None or isinstance(i, dict) for i in inputs))
@@ -75,6 +78,7 @@ class Call:
             draws=draws,
             inputs_after=inputs,
             calls=calls,
+            evaluations=evaluations,
             warnings=[printable(w[: limits.MAX_REPR]) for w in warnings if isinstance(w, str)][: limits.WARNINGS_KEPT],
         )
 

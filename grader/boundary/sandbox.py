@@ -88,6 +88,9 @@ class Layers:
 class ImportStatus:
     ok: bool
     functions: dict[str, str] = field(default_factory=dict)
+    # The submission's other files (sgd.py): file -> the worker's error importing it, or
+    # None when it was imported; a file that is not there has no entry.
+    companions: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # the worker's description of the exception
     lost: WorkerLost | None = None  # the worker died or hung while importing
 
@@ -157,7 +160,8 @@ class Worker:
             "config": {
                 "submission": str(submission),
                 "utils_parent": str(template_folder()),
-                "functions": [f.name for f in registry.functions()],
+                "functions": [f.name for f in registry.functions() if f.source == registry.SIGMOID.source],
+                "companions": {source: list(names) for source, names in registry.sources().items()},
                 "limits": {
                     "memory_bytes": limits.memory_mb * 2**20,
                     "cpu_seconds": limits.cpu_seconds,
@@ -444,7 +448,24 @@ class Sandbox:
         listed = hello.get("functions")
         functions = listed if isinstance(listed, dict) else {}
         functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
-        self.import_status = ImportStatus(ok=True, functions=functions)
+        companions: dict[str, dict[str, Any] | None] = {}
+        told = hello.get("companions")
+        for source, names in registry.sources().items():
+            status = told.get(source) if isinstance(told, dict) else None
+            if not isinstance(status, dict) or status.get("present") is False:
+                continue
+            if "error" in status:
+                from grader.boundary.returned import clean_error
+
+                companions[source] = clean_error(status["error"]) or {"type": "ProtocolError", "message": "bad status"}
+                continue
+            companions[source] = None
+            listed = status.get("functions")
+            for name in names:
+                value = listed.get(name) if isinstance(listed, dict) else None
+                if isinstance(value, str):
+                    functions[name] = value
+        self.import_status = ImportStatus(ok=True, functions=functions, companions=companions)
         return worker
 
     def _boot(self, worker: Worker) -> None:

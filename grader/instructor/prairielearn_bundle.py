@@ -178,7 +178,7 @@ def _render(template: str, settings: Settings, python: tuple[int, int] = IMAGE_P
     from grader.reporting.report import render
     from grader.rubric.suite import PUBLIC
 
-    tests = selected_tests(True)
+    tests = selected_tests(True, settings.functions)
     points, _ = rubric(tests, settings)
     public = sum(points[t.__number__] for t in tests if t.__visibility__ == PUBLIC)
     return render(

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
-from grader.registry import NAIVE_SOFTMAX, NEG_SAMPLING, SIGMOID, SKIPGRAM
-from grader.rubric import judges
+from grader.registry import NAIVE_SOFTMAX, NEG_SAMPLING, SGD, SIGMOID, SKIPGRAM
+from grader.rubric import descent_judges, judges
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -339,6 +339,46 @@ def skipgram_hidden(session: Session) -> str | None:
     """skipgram: random vocabularies, center words and windows"""
     judges.skipgram_calls(session, "skipgram.hidden")
     return judges.skipgram_values(session, "skipgram.hidden")
+
+
+# -- 5. sgd (10 points) ---------------------------------------------------------
+
+
+@weight(2)
+@number("5.1")
+@visibility(PUBLIC)
+@tags(SGD.tag)
+def sgd_calls(session: Session) -> None:
+    """sgd: calls f once per iteration, first at x0"""
+    descent_judges.calls(session, "sgd.calls")
+
+
+@weight(4)
+@number("5.2")
+@visibility(PUBLIC)
+@tags(SGD.tag)
+def sgd_steps(session: Session) -> None:
+    """sgd: each step is x - step * grad, then postprocessing; returns the last x (annealing included)"""
+    descent_judges.steps(session, "sgd.steps")
+
+
+@weight(2)
+@number("5.3")
+@visibility(PUBLIC)
+@tags(SGD.tag)
+def sgd_progress(session: Session) -> None:
+    """sgd: sets loss, which the provided progress print uses every PRINT_EVERY iterations"""
+    descent_judges.printing(session, "sgd.printing")
+
+
+@weight(2)
+@number("5.4")
+@visibility(HIDDEN)
+@tags(SGD.tag)
+def sgd_hidden(session: Session) -> None:
+    """sgd: random objectives, shapes, steps and postprocessing"""
+    descent_judges.calls(session, "sgd.hidden")
+    descent_judges.steps(session, "sgd.hidden")
 
 
 # This module's tests, in order; grader.rubric.suite gathers every graded function's.

@@ -165,15 +165,15 @@ def describe_exception(exc: BaseException, submission: str) -> dict[str, Any]:
     return out
 
 
-def import_submission(path: str) -> ModuleType:
+def import_submission(path: str, name: str = "word2vec") -> ModuleType:
     """Run the source text itself: a cached or planted .pyc must never stand in for it."""
     with open(path, "rb") as handle:
         source = handle.read()
-    spec = importlib.util.spec_from_loader("word2vec", loader=None, origin=path)
+    spec = importlib.util.spec_from_loader(name, loader=None, origin=path)
     assert spec is not None  # no loader: always a spec
     module = importlib.util.module_from_spec(spec)
     module.__file__ = path
-    sys.modules["word2vec"] = module
+    sys.modules[name] = module
     exec(compile(source, path, "exec", dont_inherit=True), module.__dict__)
     return module
 
@@ -187,12 +187,35 @@ def function_status(module: ModuleType, names: list[str]) -> dict[str, str]:
     return status
 
 
+def import_companions(submission: str, companions: dict[str, list[str]]) -> tuple[dict[str, ModuleType], dict[str, Any]]:
+    """Import the submission's other graded files (sgd.py) that are beside it.
+
+    Returns the modules by file name, and for each named file its status:
+    {"present": False}, {"error": ...} or {"functions": {name: status}}.
+    """
+    modules: dict[str, ModuleType] = {}
+    status: dict[str, Any] = {}
+    for source, names in companions.items():
+        path = os.path.join(os.path.dirname(submission), os.path.basename(source))
+        if not os.path.isfile(path):
+            status[source] = {"present": False}
+            continue
+        try:
+            modules[source] = import_submission(path, os.path.splitext(os.path.basename(source))[0])
+        except BaseException as exc:
+            status[source] = {"error": describe_exception(exc, path)}
+            continue
+        status[source] = {"functions": function_status(modules[source], names)}
+    return modules, status
+
+
 class Caller:
     """Runs one request's calls against the imported submission."""
 
-    def __init__(self, module: ModuleType, submission: str) -> None:
+    def __init__(self, module: ModuleType, submission: str, companions: dict[str, ModuleType] | None = None) -> None:
         self.module: Any = module  # the submission: any attribute, any kind
         self.submission = submission
+        self.companions: dict[str, Any] = companions or {}  # sgd.py and the like, by file name
         self.kept: dict[str, dict[str, Any]] = {}  # calls kept by name, so large inputs cross once
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -210,12 +233,21 @@ class Caller:
 
         from grader.protocol import standins, wire
 
+        from grader.protocol import objectives
+
         dataset = standins.ScriptedDataset(call.get("stream") or [])
         recorder = None
+        objective = None
         args: list[Any] = []
         for item in call["args"]:
             if "dataset" in item:
                 args.append(dataset)
+            elif "objective" in item:
+                spec = item["objective"]
+                objective = objectives.RecordingObjective(spec["kind"], spec["seed"], tuple(spec["shape"]))
+                args.append(objective)
+            elif "postprocessing" in item:
+                args.append(objectives.Postprocessing(item["postprocessing"]))
             elif "standin" in item:
                 spec = item["standin"]
                 recorder = standins.RecordingLoss(spec["seed"], spec["vocab_size"], spec["dim"], dataset)
@@ -227,7 +259,10 @@ class Caller:
         seed = call.get("reseed", 0)
         random.seed(seed)
         np.random.seed(seed)
-        fn = self.module.__dict__.get(request["function"])
+        source = request.get("source")
+        module = self.companions.get(source, self.module) if source else self.module
+        path = getattr(module, "__file__", self.submission)
+        fn = module.__dict__.get(request["function"])
         patched = request.get("trusted_sigmoid") and "sigmoid" in self.module.__dict__
         saved_sigmoid = self.module.__dict__.get("sigmoid")
         out: dict[str, Any] = {}
@@ -244,7 +279,7 @@ class Caller:
                     returned = returned[0]
                 out["value"] = wire.describe(returned)
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-                out["error"] = describe_exception(exc, self.submission)
+                out["error"] = describe_exception(exc, path)
             finally:
                 if patched:
                     self.module.sigmoid = saved_sigmoid
@@ -266,6 +301,9 @@ class Caller:
                 }
                 for c in recorder.calls[: limits.CALLS_RECORDED]
             ]
+        if objective is not None:
+            out["calls"] = [{"call": k, "x": wire.encode_array(x)} for k, x in objective.records()]
+            out["evaluations"] = objective.count
         return out
 
 
@@ -298,7 +336,7 @@ def main(argv: list[str]) -> int:
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)
 
-    from grader.protocol import standins, wire  # noqa: F401  (all the grader's own code a call needs)
+    from grader.protocol import objectives, standins, wire  # noqa: F401  (all the grader's own code a call needs)
 
     if portable:
         layers: dict[str, str] = {}  # nothing of its own: the trusted side says what holds around it
@@ -324,9 +362,16 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:
         channel.send({"ready": False, "error": describe_exception(exc, submission)})
         return 0
-    channel.send({"ready": True, "functions": function_status(module, config.get("functions", []))})
+    companions, companion_status = import_companions(submission, config.get("companions", {}))
+    channel.send(
+        {
+            "ready": True,
+            "functions": function_status(module, config.get("functions", [])),
+            "companions": companion_status,
+        }
+    )
 
-    caller = Caller(module, submission)
+    caller = Caller(module, submission, companions)
     while True:
         request = channel.receive()
         if request is None or request.get("op") == "stop":

@@ -120,7 +120,7 @@ def problems_and_points(settings: Settings) -> list[tuple[str, str]]:
     from grader.instructor.autolab.output import points
 
     settings = dataclasses.replace(settings, hidden=settings.autolab.hidden == "include")
-    tests = grading.selected_tests(settings.hidden)
+    tests = grading.selected_tests(settings.hidden, settings.functions)
     weights, _visibility = grading.rubric(tests, settings)
     totals = {tag: 0.0 for tag in registry.tags()}
     for test in tests:

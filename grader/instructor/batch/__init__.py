@@ -46,7 +46,7 @@ def run_batch(
     from grader.instructor.batch.submissions import BatchUsageError, collect
 
     settings = config.load(config_path, seed=seed, hidden=True)
-    points, _ = grading.rubric(grading.selected_tests(settings.hidden), settings)  # refuses a bad config
+    points, _ = grading.rubric(grading.selected_tests(settings.hidden, settings.functions), settings)  # refuses a bad config
     max_total = sum(points.values())
     function_maxima = _function_maxima(settings, points)
     load_reference()  # the hidden suite needs it
@@ -125,7 +125,7 @@ def _function_maxima(settings: Settings, points: dict[str, float]) -> dict[str, 
     from grader import grading
 
     maxima: dict[str, float] = {}
-    for test in grading.selected_tests(settings.hidden):
+    for test in grading.selected_tests(settings.hidden, settings.functions):
         tag = test.__tags__[0]
         maxima[tag] = maxima.get(tag, 0.0) + points[test.__number__]
     return maxima
