@@ -22,11 +22,13 @@ class Alternative:
     name -- short identifier, used as the pytest id.
     description -- the style, in the assignment's terms.
     source -- Python code with replacement ``def``s, appended to the reference.
+    file -- the reference file it is appended to.
     """
 
     name: str
     description: str
     source: str
+    file: str = "word2vec.py"
 
 
 def assemble(reference_source: str, alternative: Alternative) -> str:
@@ -34,7 +36,70 @@ def assemble(reference_source: str, alternative: Alternative) -> str:
     return reference_source + "\n\n" + alternative.source
 
 
-ALTERNATIVES = (
+def assemble_files(reference_files: dict[str, str], alternative: Alternative) -> dict[str, str]:
+    """The reference's files (name -> source), with the alternative appended to its own file."""
+    return {**reference_files, alternative.file: assemble(reference_files[alternative.file], alternative)}
+
+
+def _sgd(step: str) -> str:
+    """sgd as provided, with ``step`` (lines at the loop's indentation) as the student's part."""
+    return f"""
+def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVERY=10):
+    ANNEAL_EVERY = 20000
+    if useSaved:
+        start_iter, oldx, state = load_saved_params()
+        if start_iter > 0:
+            x0 = oldx
+            step *= 0.5 ** (start_iter / ANNEAL_EVERY)
+        if state:
+            random.setstate(state)
+    else:
+        start_iter = 0
+    x = x0
+    if not postprocessing:
+        postprocessing = lambda x: x
+    exploss = None
+    for iter in range(start_iter + 1, iterations + 1):
+        loss = None
+{step}
+        x = postprocessing(x)
+        if iter % PRINT_EVERY == 0:
+            if not exploss:
+                exploss = loss
+            else:
+                exploss = .95 * exploss + .05 * loss
+            print("iter %d: %f" % (iter, exploss))
+        if iter % SAVE_PARAMS_EVERY == 0 and useSaved:
+            save_params(iter, x)
+        if iter % ANNEAL_EVERY == 0:
+            step *= 0.5
+    return x
+"""
+
+
+_SGD = (
+    Alternative(
+        "sgd_in_place",
+        "sgd stepping in place: x -= step * grad (which also changes an array x0).",
+        _sgd("        loss, grad = f(x)\n        x -= step * grad"),
+        "sgd.py",
+    ),
+    Alternative(
+        "sgd_tuple_indexing",
+        "sgd keeping f's result as a tuple and indexing it.",
+        _sgd("        result = f(x)\n        loss = result[0]\n        x = x - step * result[1]"),
+        "sgd.py",
+    ),
+    Alternative(
+        "sgd_numpy_calls",
+        "sgd rebinding x through numpy calls: np.subtract(x, np.multiply(step, grad)).",
+        _sgd("        loss, grad = f(x)\n        x = np.subtract(x, np.multiply(step, grad))"),
+        "sgd.py",
+    ),
+)
+
+
+_WORD2VEC = (
     Alternative(
         "ns_python_loops",
         "Naive softmax with explicit Python loops over the vocabulary, "
@@ -353,3 +418,5 @@ def skipgram(currentCenterWord, windowSize, outsideWords, word2Ind,
 """,
     ),
 )
+
+ALTERNATIVES = _WORD2VEC + _SGD

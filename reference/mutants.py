@@ -1,10 +1,11 @@
 """Realistic student bugs that the grader must catch.
 
 Instructor-only. Each mutant is one mistake students really make, written as
-a text substitution on reference/word2vec.py, so it stays readable next to
-the reference and breaks loudly if the reference changes under it.
+a text substitution on one file of the reference (word2vec.py, or sgd.py),
+so it stays readable next to the reference and breaks loudly if the
+reference changes under it.
 
-A mutant must be wrong in exactly one of the four graded functions:
+A mutant must be wrong in exactly one of the graded functions:
 tests/test_mutants.py checks that the grader takes points off under that
 function's tag and under no other.
 """
@@ -23,8 +24,9 @@ class Mutant:
     name -- short identifier, used as the pytest id.
     function -- the grader tag of the only function it breaks (see FUNCTIONS).
     description -- the mistake, in the assignment's terms.
-    old -- text that occurs exactly once in reference/word2vec.py.
+    old -- text that occurs exactly once in the reference's ``file``.
     new -- what replaces ``old``; may span several lines.
+    file -- the reference file it changes.
     """
 
     name: str
@@ -32,6 +34,7 @@ class Mutant:
     description: str
     old: str
     new: str
+    file: str = "word2vec.py"
 
 
 class MutantDoesNotApply(ValueError):
@@ -47,6 +50,11 @@ def mutate(reference_source: str, mutant: Mutant) -> str:
             f"reference, expected exactly once:\n{mutant.old}"
         )
     return reference_source.replace(mutant.old, mutant.new)
+
+
+def mutate_files(reference_files: dict[str, str], mutant: Mutant) -> dict[str, str]:
+    """The reference's files (name -> source), with the mutant applied to its own file."""
+    return {**reference_files, mutant.file: mutate(reference_files[mutant.file], mutant)}
 
 
 # Lines of the reference that several mutants rewrite.
@@ -383,4 +391,57 @@ _SKIPGRAM = (
     ),
 )
 
-MUTANTS = _SIGMOID + _NAIVE_SOFTMAX + _NEG_SAMPLING + _SKIPGRAM
+_SGD_STEP = "        x = x - step * gradient\n"
+
+_SGD = (
+    Mutant(
+        "sgd_step_along_gradient",
+        "sgd",
+        "x = x + step * grad: the step goes up the gradient.",
+        _SGD_STEP,
+        "        x = x + step * gradient\n",
+        "sgd.py",
+    ),
+    Mutant(
+        "sgd_no_step_size",
+        "sgd",
+        "x = x - grad: the step size is left out.",
+        _SGD_STEP,
+        "        x = x - gradient\n",
+        "sgd.py",
+    ),
+    Mutant(
+        "sgd_steps_by_loss",
+        "sgd",
+        "x = x - step * loss: the step uses the loss instead of the gradient.",
+        _SGD_STEP,
+        "        x = x - step * loss\n",
+        "sgd.py",
+    ),
+    Mutant(
+        "sgd_loss_unset",
+        "sgd",
+        "_, grad = f(x): loss stays None, and the provided progress print fails.",
+        "        loss, gradient = f(x)\n",
+        "        _, gradient = f(x)\n",
+        "sgd.py",
+    ),
+    Mutant(
+        "sgd_f_called_twice",
+        "sgd",
+        "loss = f(x)[0]; grad = f(x)[1]: f is evaluated twice per iteration.",
+        "        loss, gradient = f(x)\n",
+        "        loss = f(x)[0]\n        gradient = f(x)[1]\n",
+        "sgd.py",
+    ),
+    Mutant(
+        "sgd_step_not_assigned",
+        "sgd",
+        "new_x = x - step * grad, never assigned back: x never moves.",
+        _SGD_STEP,
+        "        new_x = x - step * gradient\n",
+        "sgd.py",
+    ),
+)
+
+MUTANTS = _SIGMOID + _NAIVE_SOFTMAX + _NEG_SAMPLING + _SKIPGRAM + _SGD

@@ -7,6 +7,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE_PATH = REPO / "reference" / "word2vec.py"
+REFERENCE_SGD_PATH = REPO / "reference" / "sgd.py"
 
 # reference/ is instructor-only and not installed: import its catalogues
 # (reference.mutants, reference.alternatives) from the work tree.
@@ -27,10 +28,24 @@ def build_student_zip(out):
 
 
 def _write_submission(tmp_path, source):
-    """Write source as tmp_path/word2vec.py, the name students submit."""
+    """Write source as tmp_path/word2vec.py, the name students submit, with the reference sgd.py beside it.
+
+    Tests of word2vec.py's functions grade it as students submit it, with
+    their sgd.py; a test about sgd.py writes its own (``write_files``).
+    """
     path = Path(tmp_path) / "word2vec.py"
     path.write_text(source, encoding="utf-8")
+    sgd = Path(tmp_path) / "sgd.py"
+    if not sgd.exists():
+        sgd.write_text(REFERENCE_SGD_PATH.read_text(encoding="utf-8"), encoding="utf-8")
     return path
+
+
+def _write_files(tmp_path, files):
+    """Write each name -> source of ``files`` into tmp_path; the path of its word2vec.py."""
+    for name, source in files.items():
+        (Path(tmp_path) / name).write_text(source, encoding="utf-8")
+    return Path(tmp_path) / "word2vec.py"
 
 
 def _describe_tests(tests):
@@ -49,6 +64,21 @@ def _describe_tests(tests):
 @pytest.fixture(scope="session")
 def reference_source():
     return REFERENCE_PATH.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def reference_files():
+    """The reference's graded files, name -> source: what a full-marks submission holds."""
+    return {
+        "word2vec.py": REFERENCE_PATH.read_text(encoding="utf-8"),
+        "sgd.py": REFERENCE_SGD_PATH.read_text(encoding="utf-8"),
+    }
+
+
+@pytest.fixture(scope="session")
+def write_files():
+    """write_files(tmp_path, {name: source}) -> path of the written word2vec.py."""
+    return _write_files
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import ast
 import pytest
 
 from grader import registry
-from reference.alternatives import ALTERNATIVES, assemble
+from reference.alternatives import ALTERNATIVES, assemble, assemble_files
 
 SEEDS = (1234, 987654)
 MINIMUM_ALTERNATIVES = 10
@@ -19,11 +19,11 @@ def test_catalogue_is_large_enough():
 
 
 @pytest.mark.parametrize("alternative", ALTERNATIVES, ids=lambda a: a.name)
-def test_alternative_redefines_a_graded_function(reference_source, alternative):
+def test_alternative_redefines_a_graded_function(reference_files, alternative):
     tree = ast.parse(alternative.source, filename=f"<alternative {alternative.name}>")
     defined = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
     assert defined & GRADED_FUNCTIONS
-    ast.parse(assemble(reference_source, alternative))
+    ast.parse(assemble(reference_files[alternative.file], alternative))
 
 
 def _assert_full_marks(run, label, describe_tests):
@@ -45,9 +45,7 @@ def test_reference_gets_full_marks(reference_source, write_submission, tmp_path,
 
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("alternative", ALTERNATIVES, ids=lambda a: a.name)
-def test_alternative_gets_full_marks(
-    reference_source, write_submission, tmp_path, grade, describe_tests, alternative, seed
-):
-    path = write_submission(tmp_path, assemble(reference_source, alternative))
+def test_alternative_gets_full_marks(reference_files, write_files, tmp_path, grade, describe_tests, alternative, seed):
+    path = write_files(tmp_path, assemble_files(reference_files, alternative))
     run = grade(str(path), seed=seed, hidden=True)
     _assert_full_marks(run, f"alternative {alternative.name}, seed {seed}: {alternative.description}", describe_tests)

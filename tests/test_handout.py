@@ -32,12 +32,15 @@ def handout(tmp_path_factory):
 
 def solution_lines():
     """Lines of the reference that the template does not have: the solution itself."""
-    template = set((REPO / "student_template" / "word2vec.py").read_text().splitlines())
-    return [
-        line.strip()
-        for line in REFERENCE_PATH.read_text().splitlines()
-        if line not in template and len(line.strip()) > 24 and not line.strip().startswith(("#", '"'))
-    ]
+    lines = []
+    for name, shortest in (("word2vec.py", 24), ("sgd.py", 12)):  # sgd's part is two short lines
+        template = set((REPO / "student_template" / name).read_text().splitlines())
+        lines += [
+            line.strip()
+            for line in (REPO / "reference" / name).read_text().splitlines()
+            if line not in template and len(line.strip()) > shortest and not line.strip().startswith(("#", '"'))
+        ]
+    return lines
 
 
 def test_handout_holds_no_reference_solution(handout):
@@ -48,7 +51,7 @@ def test_handout_holds_no_reference_solution(handout):
             text = path.read_text(errors="replace")
             leaked = [line for line in lines if line in text]
             assert not leaked, f"{path.relative_to(handout)} contains reference lines: {leaked[:3]}"
-            assert "MUTANTS" not in text and "ALTERNATIVES = (" not in text, path
+            assert "MUTANTS" not in text and "ALTERNATIVES = " not in text, path
     names = {p.name for p in handout.rglob("*")}
     assert not {"mutants.py", "alternatives.py"} & names
     assert not any(part == "reference" for p in handout.rglob("*") for part in p.relative_to(handout).parts)
@@ -224,6 +227,12 @@ def refused_for_python(stderr, floor):
 
 # The hint each mutant's public report must give, where one applies.
 HINTS = {
+    "sgd_step_along_gradient": "it must go against it",
+    "sgd_no_step_size": "scale it by the step size",
+    "sgd_steps_by_loss": "x moves by the loss",
+    "sgd_loss_unset": "loss is still None",
+    "sgd_f_called_twice": "f is called twice per iteration",
+    "sgd_step_not_assigned": "assign the step back to x",
     "sigmoid_sign_flipped": "which is sigmoid(-x)",
     "sigmoid_exp_over_one_plus_exp": "exp(x) overflows",
     "sigmoid_modifies_input": "changed its input x in place",
@@ -257,8 +266,8 @@ def public_oracle(tmp_path_factory):
     return GoldenOracle(path)
 
 
-def test_public_suite_alone_catches_every_mutant_with_its_hint(public_oracle, reference_source, tmp_path):
-    from reference.mutants import MUTANTS, mutate
+def test_public_suite_alone_catches_every_mutant_with_its_hint(public_oracle, reference_files, tmp_path):
+    from reference.mutants import MUTANTS, mutate_files
 
     assert set(HINTS) <= {m.name for m in MUTANTS}
     settings = replace(config.load(REPO / "grader.yml"), hidden=False)
@@ -266,7 +275,8 @@ def test_public_suite_alone_catches_every_mutant_with_its_hint(public_oracle, re
     for mutant in MUTANTS:
         path = tmp_path / mutant.name / "word2vec.py"
         path.parent.mkdir()
-        path.write_text(mutate(reference_source, mutant))
+        for name, text in mutate_files(reference_files, mutant).items():
+            (path.parent / name).write_text(text)
         run = grade(path, settings=settings, oracle=public_oracle)
         failed = [t for t in run.tests if not t.passed]
         if {t.function for t in failed} != {mutant.function}:

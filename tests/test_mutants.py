@@ -4,7 +4,7 @@ import ast
 
 import pytest
 
-from reference.mutants import FUNCTIONS, MUTANTS, Mutant, mutate
+from reference.mutants import FUNCTIONS, MUTANTS, Mutant, mutate, mutate_files
 
 SEED = 1234
 MINIMUM_MUTANTS = 28
@@ -18,8 +18,9 @@ def test_catalogue_covers_every_function():
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_mutant_applies_once_and_parses(reference_source, mutant):
+def test_mutant_applies_once_and_parses(reference_files, mutant):
     assert mutant.function in FUNCTIONS
+    reference_source = reference_files[mutant.file]
     assert reference_source.count(mutant.old) == 1
     mutated = mutate(reference_source, mutant)
     assert mutated != reference_source
@@ -34,8 +35,8 @@ def test_mutate_rejects_text_not_found_exactly_once(reference_source, old):
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=lambda m: m.name)
-def test_grader_catches_mutant(reference_source, write_submission, tmp_path, grade, describe_tests, mutant):
-    path = write_submission(tmp_path, mutate(reference_source, mutant))
+def test_grader_catches_mutant(reference_files, write_files, tmp_path, grade, describe_tests, mutant):
+    path = write_files(tmp_path, mutate_files(reference_files, mutant))
     run = grade(str(path), seed=SEED, hidden=True)
 
     lost = [t for t in run.tests if t.score < t.max_score]

@@ -16,8 +16,8 @@ import sys
 import pytest
 
 from conftest import REFERENCE_PATH, REPO
-from reference.alternatives import ALTERNATIVES, assemble
-from reference.mutants import MUTANTS, mutate
+from reference.alternatives import ALTERNATIVES, assemble_files
+from reference.mutants import MUTANTS, mutate_files
 
 SEED = 1234
 TEMPLATE = REPO / "student_template" / "word2vec.py"
@@ -50,17 +50,17 @@ def scores(run):
 
 
 CASES = (
-    [pytest.param(lambda source, m=m: mutate(source, m), id=f"mutant-{m.name}") for m in MUTANTS]
-    + [pytest.param(lambda source, a=a: assemble(source, a), id=f"alternative-{a.name}") for a in ALTERNATIVES]
-    + [pytest.param(lambda source: source, id="reference")]
+    [pytest.param(lambda files, m=m: mutate_files(files, m), id=f"mutant-{m.name}") for m in MUTANTS]
+    + [pytest.param(lambda files, a=a: assemble_files(files, a), id=f"alternative-{a.name}") for a in ALTERNATIVES]
+    + [pytest.param(lambda files: files, id="reference")]
 )
 
 
 @pytest.mark.parametrize("make", CASES)
 def test_the_portable_worker_scores_every_catalogued_submission_as_the_linux_path_does(
-    reference_source, write_submission, tmp_path, grade, describe_tests, monkeypatch, make
+    reference_files, write_files, tmp_path, grade, describe_tests, monkeypatch, make
 ):
-    path = write_submission(tmp_path, make(reference_source))
+    path = write_files(tmp_path, make(reference_files))
     linux = grade(str(path), seed=SEED, hidden=True)
     monkeypatch.setenv("GRADER_WORKER", "portable")
     portable = grade(str(path), seed=SEED, hidden=True)
@@ -71,8 +71,8 @@ def test_the_portable_worker_scores_every_catalogued_submission_as_the_linux_pat
 
 # The mutant catalogue is built from the reference at import, so each case
 # above needs its own closure over the mutant: make sure they differ.
-def test_the_cases_are_distinct_submissions(reference_source):
-    made = [case.values[0](reference_source) for case in CASES]
+def test_the_cases_are_distinct_submissions(reference_files):
+    made = [tuple(sorted(case.values[0](reference_files).items())) for case in CASES]
     assert len(set(made)) == len(made)
 
 

@@ -81,11 +81,13 @@ def run_check(settings: Settings, seeds: int = 3) -> int:
         Row("template", f"0/{template.max_score:g}", f"{template.score:g}/{template.max_score:g}", template.score == 0)
     )
     mutants = load_mutants(reference)
-    source = reference.read_text(encoding="utf-8")
+    # The reference's graded files, each beside the other as students submit them.
+    files = {name: (reference.parent / name).read_text(encoding="utf-8") for name in _graded_files()}
     with tempfile.TemporaryDirectory(prefix="grader-check-") as folder:
         path = Path(folder) / "word2vec.py"
         for mutant in mutants.MUTANTS:
-            path.write_text(mutants.mutate(source, mutant), encoding="utf-8")
+            for name, text in mutants.mutate_files(files, mutant).items():
+                (Path(folder) / name).write_text(text, encoding="utf-8")
             lost = _lost(grade(path, settings=settings))
             rows.append(
                 Row(
@@ -98,6 +100,12 @@ def run_check(settings: Settings, seeds: int = 3) -> int:
     print(render("check.txt.j2", rows=rows, misses=sum(not r.ok for r in rows)), end="")
     print("Protections in force around the graded files:", *(f"  {line}" for line in template.layers), sep="\n")
     return 0 if all(r.ok for r in rows) else 1
+
+
+def _graded_files() -> list[str]:
+    from grader import registry
+
+    return sorted({f.source for f in registry.functions()})
 
 
 def add_to(verbs: argparse._SubParsersAction[argparse.ArgumentParser], handout: bool) -> None:

@@ -35,7 +35,7 @@ class SgdCase:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(np.shape(self.x0))
+        return tuple(np.asarray(self.x0).shape)
 
     def step_at(self, iteration: int) -> float:
         """The step sgd takes at ``iteration`` (from 1), after the provided annealing."""

@@ -126,7 +126,7 @@ def steps(session: Session, name: str) -> None:
             wanted,
             case.describe(),
             note=note,
-            hints=[lambda g, e: hint],
+            hints=[lambda g, e, hint=hint: hint],  # type: ignore[misc]  # a default binds this case's hint
             tol=session.settings.tolerances,
         )
 

@@ -187,7 +187,9 @@ def function_status(module: ModuleType, names: list[str]) -> dict[str, str]:
     return status
 
 
-def import_companions(submission: str, companions: dict[str, list[str]]) -> tuple[dict[str, ModuleType], dict[str, Any]]:
+def import_companions(
+    submission: str, companions: dict[str, list[str]]
+) -> tuple[dict[str, ModuleType], dict[str, Any]]:
     """Import the submission's other graded files (sgd.py) that are beside it.
 
     Returns the modules by file name, and for each named file its status:
@@ -231,9 +233,7 @@ class Caller:
     def _one(self, request: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        from grader.protocol import standins, wire
-
-        from grader.protocol import objectives
+        from grader.protocol import objectives, standins, wire
 
         dataset = standins.ScriptedDataset(call.get("stream") or [])
         recorder = None

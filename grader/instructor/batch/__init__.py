@@ -46,7 +46,9 @@ def run_batch(
     from grader.instructor.batch.submissions import BatchUsageError, collect
 
     settings = config.load(config_path, seed=seed, hidden=True)
-    points, _ = grading.rubric(grading.selected_tests(settings.hidden, settings.functions), settings)  # refuses a bad config
+    points, _ = grading.rubric(
+        grading.selected_tests(settings.hidden, settings.functions), settings
+    )  # refuses a bad config
     max_total = sum(points.values())
     function_maxima = _function_maxima(settings, points)
     load_reference()  # the hidden suite needs it
