@@ -106,6 +106,7 @@ def build_student_zip(out_dir: str | os.PathLike[str], config_file: str | os.Pat
         golden.build(answers, settings, root / "reference" / "word2vec.py")
         members = [
             (template / "word2vec.py", "word2vec.py"),
+            (template / "sgd.py", "sgd.py"),
             (answers, f"grader/{golden.FILE_NAME}"),
             (config_file, f"grader/{config.CONFIG_NAME}"),
         ]
@@ -139,7 +140,7 @@ def _handout_texts(settings: Settings, packages: list[str]) -> dict[str, str]:
     from grader.rubric.suite import PUBLIC, all_tests
 
     requirements = handout_requirements(settings.worker)
-    tests = all_tests()
+    tests = [t for t in all_tests() if t.__tags__[0] in settings.functions]
     public = sum(t.__weight__ for t in tests if t.__visibility__ == PUBLIC)
     values = dict(
         requirements=requirements,
@@ -153,6 +154,7 @@ def _handout_texts(settings: Settings, packages: list[str]) -> dict[str, str]:
         packages=packages,
         version=__version__,
         seed=settings.seed,
+        sgd="sgd" in settings.functions,
         public_points=f"{public:g}",
         total_points=f"{sum(t.__weight__ for t in tests):g}",
     )

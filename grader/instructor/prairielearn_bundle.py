@@ -183,7 +183,8 @@ def _render(template: str, settings: Settings, python: tuple[int, int] = IMAGE_P
     public = sum(points[t.__number__] for t in tests if t.__visibility__ == PUBLIC)
     return render(
         template,
-        functions=[f.name for f in registry.functions()],
+        functions=[f.name for f in registry.functions() if f.source == registry.SIGMOID.source],
+        sgd="sgd" in settings.functions,
         public_points=f"{public:g}",
         hidden_points=f"{sum(points.values()) - public:g}",
         hidden=settings.prairielearn.hidden,

@@ -152,6 +152,7 @@ def _render(template: str, settings: Settings) -> str:
         problems=problems_and_points(settings),
         scoreboard=SCOREBOARD,
         hidden=settings.autolab.hidden,
+        sgd="sgd" in settings.functions,
         seed=settings.seed,
         # A run ends within its budget, one last import and call, and the interpreters' start.
         timeout=10 * math.ceil((limits.total_seconds + limits.import_seconds + limits.call_seconds + 30) / 10),
