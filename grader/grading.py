@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from grader.answers.golden import GoldenOracle
     from grader.boundary.privileges import SameUser, SandboxUser
-    from grader.boundary.sandbox import ImportStatus
+    from grader.boundary.sandbox import ImportStatus, WorkerLost
     from grader.boundary.spawners import Spawner
     from grader.config import Limits, Settings
     from grader.session import AnyOracle
@@ -242,7 +242,7 @@ def grade(
                 result.message, result.not_run = NOT_IMPORTED, IMPORT_FAILED
             _keep_printed(run, SHOWN_AT_ONCE, sandbox.take_output(), settings.limits)
         else:
-            missing, summary = _missing(status, submission, settings, {t.__tags__[0] for t in tests})
+            missing, summary = _missing(status, submission, settings, {t.__tags__[0] for t in tests}, sandbox)
             run.summary = "\n".join(summary)
             _run_in_release_order(run, tests, Session(sandbox, session_oracle, settings), missing, started)
         if resave and run.summary != resave:  # imported as the notebook does, but not runnable as a script
@@ -286,42 +286,66 @@ def _keep_printed(run: GradingRun, visibility: str, text: str, limits: Limits) -
 
 
 def _missing(
-    status: ImportStatus, submission: str | os.PathLike[str], settings: Settings, graded: set[str]
+    status: ImportStatus, submission: str | os.PathLike[str], settings: Settings, graded: set[str], sandbox: Sandbox
 ) -> tuple[dict[str, str], list[str]]:
-    """(tag -> why its tests cannot run, the summary's lines) for the graded functions that are not there."""
+    """(tag -> why its tests cannot run, the summary's lines) for the graded functions that are not there.
+
+    A file besides the submission (sgd.py) is imported on its own, after the
+    submission: a missing, broken or hanging one costs only its functions' tests.
+    """
     missing: dict[str, str] = {}
     summary: list[str] = []
+    submission = Path(submission)
     for function in registry.functions():
         if function.tag not in graded:
             continue
-        if function.source in status.companions or function.source == registry.SIGMOID.source:
-            error = status.companions.get(function.source)
-            if error is not None:
-                path = Path(submission).parent / function.source
+        state = status.functions.get(function.name, "missing")
+        if function.source != registry.SIGMOID.source:
+            if not (submission.parent / function.source).is_file():
+                missing[function.tag] = f"{function.source} is not in the submission"
+                summary.append(
+                    f"{function.source} is not in the submission, so {function.name} is not graded: "
+                    f"its tests score 0, and the others are graded as usual. Submit {function.source} "
+                    f"beside {submission.name}."
+                )
+                continue
+            probed = _probe(sandbox, function)
+            if "functions" not in probed:
                 missing[function.tag] = f"{function.source} could not be imported"
-                text = import_failure_text(_ImportError(error), path, settings.worker.packages)
+                failure = _ImportError(probed.get("error"), probed.get("lost"))
+                text = import_failure_text(failure, submission.parent / function.source)
                 summary.append(f"{text}\n  The {function.tag} tests score 0; the others are graded as usual.")
                 continue
-            state = status.functions.get(function.name, "missing")
-            if state != "ok":
-                missing[function.tag] = f"{function.name} is not defined as a function in {function.source}"
-                summary.append(f"{function.name} is {state} in {function.source}; its tests score 0.")
-        else:
-            missing[function.tag] = f"{function.source} is not in the submission"
-            summary.append(
-                f"{function.source} is not in the submission, so {function.name} is not graded: "
-                f"its tests score 0, and the others are graded as usual. Submit {function.source} "
-                f"beside {Path(submission).name}."
-            )
+            state = probed["functions"].get(function.name, "missing")
+        if state != "ok":
+            missing[function.tag] = f"{function.name} is not defined as a function in {function.source}"
+            summary.append(f"{function.name} is {state} in {function.source}; its tests score 0.")
     return missing, summary
+
+
+def _probe(sandbox: Sandbox, function: registry.GradedFunction) -> dict[str, Any]:
+    """Have the worker import ``function``'s file: {"functions": {name: status}}, {"error": ...} or {"lost": ...}."""
+    from grader.boundary.returned import clean_error
+    from grader.boundary.sandbox import WorkerLost
+
+    try:
+        reply = sandbox.request(function.name, [], op="import", source=function.source, names=[function.name])
+    except WorkerLost as lost:
+        if lost.kind == "timeout":
+            lost = WorkerLost("timeout", f"importing it took longer than {sandbox.limits.call_seconds:g} s")
+        return {"lost": lost}
+    listed = reply.get("functions")
+    if reply.get("imported") is True and isinstance(listed, dict):
+        return {"functions": {str(k): v for k, v in listed.items() if isinstance(v, str)}}
+    return {"error": clean_error(reply.get("error")) or {"type": "ProtocolError", "message": "malformed reply"}}
 
 
 @dataclass
 class _ImportError:
     """A companion file's import error, shaped as import_failure_text reads it."""
 
-    error: dict[str, Any]
-    lost: None = None
+    error: dict[str, Any] | None
+    lost: WorkerLost | None = None
 
 
 def _run_test(

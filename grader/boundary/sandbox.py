@@ -88,9 +88,6 @@ class Layers:
 class ImportStatus:
     ok: bool
     functions: dict[str, str] = field(default_factory=dict)
-    # The submission's other files (sgd.py): file -> the worker's error importing it, or
-    # None when it was imported; a file that is not there has no entry.
-    companions: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     error: dict[str, Any] | None = None  # the worker's description of the exception
     lost: WorkerLost | None = None  # the worker died or hung while importing
 
@@ -161,7 +158,6 @@ class Worker:
                 "submission": str(submission),
                 "utils_parent": str(template_folder()),
                 "functions": [f.name for f in registry.functions() if f.source == registry.SIGMOID.source],
-                "companions": {source: list(names) for source, names in registry.sources().items()},
                 "limits": {
                     "memory_bytes": limits.memory_mb * 2**20,
                     "cpu_seconds": limits.cpu_seconds,
@@ -448,24 +444,7 @@ class Sandbox:
         listed = hello.get("functions")
         functions = listed if isinstance(listed, dict) else {}
         functions = {str(k): v for k, v in functions.items() if isinstance(v, str)}
-        companions: dict[str, dict[str, Any] | None] = {}
-        told = hello.get("companions")
-        for source, names in registry.sources().items():
-            status = told.get(source) if isinstance(told, dict) else None
-            if not isinstance(status, dict) or status.get("present") is False:
-                continue
-            if "error" in status:
-                from grader.boundary.returned import clean_error
-
-                companions[source] = clean_error(status["error"]) or {"type": "ProtocolError", "message": "bad status"}
-                continue
-            companions[source] = None
-            listed = status.get("functions")
-            for name in names:
-                value = listed.get(name) if isinstance(listed, dict) else None
-                if isinstance(value, str):
-                    functions[name] = value
-        self.import_status = ImportStatus(ok=True, functions=functions, companions=companions)
+        self.import_status = ImportStatus(ok=True, functions=functions)
         return worker
 
     def _boot(self, worker: Worker) -> None:
@@ -565,7 +544,7 @@ class Sandbox:
             if self._worker is None:
                 raise WorkerLost("crashed", "the submission could not be imported")
         self._next_id += 1
-        message = dict(options, op="call", id=self._next_id, function=function, calls=calls)
+        message = {"op": "call", **options, "id": self._next_id, "function": function, "calls": calls}
         try:
             deadline = time.monotonic() + self.limits.call_seconds
             self._worker.send(message, self.limits.call_seconds)

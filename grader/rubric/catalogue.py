@@ -358,7 +358,7 @@ def sgd_calls(session: Session) -> None:
 @visibility(PUBLIC)
 @tags(SGD.tag)
 def sgd_steps(session: Session) -> None:
-    """sgd: each step is x - step * grad, then postprocessing; returns the last x (annealing included)"""
+    """sgd: each step x - step * grad, then postprocessing, annealed; returns the last x"""
     descent_judges.steps(session, "sgd.steps")
 
 
@@ -367,7 +367,7 @@ def sgd_steps(session: Session) -> None:
 @visibility(PUBLIC)
 @tags(SGD.tag)
 def sgd_progress(session: Session) -> None:
-    """sgd: sets loss, which the provided progress print uses every PRINT_EVERY iterations"""
+    """sgd: sets loss, for the progress print every PRINT_EVERY iterations"""
     descent_judges.printing(session, "sgd.printing")
 
 

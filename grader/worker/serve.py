@@ -187,38 +187,35 @@ def function_status(module: ModuleType, names: list[str]) -> dict[str, str]:
     return status
 
 
-def import_companions(
-    submission: str, companions: dict[str, list[str]]
-) -> tuple[dict[str, ModuleType], dict[str, Any]]:
-    """Import the submission's other graded files (sgd.py) that are beside it.
-
-    Returns the modules by file name, and for each named file its status:
-    {"present": False}, {"error": ...} or {"functions": {name: status}}.
-    """
-    modules: dict[str, ModuleType] = {}
-    status: dict[str, Any] = {}
-    for source, names in companions.items():
-        path = os.path.join(os.path.dirname(submission), os.path.basename(source))
-        if not os.path.isfile(path):
-            status[source] = {"present": False}
-            continue
-        try:
-            modules[source] = import_submission(path, os.path.splitext(os.path.basename(source))[0])
-        except BaseException as exc:
-            status[source] = {"error": describe_exception(exc, path)}
-            continue
-        status[source] = {"functions": function_status(modules[source], names)}
-    return modules, status
-
-
 class Caller:
     """Runs one request's calls against the imported submission."""
 
-    def __init__(self, module: ModuleType, submission: str, companions: dict[str, ModuleType] | None = None) -> None:
+    def __init__(self, module: ModuleType, submission: str) -> None:
         self.module: Any = module  # the submission: any attribute, any kind
         self.submission = submission
-        self.companions: dict[str, Any] = companions or {}  # sgd.py and the like, by file name
+        # The submission's other graded files (sgd.py), imported when first asked for, so
+        # that a broken or hanging one costs only its own functions' tests.
+        self.companions: dict[str, Any] = {}
         self.kept: dict[str, dict[str, Any]] = {}  # calls kept by name, so large inputs cross once
+
+    def companion(self, source: str) -> Any:
+        """The module of ``source``, a file beside the submission; raises what its import raises."""
+        if source not in self.companions:
+            path = self.path_of(source)
+            self.companions[source] = import_submission(path, os.path.splitext(os.path.basename(source))[0])
+        return self.companions[source]
+
+    def path_of(self, source: str) -> str:
+        return os.path.join(os.path.dirname(self.submission), os.path.basename(source))
+
+    def probe(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Import a companion file: the status of the functions named, or the import's exception."""
+        source = str(request.get("source"))
+        try:
+            module = self.companion(source)
+        except BaseException as exc:
+            return {"imported": False, "error": describe_exception(exc, self.path_of(source))}
+        return {"imported": True, "functions": function_status(module, list(request.get("names", [])))}
 
     def run(self, request: dict[str, Any]) -> dict[str, Any]:
         calls = []
@@ -260,7 +257,9 @@ class Caller:
         random.seed(seed)
         np.random.seed(seed)
         source = request.get("source")
-        module = self.companions.get(source, self.module) if source else self.module
+        module = self.module
+        if source and source != os.path.basename(self.submission):
+            module = self.companion(source)  # imported by the probe already: its failure was reported there
         path = getattr(module, "__file__", self.submission)
         fn = module.__dict__.get(request["function"])
         patched = request.get("trusted_sigmoid") and "sigmoid" in self.module.__dict__
@@ -362,22 +361,15 @@ def main(argv: list[str]) -> int:
     except BaseException as exc:
         channel.send({"ready": False, "error": describe_exception(exc, submission)})
         return 0
-    companions, companion_status = import_companions(submission, config.get("companions", {}))
-    channel.send(
-        {
-            "ready": True,
-            "functions": function_status(module, config.get("functions", [])),
-            "companions": companion_status,
-        }
-    )
+    channel.send({"ready": True, "functions": function_status(module, config.get("functions", []))})
 
-    caller = Caller(module, submission, companions)
+    caller = Caller(module, submission)
     while True:
         request = channel.receive()
         if request is None or request.get("op") == "stop":
             return 0
         try:
-            reply = caller.run(request)
+            reply = caller.probe(request) if request.get("op") == "import" else caller.run(request)
         except BaseException as exc:
             reply = {"failed": describe_exception(exc, submission)}
         reply["id"] = request.get("id")
