@@ -1,6 +1,8 @@
 """sgd.py graded beside word2vec.py: present, missing, broken or left out by grader.yml."""
 
 import dataclasses
+import json
+import shutil
 
 import pytest
 
@@ -79,3 +81,39 @@ def test_the_template_folder_scores_zero_under_sgd_too(seed):
     sgd = [t for t in run.tests if t.function == "sgd"]
     assert sgd and all(t.score == 0 for t in sgd)
     assert "loss is still None" in next(t.output for t in sgd if t.number == "5.3")
+
+
+def test_gradescope_grades_the_sgd_py_in_the_submission_folder(tmp_path):
+    from grader.instructor.gradescope import run as run_gradescope
+
+    for kind, expected in (("reference", 110), ("student_template", 0)):
+        root = tmp_path / kind
+        (root / "submission" / "a2").mkdir(parents=True)
+        for name in ("word2vec.py", "sgd.py"):
+            shutil.copy(REPO / kind / name, root / "submission" / "a2" / name)
+        run_gradescope(root)
+        results = json.loads((root / "results" / "results.json").read_text())
+        sgd = [t for t in results["tests"] if t["tags"][0] == "sgd"]
+        assert results["score"] == expected, results.get("output")
+        assert sum(t["score"] for t in sgd) == (10 if expected else 0) and sgd
+
+
+def test_batch_grades_each_folder_with_its_own_sgd_py(tmp_path):
+    from test_batch import batch, read_scores
+
+    folders = tmp_path / "class"
+    for student, files in {
+        "ada": {"word2vec.py": REFERENCE / "word2vec.py", "sgd.py": REFERENCE / "sgd.py"},
+        "bo": {"word2vec.py": REFERENCE / "word2vec.py"},
+        "cy": {"word2vec.py": REFERENCE / "word2vec.py", "sgd.py": REPO / "student_template" / "sgd.py"},
+    }.items():
+        (folders / student).mkdir(parents=True)
+        for name, path in files.items():
+            shutil.copy(path, folders / student / name)
+    done = batch(folders, "--out", tmp_path / "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = {r["id"]: r for r in read_scores(tmp_path / "out")}
+    assert (rows["ada"]["total"], rows["ada"]["sgd"], rows["ada"]["max_total"]) == ("110", "10", "110")
+    assert (rows["bo"]["total"], rows["bo"]["sgd"]) == ("100", "0")
+    assert (rows["cy"]["total"], rows["cy"]["sgd"], rows["cy"]["skipgram"]) == ("100", "0", "25")
+    assert "sgd.py is not in the submission" in (tmp_path / "out" / "reports" / "bo.txt").read_text()
