@@ -111,7 +111,10 @@ def test_the_contract_checker_catches_what_it_checks():
 
 @pytest.fixture
 def job(tmp_path):
-    """A fresh /grade under tmp_path; job(files) puts them into student/ (name -> path, text or bytes)."""
+    """A fresh /grade under tmp_path; job(files) puts them into student/ (name -> path, text or bytes).
+
+    A word2vec.py uploaded alone gets the reference sgd.py beside it, as students upload both.
+    """
 
     def lay_out(files=None, config=None):
         root = tmp_path / "grade"
@@ -125,7 +128,10 @@ def job(tmp_path):
         (root / "tests" / "README.txt").write_text("the question's tests/: this grader has none\n")
         (root / "data").mkdir()
         (root / "data" / "data.json").write_text(json.dumps({"params": {}, "submitted_answers": {}}))
-        for name, content in (files or {}).items():
+        files = dict(files or {})
+        if "word2vec.py" in files and "sgd.py" not in files:
+            files["sgd.py"] = REFERENCE_PATH.parent / "sgd.py"
+        for name, content in files.items():
             path = root / "student" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             if isinstance(content, Path):
@@ -248,10 +254,12 @@ def test_a_submission_that_fails_to_import_is_graded_zero(job):
     assert "could not be imported" in results["message"] and "RuntimeError" in results["message"]
 
 
-def test_the_file_is_found_as_on_gradescope_and_sgd_py_is_left_alone(job):
-    """A copy renamed by the browser, in a folder, with the course's sgd.py beside it (which would exit)."""
-    results = graded(job({"hw2/word2vec (1).py": REFERENCE_PATH, "sgd.py": "raise SystemExit(3)\n"}))
-    assert results["score"] == 1.0
+def test_the_file_is_found_as_on_gradescope_and_a_failing_sgd_py_costs_only_sgd(job):
+    """A copy renamed by the browser, in a folder, with an sgd.py beside it that exits at import."""
+    results = graded(job({"hw2/word2vec (1).py": REFERENCE_PATH, "hw2/sgd.py": "raise SystemExit(3)\n"}))
+    lost = {t["name"].split()[1].rstrip(":") for t in results["tests"] if t["points"] < t["max_points"]}
+    assert lost == {"sgd"} and results["score"] == pytest.approx(80 / 88)
+    assert "sgd.py raised SystemExit while being imported" in results["message"]
 
 
 def test_what_the_submission_prints_is_shown_as_its_own(job):
@@ -400,7 +408,7 @@ def test_the_bundle_installs_offline_and_grades_like_prairielearn(tmp_path, requ
     entrypoint = Path(options["entrypoint"].replace("/grade/serverFilesCourse", str(bundle / "serverFilesCourse")))
     assert entrypoint.is_file() and os.access(entrypoint, os.X_OK)
     question = (bundle / "questions" / "word2vec" / "question.html").read_text()
-    assert '<pl-file-upload file-names="word2vec.py" optional-file-names="sgd.py">' in question
+    assert '<pl-file-upload file-names="word2vec.py, sgd.py">' in question
     assert "<pl-external-grader-results>" in question and "<pl-file-preview>" in question
     for name in ("grader/__init__.py", "reference/word2vec.py", "student_template/word2vec.py", "grader.yml"):
         assert (course / name).is_file(), name
