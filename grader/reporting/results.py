@@ -43,6 +43,7 @@ class TestResult:
     not_run: str = ""  # IMPORT_FAILED, MISSING_FUNCTION or GATED; "" when it ran
     grader_error: bool = False  # the grader, not the submission, failed on this test
     seconds: float = 0.0  # wall time the test took, its calls to the worker included; 0 when not run
+    error: str = ""  # what the submission raised (or how its worker was lost), when that was the verdict
 
     @property
     def status(self) -> str:

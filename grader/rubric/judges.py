@@ -22,7 +22,7 @@ from grader.boundary.returned import (
 from grader.protocol import wire
 from grader.protocol.standins import standin_values
 from grader.rubric import finite_differences
-from grader.rubric.checks import Failed, compare, exact_shape, matches, unchanged
+from grader.rubric.checks import Failed, compare, exact_shape, failed_by, matches, unchanged
 from grader.rubric.feedback import say
 from grader.session import NEG, SKIPGRAM, as_scalar
 
@@ -43,7 +43,7 @@ def _triple(session: Session, name: str, index: int, function: str, outputs: Seq
     try:
         return as_outputs(function, session.student(name)[index], outputs)
     except Problem as problem:
-        raise Failed(f"{problem} (case: {_case_text(session, name, index)})") from None
+        raise failed_by(problem, f"{problem} (case: {_case_text(session, name, index)})") from None
 
 
 def _case_text(session: Session, name: str, index: int) -> str:
@@ -55,7 +55,7 @@ def _problem(function: str, call: Call) -> None:
     try:
         raise_for_error(function, call)
     except Problem as problem:
-        raise Failed(str(problem)) from None
+        raise failed_by(problem) from None
 
 
 # -- any function called with plain arguments ------------------------------------
@@ -74,7 +74,7 @@ def plain_values(session: Session, name: str) -> str | None:
             else:
                 got = as_outputs(function.name, call, function.outputs)
         except Problem as problem:
-            raise Failed(str(problem)) from None
+            raise failed_by(problem) from None
         for output, value, wanted in zip(function.outputs, got, expected):
             value, note = fit_shape(value, wanted.shape)
             compare(
@@ -95,7 +95,7 @@ def sigmoid_values(session: Session, name: str) -> str | None:
         try:
             got = as_array(call.value, f"sigmoid({case.label})")
         except Problem as problem:
-            raise Failed(str(problem)) from None
+            raise failed_by(problem) from None
         got, note = fit_shape(got, expected.shape)
         compare(
             f"sigmoid of {case.label}",
@@ -253,7 +253,7 @@ def gradient_check(session: Session, name: str) -> None:
             try:
                 value = as_scalar(as_array(call.value, "loss"))
             except Problem as problem:
-                raise Failed(str(problem)) from None
+                raise failed_by(problem) from None
             if value is None:
                 raise Failed(f"{function}'s loss is not a single number; the gradient check needs one.")
             losses.append(value)
