@@ -23,7 +23,7 @@ from grader.protocol import wire
 from grader.protocol.standins import standin_values
 from grader.rubric import finite_differences
 from grader.rubric.checks import Failed, compare, exact_shape, failed_by, matches, unchanged
-from grader.rubric.feedback import say
+from grader.rubric.feedback import number, say
 from grader.session import NEG, SKIPGRAM, as_scalar
 
 if TYPE_CHECKING:
@@ -310,6 +310,23 @@ def efficiency(session: Session, name: str) -> str:
 # -- skip-gram -----------------------------------------------------------------
 
 
+def _per_word_constant(session: Session, name: str) -> float | None:
+    """The loss per outside word, if it is the same on every case of the set while the right one is not."""
+    per_word, expected = [], []
+    for index, (case, wanted) in enumerate(zip(session.cases(name), session.expected(name))):
+        try:
+            loss = as_scalar(as_outputs(SKIPGRAM, session.student(name)[index], SKIPGRAM_OUTPUTS)[0])
+        except Problem:
+            return None
+        if loss is None:
+            return None
+        per_word.append(loss / len(case.outsideWords))
+        expected.append(float(wanted[0]) / len(case.outsideWords))
+    if len(per_word) > 1 and np.allclose(per_word, per_word[0]) and not np.allclose(expected, expected[0]):
+        return per_word[0]
+    return None
+
+
 def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
     V, d = case.outsideVectors.shape
     center = case.word2Ind[case.currentCenterWord]
@@ -324,6 +341,9 @@ def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
             total[2] += g_outside
         return np.asarray(total[output], dtype=float)
 
+    def twice_last(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
+        return say("hint_twice_last") if len(words) > 1 and matches(got, 2 * contribution(words[-1:])) else None
+
     def last_only(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
         return say("hint_last_word") if len(words) > 1 and matches(got, contribution(words[-1:])) else None
 
@@ -331,12 +351,14 @@ def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
         return say("hint_dedup") if len(set(words)) < len(words) and matches(got, contribution(set(words))) else None
 
     def center_row(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
+        if output == 1 and got.ndim == 2 and V > 1 and matches(got, np.tile(expected[center], (V, 1))):
+            return say("hint_center_every_row", row=center)
         if output == 1 and got.ndim == 2:
             rows = set(np.flatnonzero(np.any(got != 0, axis=1)))
             return say("hint_center_row", row=center) if rows and rows != {center} else None
         return None
 
-    return [last_only, dedup, center_row]
+    return [twice_last, last_only, dedup, center_row]
 
 
 def skipgram_values(session: Session, name: str, outputs: Sequence[int] = (0, 1, 2)) -> str | None:
@@ -345,19 +367,27 @@ def skipgram_values(session: Session, name: str, outputs: Sequence[int] = (0, 1,
         got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
         for k in outputs:
             value, note = fit_shape(got[k], expected[k].shape)
+            hints = _skipgram_hints(case, k)
+            if k == 0:
+                hints.insert(0, lambda g, e: _constant_hint(session, name))
             compare(
                 SKIPGRAM_OUTPUTS[k],
                 value,
                 expected[k],
                 case.describe(),
                 note=note,
-                hints=_skipgram_hints(case, k),
+                hints=hints,
                 factors={"the number of outside words": len(case.outsideWords)},
                 tol=session.settings.tolerances,
             )
             if note:
                 notes.append(f"{SKIPGRAM_OUTPUTS[k]}: {note}")
     return "; ".join(dict.fromkeys(notes)) or None
+
+
+def _constant_hint(session: Session, name: str) -> Feedback | None:
+    constant = _per_word_constant(session, name)
+    return None if constant is None else say("hint_constant_loss", constant=number(constant))
 
 
 def skipgram_shapes(session: Session, name: str) -> None:
@@ -394,6 +424,8 @@ def skipgram_calls(session: Session, name: str) -> None:
             hint = None
             if set(got_indices) == {center}:
                 hint = say("hint_center_as_outside", row=center)
+            elif len(set(got_indices)) == 1 and len(set(want)) > 1 and got_indices[0] in want:
+                hint = say("hint_fixed_index", row=got_indices[0])
             raise Failed(
                 f"skipgram passed outsideWordIdx values {got_indices} for {where}; "
                 f"expected {want} (word2Ind of each outside word).",
