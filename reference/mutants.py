@@ -130,6 +130,14 @@ _SIGMOID = (
         "    import math\n    s = 1 / (1 + math.e ** (-x))\n",
     ),
     Mutant(
+        "sigmoid_iterates_over_x",
+        "sigmoid",
+        "Builds s with a loop over x: right for arrays, TypeError for a scalar "
+        "(a float or 0-d array cannot be iterated).",
+        _SIGMOID_BODY,
+        "    s = np.array([1 / (1 + np.exp(-row)) for row in x])\n",
+    ),
+    Mutant(
         "sigmoid_unfilled",
         "sigmoid",
         "The code block left empty and s = None deleted: the return names an undefined s.",

@@ -30,6 +30,10 @@ NUMPY_NAMES = frozenset(
 )
 LAYOUT = re.compile(r"not aligned|matmul|could not be broadcast|mismatch in its core dimension|size \d+ is different")
 ONE_ELEMENT = re.compile(r"only (length-1|size-1|0-dimensional) arrays can be converted")
+NUMBER_TYPE = r"'(float|int|numpy\.(float|int)\d*)'"
+SINGLE_NUMBER = re.compile(
+    rf"{NUMBER_TYPE} object is not iterable|object of type {NUMBER_TYPE} has no len|iteration over a 0-d array"
+)
 INDICES = re.compile(r"only integers, slices|arrays used as indices must be of integer")
 
 
@@ -59,6 +63,8 @@ def exception_hint(error: dict[str, Any] | None) -> Feedback | None:
         return None
     if kind == "TypeError" and ONE_ELEMENT.search(message):
         return say("hint_exc_one_element")
+    if kind == "TypeError" and SINGLE_NUMBER.search(message):
+        return say("hint_exc_single_number")
     if kind == "IndexError" and INDICES.search(message):
         return say("hint_exc_indices")
     if kind == "ValueError" and LAYOUT.search(message):

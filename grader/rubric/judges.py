@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from grader.boundary.returned import Call
-    from grader.rubric.cases import LossCase, SkipgramCase
+    from grader.rubric.cases import LossCase, SigmoidCase, SkipgramCase
     from grader.rubric.checks import Hint
     from grader.rubric.feedback import Feedback
     from grader.session import Session
@@ -88,23 +88,64 @@ def plain_values(session: Session, name: str) -> str | None:
 # -- sigmoid -------------------------------------------------------------------
 
 
+def _sigmoid_value(call: Call, case: SigmoidCase) -> np.ndarray:
+    try:
+        raise_for_error("sigmoid", call)
+        return as_array(call.value, f"sigmoid of {case.describe()}")
+    except Problem as problem:
+        raise failed_by(problem) from None
+
+
+def _right_sigmoid_cases(session: Session, name: str) -> list[int]:
+    """The cases of the set on which sigmoid's values are right (singleton axes aside)."""
+    right = []
+    for index, (call, expected) in enumerate(zip(session.student(name), session.expected(name))):
+        try:
+            got = _sigmoid_value(call, session.cases(name)[index])
+        except Failed:
+            continue
+        if matches(fit_shape(got, expected.shape)[0], expected, session.settings.tolerances):
+            right.append(index)
+    return right
+
+
+def _paid_cases(session: Session, name: str, values_test: str) -> list[int]:
+    """The cases a shape or inputs test pays for: those whose values are right; at least one.
+
+    A gate per case, not per test: a sigmoid wrong only for scalars still
+    earns the shape and inputs checks on the arrays it gets right.
+    """
+    right = _right_sigmoid_cases(session, name)
+    if not right:
+        raise Failed(say("gated_per_case", values_test=values_test))
+    return right
+
+
 def sigmoid_values(session: Session, name: str) -> str | None:
     notes = []
+    values_right = name == "sigmoid.values" or len(_right_sigmoid_cases(session, "sigmoid.values")) == len(
+        session.cases("sigmoid.values")
+    )
     for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
-        _problem("sigmoid", call)
-        try:
-            got = as_array(call.value, f"sigmoid({case.label})")
-        except Problem as problem:
-            raise failed_by(problem) from None
-        got, note = fit_shape(got, expected.shape)
+        got, note = fit_shape(_sigmoid_value(call, case), expected.shape)
+
+        def not_finite(g: np.ndarray, e: np.ndarray) -> Feedback | None:
+            if np.isfinite(g).all():
+                return None
+            finite = np.isfinite(g) & np.isfinite(e)
+            # Overflow only where nothing else is wrong: right finite values, right formula.
+            if values_right and matches(g[finite], e[finite], session.settings.tolerances):
+                return say("hint_sigmoid_overflow")
+            return say("hint_sigmoid_formula")
+
         compare(
-            f"sigmoid of {case.label}",
+            "sigmoid",
             got,
             expected,
-            case.label,
+            case.describe(),
             note=note,
             hints=[
-                lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None,
+                not_finite,
                 lambda g, e: say("hint_sigmoid_flipped") if matches(g, 1 - e) else None,
             ],
             tol=session.settings.tolerances,
@@ -114,15 +155,33 @@ def sigmoid_values(session: Session, name: str) -> str | None:
     return notes[0] if notes else None
 
 
-def sigmoid_shapes(session: Session, name: str) -> None:
-    for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
-        exact_shape(f"sigmoid of {case.label}", as_array(call.value, "sigmoid"), expected.shape, case.label)
+def sigmoid_shapes(session: Session, name: str, values_test: str) -> None:
+    cases, calls, expected = session.cases(name), session.student(name), session.expected(name)
+    for i in _paid_cases(session, name, values_test):
+        exact_shape("sigmoid", _sigmoid_value(calls[i], cases[i]), expected[i].shape, cases[i].describe())
 
 
-def sigmoid_inputs_unchanged(session: Session, name: str) -> None:
-    for case, call in zip(session.cases(name), session.student(name)):
-        if isinstance(case.x, np.ndarray):
-            unchanged("sigmoid", "x", np.asarray(case.x, dtype=float), inputs_after(call, 0), case.label)
+def sigmoid_inputs_unchanged(session: Session, name: str, values_test: str) -> None:
+    cases, calls = session.cases(name), session.student(name)
+    for i in _paid_cases(session, name, values_test):
+        if not isinstance(cases[i].x, np.ndarray):
+            continue
+        before, after = np.asarray(cases[i].x, dtype=float), inputs_after(calls[i], 0)
+        try:
+            unchanged("sigmoid", "x", before, after, cases[i].describe())
+        except Failed as failure:
+            raise Failed(failure.message, _in_place_hint(before, after, _sigmoid_value(calls[i], cases[i]))) from None
+
+
+def _in_place_hint(before: np.ndarray, after: np.ndarray | None, returned: np.ndarray) -> Feedback | None:
+    """What an in-place sigmoid left in x: its result, or -x."""
+    if after is None or after.shape != before.shape:
+        return None
+    if returned.shape == after.shape and matches(after, returned):
+        return say("hint_sigmoid_result_in_x")
+    if matches(after, -before):
+        return say("hint_sigmoid_negated_x")
+    return None
 
 
 # -- the two loss functions ----------------------------------------------------
