@@ -67,6 +67,12 @@ _SG_CALL = """\
             centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)
 """
 
+_SG_BODY = (
+    "    centerIdx = word2Ind[currentCenterWord]\n"
+    "    centerWordVec = centerWordVectors[centerIdx]\n"
+    "    for outsideWord in outsideWords:\n" + _SG_CALL + "        loss += wordLoss\n"
+)
+
 
 def _sg_call(arguments):
     return f"        wordLoss, gradCenter, gradOutside = word2vecLossAndGradient(\n            {arguments})\n"
@@ -449,6 +455,24 @@ _SKIPGRAM = (
         _SG_CALL,
         "        wordLoss, gradCenter, gradOutside = naiveSoftmaxLossAndGradient(\n"
         "            centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)\n",
+    ),
+    Mutant(
+        "sg_calls_own_neg_sampling",
+        "skipgram",
+        "Calls negSamplingLossAndGradient by name instead of the word2vecLossAndGradient it was given.",
+        _SG_CALL,
+        "        wordLoss, gradCenter, gradOutside = negSamplingLossAndGradient(\n"
+        "            centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)\n",
+    ),
+    Mutant(
+        "sg_asserts_given_loss",
+        "skipgram",
+        "Asserts that the function it was given is its own naive softmax, which "
+        "hides a second mistake behind a bare AssertionError: the loss is "
+        "overwritten, not added.",
+        _SG_BODY,
+        "    assert word2vecLossAndGradient is naiveSoftmaxLossAndGradient\n"
+        + _SG_BODY.replace("loss += wordLoss", "loss = wordLoss"),
     ),
     Mutant(
         "sg_center_vector_as_index",

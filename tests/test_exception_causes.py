@@ -21,6 +21,7 @@ CAUSES = {
     "ns_outside_vectors_as_columns": say("hint_exc_layout"),
     "ns_float_of_one_element_array": say("hint_exc_one_element"),
     "sg_center_vector_as_index": say("hint_exc_indices"),
+    "sg_asserts_given_loss": say("hint_asserted_given_loss"),
 }
 BY_NAME = {m.name: m for m in MUTANTS}
 

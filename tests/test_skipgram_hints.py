@@ -29,3 +29,13 @@ def test_skipgram_mistake_gets_its_hint(reference_source, write_submission, tmp_
 def test_the_reference_gets_no_skipgram_hint(reference_source, write_submission, tmp_path, grade):
     run = grade(str(write_submission(tmp_path, reference_source)), seed=SEED)
     assert run.all_passed and not any(t.hint for t in run.tests)
+
+
+@pytest.mark.parametrize("name", ["sg_ignores_loss_function_argument", "sg_calls_own_neg_sampling"])
+def test_a_skipgram_calling_its_own_loss_loses_the_call_test_only(
+    reference_source, write_submission, tmp_path, grade, name
+):
+    run = grade(str(write_submission(tmp_path, mutate(reference_source, BY_NAME[name]))), seed=SEED, hidden=True)
+    lost = [t for t in run.tests if t.score < t.max_score]
+    assert [t.number for t in lost] == ["4.1"], report.text(run)
+    assert lost[0].hint == str(say("hint_call_given_loss"))

@@ -315,7 +315,7 @@ def skipgram_grad_outside(session: Session) -> str | None:
 @tags(SKIPGRAM.tag, "repeated_outside_words")
 def skipgram_repeats(session: Session) -> str | None:
     """skipgram: repeated outside words count every time"""
-    judges.skipgram_calls(session, "skipgram.repeats")
+    judges.skipgram_calls(session, "skipgram.repeats", own_loss_judged_elsewhere=True)
     return judges.skipgram_values(session, "skipgram.repeats")
 
 
@@ -335,7 +335,7 @@ def skipgram_shapes(session: Session) -> None:
 @tags(SKIPGRAM.tag)
 def skipgram_hidden(session: Session) -> str | None:
     """skipgram: random vocabularies, center words and windows"""
-    judges.skipgram_calls(session, "skipgram.hidden")
+    judges.skipgram_calls(session, "skipgram.hidden", own_loss_judged_elsewhere=True)
     return judges.skipgram_values(session, "skipgram.hidden")
 
 

@@ -69,6 +69,8 @@ def exception_hint(error: dict[str, Any] | None) -> Feedback | None:
         return say("hint_exc_indices")
     if kind == "ValueError" and LAYOUT.search(message):
         return say("hint_exc_layout")
+    if kind == "AssertionError" and "word2vecLossAndGradient" in _line(error):
+        return say("hint_asserted_given_loss")
     if kind == "OverflowError":
         return say("hint_exc_overflow")
     return None

@@ -420,10 +420,40 @@ def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
     return [twice_last, last_only, dedup, center_row]
 
 
+def _loss_used_instead(session: Session, name: str, index: int) -> str | None:
+    """The real loss a skipgram used when it never called the one it was given, told by its values.
+
+    None when it called the given one, or when its values match skipgram
+    with neither real loss (an unfilled template, say): the stand-in's
+    values are then the ones to judge against.
+    """
+    call = session.student(name)[index]
+    real = session.expected(name)[index][4]
+    if call.failed or call.calls is None or call.calls or not real:
+        return None
+    try:
+        got = as_outputs(SKIPGRAM, call, SKIPGRAM_OUTPUTS)
+    except Problem:
+        return None
+    tol = session.settings.tolerances
+    right = {
+        loss: [matches(fit_shape(g, e.shape)[0], e, tol) and bool(np.any(e)) for g, e in zip(got, outputs)]
+        for loss, outputs in real.items()
+    }
+    return max(right, key=lambda loss: sum(right[loss])) if any(map(any, right.values())) else None
+
+
 def skipgram_values(session: Session, name: str, outputs: Sequence[int] = (0, 1, 2)) -> str | None:
-    notes = []
+    notes: list[str] = []
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
+        used = _loss_used_instead(session, name, index)
+        own = None
+        if used is not None:
+            # Its values are judged with the loss it used; not calling the given one costs test 4.1 alone.
+            expected = expected[4][used]
+            own = say("judged_with_own_loss", loss=used)
+            notes.append(own)
         for k in outputs:
             value, note = fit_shape(got[k], expected[k].shape)
             hints = _skipgram_hints(case, k)
@@ -434,7 +464,7 @@ def skipgram_values(session: Session, name: str, outputs: Sequence[int] = (0, 1,
                 value,
                 expected[k],
                 case.describe(),
-                note=note,
+                note="; ".join(n for n in (note, own) if n) or None,
                 hints=hints,
                 factors={"the number of outside words": len(case.outsideWords)},
                 tol=session.settings.tolerances,
@@ -461,19 +491,30 @@ def _index(value: object) -> int | str:
     return value if isinstance(value, int) and not isinstance(value, bool) else str(value)[:40]
 
 
-def skipgram_calls(session: Session, name: str) -> None:
-    """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments."""
-    for case, call, _expected in zip(session.cases(name), session.student(name), session.expected(name)):
+def skipgram_calls(session: Session, name: str, own_loss_judged_elsewhere: bool = False) -> None:
+    """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments.
+
+    own_loss_judged_elsewhere: a skipgram that calls a real loss of its own
+    instead of the given one loses a test of its own for it (4.1), not this one.
+    """
+    for index, (case, call) in enumerate(zip(session.cases(name), session.student(name))):
         _problem("skipgram", call)
         records = call.calls or []
         center = case.word2Ind[case.currentCenterWord]
         want = [case.word2Ind[w] for w in case.outsideWords]
         where = case.describe()
+        used = _loss_used_instead(session, name, index)
+        if used is not None:
+            if own_loss_judged_elsewhere:
+                continue
+            raise Failed(say("own_loss_called", case=where, loss=used), say("hint_call_given_loss"))
         got_indices = [_index(r.get("outsideWordIdx")) for r in records]
         if len(records) != len(want):
             hint = None
             if len(set(want)) < len(want) and sorted(map(str, got_indices)) == sorted(map(str, set(want))):
                 hint = say("hint_dedup")
+            if not records:
+                hint = say("hint_call_given_loss")
             raise Failed(
                 f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
                 f"expected once per entry of outsideWords ({len(want)} calls, repeats included).",
