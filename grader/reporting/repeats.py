@@ -4,6 +4,7 @@ The first test of a function that failed on an error keeps the full
 account; later tests failing on the same error point back to it. A test
 points back only to one shown whenever it is, and the first lists only
 tests shown together with it, so no message reveals a result early.
+Forms that show each test on a page of its own (JUnit) keep ``unfolded``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def fold_repeated_errors(run: GradingRun) -> None:
         if first is None or not _shown_whenever(t.visibility, first.visibility):
             firsts.setdefault((t.function, t.error), t)
             continue
+        t.unfolded = t.output
         t.message, t.hint = say("same_error", test=first.number), ""
         if t.visibility == first.visibility:
             repeats.setdefault(first.number, []).append(t.number)

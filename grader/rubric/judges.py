@@ -22,7 +22,7 @@ from grader.boundary.returned import (
 from grader.protocol import wire
 from grader.protocol.standins import standin_values
 from grader.rubric import finite_differences
-from grader.rubric.checks import Failed, compare, exact_shape, failed_by, matches, unchanged
+from grader.rubric.checks import Failed, Gated, compare, exact_shape, failed_by, matches, unchanged
 from grader.rubric.feedback import number, say
 from grader.session import NEG, SKIPGRAM, as_scalar
 
@@ -117,7 +117,7 @@ def _paid_cases(session: Session, name: str, values_test: str) -> list[int]:
     """
     right = _right_sigmoid_cases(session, name)
     if not right:
-        raise Failed(say("gated_per_case", values_test=values_test))
+        raise Gated(say("gated_per_case", values_test=values_test))
     return right
 
 
