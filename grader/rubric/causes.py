@@ -28,7 +28,10 @@ NUMPY_NAMES = frozenset(
     "exp log log1p expm1 logaddexp sqrt tanh dot outer matmul zeros zeros_like ones ones_like "
     "maximum minimum power multiply transpose e".split()
 )
-LAYOUT = re.compile(r"not aligned|matmul|could not be broadcast|mismatch in its core dimension|size \d+ is different")
+LAYOUT = re.compile(
+    r"not aligned|matmul|could not be broadcast|the broadcast shape|mismatch in its core dimension"
+    r"|size \d+ is different"
+)
 ONE_ELEMENT = re.compile(r"only (length-1|size-1|0-dimensional) arrays can be converted")
 NUMBER_TYPE = r"'(float|int|numpy\.(float|int)\d*)'"
 SINGLE_NUMBER = re.compile(

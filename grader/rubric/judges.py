@@ -381,7 +381,13 @@ def _per_word_constant(session: Session, name: str) -> float | None:
             return None
         per_word.append(loss / len(case.outsideWords))
         expected.append(float(wanted[0]) / len(case.outsideWords))
-    if len(per_word) > 1 and np.allclose(per_word, per_word[0]) and not np.allclose(expected, expected[0]):
+    # Zero is the unfilled template's loss, which hint_zeros names.
+    if (
+        len(per_word) > 1
+        and per_word[0] != 0
+        and np.allclose(per_word, per_word[0])
+        and not np.allclose(expected, expected[0])
+    ):
         return per_word[0]
     return None
 
@@ -513,8 +519,8 @@ def skipgram_calls(session: Session, name: str, own_loss_judged_elsewhere: bool 
             hint = None
             if len(set(want)) < len(want) and sorted(map(str, got_indices)) == sorted(map(str, set(want))):
                 hint = say("hint_dedup")
-            if not records:
-                hint = say("hint_call_given_loss")
+            if not records:  # and its values are those of no real loss (see _loss_used_instead)
+                hint = say("hint_no_calls")
             raise Failed(
                 f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
                 f"expected once per entry of outsideWords ({len(want)} calls, repeats included).",
