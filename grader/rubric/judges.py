@@ -109,13 +109,15 @@ def _right_sigmoid_cases(session: Session, name: str) -> list[int]:
     return right
 
 
-def _paid_cases(session: Session, name: str, values_test: str) -> list[int]:
+def _paid_cases(session: Session, name: str, values_test: str, arrays_only: bool = False) -> list[int]:
     """The cases a shape or inputs test pays for: those whose values are right; at least one.
 
     A gate per case, not per test: a sigmoid wrong only for scalars still
     earns the shape and inputs checks on the arrays it gets right.
     """
     right = _right_sigmoid_cases(session, name)
+    if arrays_only:  # only an array can be changed in place
+        right = [i for i in right if isinstance(session.cases(name)[i].x, np.ndarray)]
     if not right:
         raise Gated(say("gated_per_case", values_test=values_test))
     return right
@@ -163,9 +165,7 @@ def sigmoid_shapes(session: Session, name: str, values_test: str) -> None:
 
 def sigmoid_inputs_unchanged(session: Session, name: str, values_test: str) -> None:
     cases, calls = session.cases(name), session.student(name)
-    for i in _paid_cases(session, name, values_test):
-        if not isinstance(cases[i].x, np.ndarray):
-            continue
+    for i in _paid_cases(session, name, values_test, arrays_only=True):
         before, after = np.asarray(cases[i].x, dtype=float), inputs_after(calls[i], 0)
         try:
             unchanged("sigmoid", "x", before, after, cases[i].describe())
