@@ -13,9 +13,10 @@ from grader import bundle, config, registry, saved_source
 from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
 from grader.boundary.returned import Problem, printable
 from grader.boundary.sandbox import Sandbox
+from grader.reporting.repeats import fold_repeated_errors
 from grader.reporting.results import GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun, TestResult
 from grader.rubric import suite
-from grader.rubric.checks import Failed
+from grader.rubric.checks import Failed, Gated, failed_by
 from grader.rubric.feedback import say
 from grader.session import Session
 
@@ -245,6 +246,7 @@ def grade(
             missing, summary = _missing(status, submission, settings, {t.__tags__[0] for t in tests}, sandbox)
             run.summary = "\n".join(summary)
             _run_in_release_order(run, tests, Session(sandbox, session_oracle, settings), missing, started)
+            fold_repeated_errors(run)
         if resave and run.summary != resave:  # imported as the notebook does, but not runnable as a script
             warning = f"Warning: {resave}; import accepts it, but `python {Path(submission).name}` refuses to run it."
             run.summary = f"{run.summary}\n{warning}" if run.summary else warning
@@ -365,8 +367,10 @@ def _run_test(
             result.passed, result.score = True, result.max_score
             result.message = f"Passed. {note}" if note else "Passed."
         except (Failed, Problem) as failure:
-            result.message = failure.message if isinstance(failure, Failed) else str(failure)
-            result.hint = (failure.hint if isinstance(failure, Failed) else None) or ""
+            verdict = failure if isinstance(failure, Failed) else failed_by(failure)
+            result.message, result.hint, result.error = verdict.message, verdict.hint or "", verdict.error
+            if isinstance(failure, Gated):
+                result.not_run = GATED
         except Exception:
             print(f"grader error in test {result.number}:\n{traceback.format_exc()}", file=sys.stderr)
             result.message = (

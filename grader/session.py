@@ -85,7 +85,8 @@ def encode_call(function: str, case: Any) -> dict[str, Any]:
                 wire.encode_array(case.outsideVectors),
                 {"dataset": True},
                 {"standin": {"seed": case.standin_seed, "vocab_size": V, "dim": d}},
-            ]
+            ],
+            "stream": list(case.stream()),
         }
     call: dict[str, Any] = {
         "args": [

@@ -75,9 +75,25 @@ _SG_CALL = """\
             centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)
 """
 
+_SG_BODY = (
+    "    centerIdx = word2Ind[currentCenterWord]\n"
+    "    centerWordVec = centerWordVectors[centerIdx]\n"
+    "    for outsideWord in outsideWords:\n" + _SG_CALL + "        loss += wordLoss\n"
+)
+
 
 def _sg_call(arguments):
     return f"        wordLoss, gradCenter, gradOutside = word2vecLossAndGradient(\n            {arguments})\n"
+
+
+def _float_of_one_element_raises():
+    import numpy as np
+
+    try:
+        float(np.zeros(1))
+    except TypeError:
+        return True
+    return False
 
 
 _SIGMOID = (
@@ -118,6 +134,43 @@ _SIGMOID = (
         "several elements and raises OverflowError at x = -800.",
         _SIGMOID_BODY,
         "    import math\n    s = 1 / (1 + math.exp(-x))\n",
+    ),
+    Mutant(
+        "sigmoid_math_e_power",
+        "sigmoid",
+        "math.e ** (-x): elementwise for arrays and right for small x, but a "
+        "Python float power raises OverflowError at x = -800.",
+        _SIGMOID_BODY,
+        "    import math\n    s = 1 / (1 + math.e ** (-x))\n",
+    ),
+    Mutant(
+        "sigmoid_iterates_over_x",
+        "sigmoid",
+        "Builds s with a loop over x: right for arrays, TypeError for a scalar "
+        "(a float or 0-d array cannot be iterated).",
+        _SIGMOID_BODY,
+        "    s = np.array([1 / (1 + np.exp(-row)) for row in x])\n",
+    ),
+    Mutant(
+        "sigmoid_unfilled",
+        "sigmoid",
+        "The code block left empty and s = None deleted: the return names an undefined s.",
+        _SIGMOID_BODY,
+        "",
+    ),
+    Mutant(
+        "sigmoid_bare_exp",
+        "sigmoid",
+        "exp written without np., as if numpy's names were imported bare: NameError.",
+        _SIGMOID_BODY,
+        "    s = 1 / (1 + exp(-np.asarray(x, dtype=float)))\n",
+    ),
+    Mutant(
+        "sigmoid_np_float_alias",
+        "sigmoid",
+        "dtype=np.float, an alias numpy 1.24 removed: AttributeError under newer numpy.",
+        "np.asarray(x, dtype=float)))\n",
+        "np.asarray(x, dtype=np.float)))\n",
     ),
 )
 
@@ -218,6 +271,28 @@ _NAIVE_SOFTMAX = (
         "    gradOutsideVecs = np.zeros_like(outsideVectors)\n"
         "    gradOutsideVecs[outsideWordIdx] = delta[outsideWordIdx] * centerWordVec\n",
     ),
+    Mutant(
+        "ns_outside_vectors_as_columns",
+        "naive_softmax",
+        "Scores computed as centerWordVec @ outsideVectors, as if outsideVectors "
+        "were d x V with one word per column: ValueError whenever V != d.",
+        "    scores = outsideVectors @ centerWordVec                  # u_w^T v_c, shape (V,)\n",
+        "    scores = centerWordVec @ outsideVectors\n",
+    ),
+) + (
+    # float() of a one-element array raises only under a numpy that refuses
+    # it (2.x); under older numpy this is a correct submission.
+    (
+        Mutant(
+            "ns_float_of_one_element_array",
+            "naive_softmax",
+            "loss = float(...) of the one-element array scores[[o]]: TypeError under newer numpy.",
+            _NS_LOSS,
+            "    loss = float(logNormaliser - scores[[outsideWordIdx]])\n",
+        ),
+    )
+    if _float_of_one_element_raises()
+    else ()
 )
 
 _NEG_SAMPLING = (
@@ -388,6 +463,53 @@ _SKIPGRAM = (
         _SG_CALL,
         "        wordLoss, gradCenter, gradOutside = naiveSoftmaxLossAndGradient(\n"
         "            centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)\n",
+    ),
+    Mutant(
+        "sg_calls_own_neg_sampling",
+        "skipgram",
+        "Calls negSamplingLossAndGradient by name instead of the word2vecLossAndGradient it was given.",
+        _SG_CALL,
+        "        wordLoss, gradCenter, gradOutside = negSamplingLossAndGradient(\n"
+        "            centerWordVec, word2Ind[outsideWord], outsideVectors, dataset)\n",
+    ),
+    Mutant(
+        "sg_asserts_given_loss",
+        "skipgram",
+        "Asserts that the function it was given is its own naive softmax, which "
+        "hides a second mistake behind a bare AssertionError: the loss is "
+        "overwritten, not added.",
+        _SG_BODY,
+        "    assert word2vecLossAndGradient is naiveSoftmaxLossAndGradient\n"
+        + _SG_BODY.replace("loss += wordLoss", "loss = wordLoss"),
+    ),
+    Mutant(
+        "sg_center_vector_as_index",
+        "skipgram",
+        "Indexes gradCenterVecs with the center word's vector instead of its index: IndexError.",
+        "        gradCenterVecs[centerIdx] += gradCenter\n",
+        "        gradCenterVecs[centerWordVec] += gradCenter\n",
+    ),
+    Mutant(
+        "sg_constant_instead_of_loss",
+        "skipgram",
+        "Adds 1 per outside word to the loss instead of the word's loss.",
+        "        loss += wordLoss\n",
+        "        loss += 1\n",
+    ),
+    Mutant(
+        "sg_loss_accumulator_shadowed",
+        "skipgram",
+        "Unpacks each word's loss into the accumulator itself, then adds it to "
+        "itself: the loss is twice the last outside word's.",
+        _SG_CALL + "        loss += wordLoss\n",
+        _SG_CALL.replace("wordLoss,", "loss,") + "        loss += loss\n",
+    ),
+    Mutant(
+        "sg_hard_coded_outside_index",
+        "skipgram",
+        "Passes word2Ind[outsideWords[0]] on every call: the first outside word each time.",
+        _SG_CALL,
+        _sg_call("centerWordVec, word2Ind[outsideWords[0]], outsideVectors, dataset"),
     ),
 )
 

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from grader import registry
-from grader.answers.oracle import ReferenceMissing
-from grader.session import encode_call
+from grader.answers.oracle import REAL_LOSSES, ReferenceMissing
+from grader.session import SKIPGRAM, encode_call
 
 if TYPE_CHECKING:
     import os
@@ -89,6 +89,10 @@ def write(path: str | os.PathLike[str], session: Session, names: Sequence[str]) 
             parts = (answer,) if kind == "plain" else answer[: PARTS[kind]]
             for k, part in enumerate(parts):
                 arrays[f"{name}/{i}/{k}"] = np.asarray(part, dtype=np.float64)
+            if function == SKIPGRAM:
+                for loss, outputs in answer[4].items():
+                    for k, part in enumerate(outputs):
+                        arrays[f"{name}/{i}/{loss}/{k}"] = np.asarray(part, dtype=np.float64)
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     np.savez_compressed(path, **arrays)  # type: ignore[arg-type]
 
@@ -122,6 +126,10 @@ class GoldenOracle:
                 out.append(self.arrays[f"{name}/{i}/0"])
                 continue
             parts = tuple(self.arrays[f"{name}/{i}/{k}"] for k in range(PARTS[kind]))
+            if function == SKIPGRAM:
+                real = {loss: tuple(self.arrays[f"{name}/{i}/{loss}/{k}"] for k in range(3)) for loss in REAL_LOSSES}
+                out.append(parts + (None, real))
+                continue
             draws = entry["draws"][i] if entry["draws"] else None
             out.append(parts + (draws,))
         return out

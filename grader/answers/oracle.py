@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from grader.rubric.descent_cases import SgdCase
 
 
+# The loss functions a skipgram may call in place of the one it is given.
+REAL_LOSSES = (registry.NAIVE_SOFTMAX.name, registry.NEG_SAMPLING.name)
+
+
 class ReferenceMissing(Exception):
     """The hidden suite needs the reference, and this install has none."""
 
@@ -126,8 +130,13 @@ class Oracle:
             )
         return np.asarray(x, dtype=np.float64), np.asarray(f.count, dtype=np.float64), None
 
-    def skipgram(self, case: SkipgramCase) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[dict[str, Any]]]:
-        """(loss, gradCenterVecs, gradOutsideVectors, calls) with the recording stand-in."""
+    def skipgram(self, case: SkipgramCase) -> tuple[Any, ...]:
+        """(loss, gradCenterVecs, gradOutsideVectors, calls, real_losses) with the recording stand-in.
+
+        real_losses: loss function name -> the three outputs of skipgram
+        with that real loss and the case's dataset, for a skipgram that
+        calls a loss of its own instead of the one it is given.
+        """
         dataset = ScriptedDataset(())
         V, d = case.outsideVectors.shape
         recorder = RecordingLoss(case.standin_seed, V, d, dataset)
@@ -146,4 +155,19 @@ class Oracle:
             np.asarray(grad_center, dtype=np.float64),
             np.asarray(grad_outside, dtype=np.float64),
             recorder.calls,
+            {name: self.skipgram_with(name, case) for name in REAL_LOSSES},
         )
+
+    def skipgram_with(self, function: str, case: SkipgramCase) -> tuple[np.ndarray, ...]:
+        """skipgram's outputs with the real loss ``function``, drawing from the case's stream as the worker does."""
+        outputs = self.module.skipgram(
+            case.currentCenterWord,
+            case.windowSize,
+            list(case.outsideWords),
+            dict(case.word2Ind),
+            case.centerWordVectors.copy(),
+            case.outsideVectors.copy(),
+            ScriptedDataset(case.stream()),
+            getattr(self.module, function),
+        )
+        return tuple(np.asarray(value, dtype=np.float64) for value in outputs)

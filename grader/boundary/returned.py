@@ -23,6 +23,7 @@ class Problem(Exception):
 
     message: str
     kind: str = "problem"  # "exception" | "timeout" | "crashed" | "type" | "problem"
+    error: dict[str, Any] | None = None  # the exception's report, when the submission raised one
 
     def __str__(self) -> str:
         return self.message
@@ -155,7 +156,7 @@ def raise_for_error(function: str, call: Call) -> None:
     if call.lost is not None:
         raise Problem(f"{function}: {call.lost.detail}", call.lost.kind)
     if call.error is not None:
-        raise Problem(exception_text(function, call.error), "exception")
+        raise Problem(exception_text(function, call.error), "exception", call.error)
 
 
 def describe_kind(value: dict[str, Any]) -> str:

@@ -107,14 +107,14 @@ def _testcase(suite: ET.Element, test: TestResult, function_name: str, classname
     _properties(case, values)
     if test.passed:
         return
-    details = test.output
+    details = test.unfolded or test.output  # a CI page may show this test alone
     if test.not_run == IMPORT_FAILED and summary:
         details = f"{details}\n\n{summary}"  # why it did not import, at every test a page may show alone
     if test.grader_error:
         kind, tag = GRADER_ERROR, "error"
     else:
         kind, tag = NOT_RUN.get(test.not_run, FAILED), "failure"
-    _element(case, tag, details, message=_first_line(test.message), type=kind)
+    _element(case, tag, details, message=_first_line(test.unfolded or test.message), type=kind)
 
 
 def document(run: GradingRun) -> ET.Element:

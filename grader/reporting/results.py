@@ -43,10 +43,24 @@ class TestResult:
     not_run: str = ""  # IMPORT_FAILED, MISSING_FUNCTION or GATED; "" when it ran
     grader_error: bool = False  # the grader, not the submission, failed on this test
     seconds: float = 0.0  # wall time the test took, its calls to the worker included; 0 when not run
+    error: str = ""  # what the submission raised (or how its worker was lost), when that was the verdict
+    # The full feedback of a test whose error a report shows at an earlier test
+    # (see grader.reporting.repeats), for forms that show each test alone (JUnit).
+    unfolded: str = ""
 
     @property
     def status(self) -> str:
         return "passed" if self.passed else "failed"
+
+    @property
+    def timed_only(self) -> bool:
+        """A timing test worth no points: it reports a time, and is never a failure."""
+        return "efficiency" in self.tags and self.max_score == 0
+
+    @property
+    def verdict(self) -> str:
+        """How reports label the outcome: "passed", "FAILED", or "timed" for a slow timed_only test."""
+        return "passed" if self.passed else ("timed" if self.timed_only else "FAILED")
 
     @property
     def output(self) -> str:

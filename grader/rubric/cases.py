@@ -52,6 +52,11 @@ WORDS = (
 )
 
 
+# Draws in a skip-gram case's dataset: 8 outside words with K = 10 each take
+# about 100 when V = 5 (a draw equal to the outside word is drawn again).
+STREAM_DRAWS = 600
+
+
 def rng_for(seed: int, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
 
@@ -64,6 +69,13 @@ class SigmoidCase:
     @property
     def args(self) -> tuple[object]:
         return (self.x,)
+
+    def describe(self) -> str:
+        """The label, with x itself when the label does not show it."""
+        from grader.rubric.feedback import array
+
+        shown = array(np.asarray(self.x)).split(" shape ")[0]  # the label names the shape
+        return self.label if shown in self.label else f"{self.label}, x = {shown}"
 
 
 @dataclass(frozen=True)
@@ -108,6 +120,16 @@ class SkipgramCase:
     centerWordVectors: np.ndarray
     outsideVectors: np.ndarray
     standin_seed: int
+
+    def stream(self) -> tuple[int, ...]:
+        """What dataset.sampleTokenIdx() returns, in order: enough for any window with K = 10.
+
+        Only a skipgram that calls a loss function of its own draws from it;
+        drawn from the stand-in's seed, so the other cases stay as they were.
+        """
+        V = self.outsideVectors.shape[0]
+        draws = np.random.default_rng([self.standin_seed, V]).integers(V, size=STREAM_DRAWS)
+        return tuple(int(i) for i in draws)
 
     def describe(self) -> str:
         V, d = self.outsideVectors.shape

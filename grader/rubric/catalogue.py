@@ -64,20 +64,18 @@ def sigmoid_extremes(session: Session) -> str | None:
 @number("1.3")
 @visibility(PUBLIC)
 @tags(SIGMOID.tag, "shape")
-@requires("1.1")
 def sigmoid_shapes(session: Session) -> None:
     """sigmoid: output has the input's shape"""
-    judges.sigmoid_shapes(session, "sigmoid.values")
+    judges.sigmoid_shapes(session, "sigmoid.values", values_test="1.1")  # on the cases 1.1 finds right
 
 
 @weight(1)
 @number("1.4")
 @visibility(PUBLIC)
 @tags(SIGMOID.tag, "inputs")
-@requires("1.1")
 def sigmoid_inputs(session: Session) -> None:
     """sigmoid: input array left unchanged"""
-    judges.sigmoid_inputs_unchanged(session, "sigmoid.values")
+    judges.sigmoid_inputs_unchanged(session, "sigmoid.values", values_test="1.1")  # on the cases 1.1 finds right
 
 
 @weight(2)
@@ -317,7 +315,7 @@ def skipgram_grad_outside(session: Session) -> str | None:
 @tags(SKIPGRAM.tag, "repeated_outside_words")
 def skipgram_repeats(session: Session) -> str | None:
     """skipgram: repeated outside words count every time"""
-    judges.skipgram_calls(session, "skipgram.repeats")
+    judges.skipgram_calls(session, "skipgram.repeats", own_loss_judged_elsewhere=True)
     return judges.skipgram_values(session, "skipgram.repeats")
 
 
@@ -337,7 +335,7 @@ def skipgram_shapes(session: Session) -> None:
 @tags(SKIPGRAM.tag)
 def skipgram_hidden(session: Session) -> str | None:
     """skipgram: random vocabularies, center words and windows"""
-    judges.skipgram_calls(session, "skipgram.hidden")
+    judges.skipgram_calls(session, "skipgram.hidden", own_loss_judged_elsewhere=True)
     return judges.skipgram_values(session, "skipgram.hidden")
 
 

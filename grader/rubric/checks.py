@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from grader.boundary.returned import Problem
 from grader.config import Tolerances
+from grader.rubric.causes import exception_hint
 from grader.rubric.feedback import array, number, say
 
 if TYPE_CHECKING:
@@ -24,15 +26,33 @@ if TYPE_CHECKING:
 
 
 class Failed(Exception):
-    """A test's verdict: not passed, with the feedback to show and, apart, the likely cause."""
+    """A test's verdict: not passed, with the feedback to show and, apart, the likely cause.
 
-    def __init__(self, message: str, hint: str | None = None) -> None:
+    ``error`` is the account of what the submission raised, hung or crashed
+    on, when that is the verdict: a report shows an error repeated across a
+    function's tests only once.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, error: str = "") -> None:
         super().__init__(message)
         self.message = str(message)
         self.hint = hint or getattr(message, "hint", None)
+        self.error = error
+
+
+class Gated(Failed):
+    """Not credited: the test pays only for cases whose values another test found right, and none was."""
+
+
+def failed_by(problem: Problem, message: str | None = None) -> Failed:
+    """The verdict on a call that gave no usable value, with the exception's likely cause."""
+    error = str(problem) if problem.kind in RAISED else ""
+    return Failed(message or str(problem), exception_hint(problem.error), error)
 
 
 DEFAULT = Tolerances()
+# Problem kinds that are an error of the submission's run, not a value of the wrong kind.
+RAISED = frozenset({"exception", "timeout", "crashed", "protocol"})
 
 
 def close(got: np.ndarray, expected: np.ndarray, tol: Tolerances = DEFAULT) -> np.ndarray:

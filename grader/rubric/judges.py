@@ -22,15 +22,15 @@ from grader.boundary.returned import (
 from grader.protocol import wire
 from grader.protocol.standins import standin_values
 from grader.rubric import finite_differences
-from grader.rubric.checks import Failed, compare, exact_shape, matches, unchanged
-from grader.rubric.feedback import say
+from grader.rubric.checks import Failed, Gated, compare, exact_shape, failed_by, matches, unchanged
+from grader.rubric.feedback import number, say
 from grader.session import NEG, SKIPGRAM, as_scalar
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from grader.boundary.returned import Call
-    from grader.rubric.cases import LossCase, SkipgramCase
+    from grader.rubric.cases import LossCase, SigmoidCase, SkipgramCase
     from grader.rubric.checks import Hint
     from grader.rubric.feedback import Feedback
     from grader.session import Session
@@ -43,7 +43,7 @@ def _triple(session: Session, name: str, index: int, function: str, outputs: Seq
     try:
         return as_outputs(function, session.student(name)[index], outputs)
     except Problem as problem:
-        raise Failed(f"{problem} (case: {_case_text(session, name, index)})") from None
+        raise failed_by(problem, f"{problem} (case: {_case_text(session, name, index)})") from None
 
 
 def _case_text(session: Session, name: str, index: int) -> str:
@@ -55,7 +55,7 @@ def _problem(function: str, call: Call) -> None:
     try:
         raise_for_error(function, call)
     except Problem as problem:
-        raise Failed(str(problem)) from None
+        raise failed_by(problem) from None
 
 
 # -- any function called with plain arguments ------------------------------------
@@ -74,7 +74,7 @@ def plain_values(session: Session, name: str) -> str | None:
             else:
                 got = as_outputs(function.name, call, function.outputs)
         except Problem as problem:
-            raise Failed(str(problem)) from None
+            raise failed_by(problem) from None
         for output, value, wanted in zip(function.outputs, got, expected):
             value, note = fit_shape(value, wanted.shape)
             compare(
@@ -88,23 +88,66 @@ def plain_values(session: Session, name: str) -> str | None:
 # -- sigmoid -------------------------------------------------------------------
 
 
+def _sigmoid_value(call: Call, case: SigmoidCase) -> np.ndarray:
+    try:
+        raise_for_error("sigmoid", call)
+        return as_array(call.value, f"sigmoid of {case.describe()}")
+    except Problem as problem:
+        raise failed_by(problem) from None
+
+
+def _right_sigmoid_cases(session: Session, name: str) -> list[int]:
+    """The cases of the set on which sigmoid's values are right (singleton axes aside)."""
+    right = []
+    for index, (call, expected) in enumerate(zip(session.student(name), session.expected(name))):
+        try:
+            got = _sigmoid_value(call, session.cases(name)[index])
+        except Failed:
+            continue
+        if matches(fit_shape(got, expected.shape)[0], expected, session.settings.tolerances):
+            right.append(index)
+    return right
+
+
+def _paid_cases(session: Session, name: str, values_test: str, arrays_only: bool = False) -> list[int]:
+    """The cases a shape or inputs test pays for: those whose values are right; at least one.
+
+    A gate per case, not per test: a sigmoid wrong only for scalars still
+    earns the shape and inputs checks on the arrays it gets right.
+    """
+    right = _right_sigmoid_cases(session, name)
+    if arrays_only:  # only an array can be changed in place
+        right = [i for i in right if isinstance(session.cases(name)[i].x, np.ndarray)]
+    if not right:
+        raise Gated(say("gated_per_case", values_test=values_test))
+    return right
+
+
 def sigmoid_values(session: Session, name: str) -> str | None:
     notes = []
+    values_right = name == "sigmoid.values" or len(_right_sigmoid_cases(session, "sigmoid.values")) == len(
+        session.cases("sigmoid.values")
+    )
     for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
-        _problem("sigmoid", call)
-        try:
-            got = as_array(call.value, f"sigmoid({case.label})")
-        except Problem as problem:
-            raise Failed(str(problem)) from None
-        got, note = fit_shape(got, expected.shape)
+        got, note = fit_shape(_sigmoid_value(call, case), expected.shape)
+
+        def not_finite(g: np.ndarray, e: np.ndarray) -> Feedback | None:
+            if np.isfinite(g).all():
+                return None
+            finite = np.isfinite(g) & np.isfinite(e)
+            # Overflow only where nothing else is wrong: right finite values, right formula.
+            if values_right and matches(g[finite], e[finite], session.settings.tolerances):
+                return say("hint_sigmoid_overflow")
+            return say("hint_sigmoid_formula")
+
         compare(
-            f"sigmoid of {case.label}",
+            "sigmoid",
             got,
             expected,
-            case.label,
+            case.describe(),
             note=note,
             hints=[
-                lambda g, e: say("hint_sigmoid_overflow") if not np.isfinite(g).all() else None,
+                not_finite,
                 lambda g, e: say("hint_sigmoid_flipped") if matches(g, 1 - e) else None,
             ],
             tol=session.settings.tolerances,
@@ -114,15 +157,31 @@ def sigmoid_values(session: Session, name: str) -> str | None:
     return notes[0] if notes else None
 
 
-def sigmoid_shapes(session: Session, name: str) -> None:
-    for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
-        exact_shape(f"sigmoid of {case.label}", as_array(call.value, "sigmoid"), expected.shape, case.label)
+def sigmoid_shapes(session: Session, name: str, values_test: str) -> None:
+    cases, calls, expected = session.cases(name), session.student(name), session.expected(name)
+    for i in _paid_cases(session, name, values_test):
+        exact_shape("sigmoid", _sigmoid_value(calls[i], cases[i]), expected[i].shape, cases[i].describe())
 
 
-def sigmoid_inputs_unchanged(session: Session, name: str) -> None:
-    for case, call in zip(session.cases(name), session.student(name)):
-        if isinstance(case.x, np.ndarray):
-            unchanged("sigmoid", "x", np.asarray(case.x, dtype=float), inputs_after(call, 0), case.label)
+def sigmoid_inputs_unchanged(session: Session, name: str, values_test: str) -> None:
+    cases, calls = session.cases(name), session.student(name)
+    for i in _paid_cases(session, name, values_test, arrays_only=True):
+        before, after = np.asarray(cases[i].x, dtype=float), inputs_after(calls[i], 0)
+        try:
+            unchanged("sigmoid", "x", before, after, cases[i].describe())
+        except Failed as failure:
+            raise Failed(failure.message, _in_place_hint(before, after, _sigmoid_value(calls[i], cases[i]))) from None
+
+
+def _in_place_hint(before: np.ndarray, after: np.ndarray | None, returned: np.ndarray) -> Feedback | None:
+    """What an in-place sigmoid left in x: its result, or -x."""
+    if after is None or after.shape != before.shape:
+        return None
+    if returned.shape == after.shape and matches(after, returned):
+        return say("hint_sigmoid_result_in_x")
+    if matches(after, -before):
+        return say("hint_sigmoid_negated_x")
+    return None
 
 
 # -- the two loss functions ----------------------------------------------------
@@ -253,7 +312,7 @@ def gradient_check(session: Session, name: str) -> None:
             try:
                 value = as_scalar(as_array(call.value, "loss"))
             except Problem as problem:
-                raise Failed(str(problem)) from None
+                raise failed_by(problem) from None
             if value is None:
                 raise Failed(f"{function}'s loss is not a single number; the gradient check needs one.")
             losses.append(value)
@@ -310,6 +369,29 @@ def efficiency(session: Session, name: str) -> str:
 # -- skip-gram -----------------------------------------------------------------
 
 
+def _per_word_constant(session: Session, name: str) -> float | None:
+    """The loss per outside word, if it is the same on every case of the set while the right one is not."""
+    per_word, expected = [], []
+    for index, (case, wanted) in enumerate(zip(session.cases(name), session.expected(name))):
+        try:
+            loss = as_scalar(as_outputs(SKIPGRAM, session.student(name)[index], SKIPGRAM_OUTPUTS)[0])
+        except Problem:
+            return None
+        if loss is None:
+            return None
+        per_word.append(loss / len(case.outsideWords))
+        expected.append(float(wanted[0]) / len(case.outsideWords))
+    # Zero is the unfilled template's loss, which hint_zeros names.
+    if (
+        len(per_word) > 1
+        and per_word[0] != 0
+        and np.allclose(per_word, per_word[0])
+        and not np.allclose(expected, expected[0])
+    ):
+        return per_word[0]
+    return None
+
+
 def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
     V, d = case.outsideVectors.shape
     center = case.word2Ind[case.currentCenterWord]
@@ -324,6 +406,9 @@ def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
             total[2] += g_outside
         return np.asarray(total[output], dtype=float)
 
+    def twice_last(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
+        return say("hint_twice_last") if len(words) > 1 and matches(got, 2 * contribution(words[-1:])) else None
+
     def last_only(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
         return say("hint_last_word") if len(words) > 1 and matches(got, contribution(words[-1:])) else None
 
@@ -331,33 +416,73 @@ def _skipgram_hints(case: SkipgramCase, output: int) -> list[Hint]:
         return say("hint_dedup") if len(set(words)) < len(words) and matches(got, contribution(set(words))) else None
 
     def center_row(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
+        if output == 1 and got.ndim == 2 and V > 1 and matches(got, np.tile(expected[center], (V, 1))):
+            return say("hint_center_every_row", row=center)
         if output == 1 and got.ndim == 2:
             rows = set(np.flatnonzero(np.any(got != 0, axis=1)))
             return say("hint_center_row", row=center) if rows and rows != {center} else None
         return None
 
-    return [last_only, dedup, center_row]
+    return [twice_last, last_only, dedup, center_row]
+
+
+def _loss_used_instead(session: Session, name: str, index: int) -> str | None:
+    """The real loss a skipgram used when it never called the one it was given, told by its values.
+
+    None when it called the given one, or when its values match skipgram
+    with neither real loss (an unfilled template, say): the stand-in's
+    values are then the ones to judge against.
+    """
+    call = session.student(name)[index]
+    real = session.expected(name)[index][4]
+    if call.failed or call.calls is None or call.calls or not real:
+        return None
+    try:
+        got = as_outputs(SKIPGRAM, call, SKIPGRAM_OUTPUTS)
+    except Problem:
+        return None
+    tol = session.settings.tolerances
+    right = {
+        loss: [matches(fit_shape(g, e.shape)[0], e, tol) and bool(np.any(e)) for g, e in zip(got, outputs)]
+        for loss, outputs in real.items()
+    }
+    return max(right, key=lambda loss: sum(right[loss])) if any(map(any, right.values())) else None
 
 
 def skipgram_values(session: Session, name: str, outputs: Sequence[int] = (0, 1, 2)) -> str | None:
-    notes = []
+    notes: list[str] = []
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, SKIPGRAM, SKIPGRAM_OUTPUTS)
+        used = _loss_used_instead(session, name, index)
+        own = None
+        if used is not None:
+            # Its values are judged with the loss it used; not calling the given one costs test 4.1 alone.
+            expected = expected[4][used]
+            own = say("judged_with_own_loss", loss=used)
+            notes.append(own)
         for k in outputs:
             value, note = fit_shape(got[k], expected[k].shape)
+            hints = _skipgram_hints(case, k)
+            if k == 0:
+                hints.insert(0, lambda g, e: _constant_hint(session, name))
             compare(
                 SKIPGRAM_OUTPUTS[k],
                 value,
                 expected[k],
                 case.describe(),
-                note=note,
-                hints=_skipgram_hints(case, k),
+                note="; ".join(n for n in (note, own) if n) or None,
+                hints=hints,
                 factors={"the number of outside words": len(case.outsideWords)},
                 tol=session.settings.tolerances,
             )
             if note:
                 notes.append(f"{SKIPGRAM_OUTPUTS[k]}: {note}")
     return "; ".join(dict.fromkeys(notes)) or None
+
+
+def _constant_hint(session: Session, name: str) -> Feedback | None:
+    constant = _per_word_constant(session, name)
+    return None if constant is None else say("hint_constant_loss", constant=number(constant))
 
 
 def skipgram_shapes(session: Session, name: str) -> None:
@@ -372,19 +497,30 @@ def _index(value: object) -> int | str:
     return value if isinstance(value, int) and not isinstance(value, bool) else str(value)[:40]
 
 
-def skipgram_calls(session: Session, name: str) -> None:
-    """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments."""
-    for case, call, _expected in zip(session.cases(name), session.student(name), session.expected(name)):
+def skipgram_calls(session: Session, name: str, own_loss_judged_elsewhere: bool = False) -> None:
+    """skipgram must call word2vecLossAndGradient once per outside word, with the right arguments.
+
+    own_loss_judged_elsewhere: a skipgram that calls a real loss of its own
+    instead of the given one loses a test of its own for it (4.1), not this one.
+    """
+    for index, (case, call) in enumerate(zip(session.cases(name), session.student(name))):
         _problem("skipgram", call)
         records = call.calls or []
         center = case.word2Ind[case.currentCenterWord]
         want = [case.word2Ind[w] for w in case.outsideWords]
         where = case.describe()
+        used = _loss_used_instead(session, name, index)
+        if used is not None:
+            if own_loss_judged_elsewhere:
+                continue
+            raise Failed(say("own_loss_called", case=where, loss=used), say("hint_call_given_loss"))
         got_indices = [_index(r.get("outsideWordIdx")) for r in records]
         if len(records) != len(want):
             hint = None
             if len(set(want)) < len(want) and sorted(map(str, got_indices)) == sorted(map(str, set(want))):
                 hint = say("hint_dedup")
+            if not records:  # and its values are those of no real loss (see _loss_used_instead)
+                hint = say("hint_no_calls")
             raise Failed(
                 f"skipgram called word2vecLossAndGradient {len(records)} time(s) for {where}; "
                 f"expected once per entry of outsideWords ({len(want)} calls, repeats included).",
@@ -394,6 +530,8 @@ def skipgram_calls(session: Session, name: str) -> None:
             hint = None
             if set(got_indices) == {center}:
                 hint = say("hint_center_as_outside", row=center)
+            elif len(set(got_indices)) == 1 and len(set(want)) > 1 and got_indices[0] in want:
+                hint = say("hint_fixed_index", row=got_indices[0])
             raise Failed(
                 f"skipgram passed outsideWordIdx values {got_indices} for {where}; "
                 f"expected {want} (word2Ind of each outside word).",
