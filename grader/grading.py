@@ -14,7 +14,7 @@ from grader.boundary.returned import Problem, printable
 from grader.boundary.sandbox import Sandbox
 from grader.reporting.results import GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun, TestResult
 from grader.rubric import suite
-from grader.rubric.checks import Failed
+from grader.rubric.checks import Failed, NothingToJudge
 from grader.rubric.feedback import say
 from grader.session import Session
 
@@ -297,7 +297,9 @@ def _run_test(
     if result.function in missing:
         result.message = f"Not run: {missing[result.function]} is not defined as a function in the submission."
         result.not_run = MISSING_FUNCTION
-    elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
+    elif not getattr(test, "__where_right__", False) and not all(
+        passed.get(n) for n in getattr(test, "__requires__", ())
+    ):
         result.message = say("gated", test=f"test {result.number}", needs=test.__requires__)
         result.not_run = GATED
     else:
@@ -306,6 +308,11 @@ def _run_test(
             note = test(session)
             result.passed, result.score = True, result.max_score
             result.message = f"Passed. {note}" if note else "Passed."
+        except NothingToJudge as nothing:
+            result.message = say(
+                "gated_where", test=f"test {result.number}", needs=test.__requires__, why=nothing.message
+            )
+            result.not_run = GATED
         except (Failed, Problem) as failure:
             result.message = failure.message if isinstance(failure, Failed) else str(failure)
             result.hint = (failure.hint if isinstance(failure, Failed) else None) or ""

@@ -32,6 +32,10 @@ class Failed(Exception):
         self.hint = hint or getattr(message, "hint", None)
 
 
+class NothingToJudge(Failed):
+    """Not credited: a test that judges only what other tests found right found nothing right."""
+
+
 DEFAULT = Tolerances()
 
 
