@@ -319,6 +319,17 @@ _NEG_SAMPLING = (
         "    negatives = np.asarray(indices, dtype=int)\n",
     ),
     Mutant(
+        "neg_repeats_found_by_float_equality",
+        "neg_sampling",
+        "Finds a repeated negative sample by an exactly equal sigma(-u_k . v_c) and keeps only the "
+        "first: wrong, and hidden by luck wherever BLAS rounds two copies of one row differently.",
+        "    negativeScores = negativeVecs @ centerWordVec            # u_{w_k}^T v_c, (K,)\n",
+        "    negativeScores = negativeVecs @ centerWordVec\n"
+        "    _, first = np.unique(sigmoid(-negativeScores), return_index=True)\n"
+        "    keep = np.sort(first)\n"
+        "    negatives, negativeVecs, negativeScores = negatives[keep], negativeVecs[keep], negativeScores[keep]\n",
+    ),
+    Mutant(
         "neg_loss_negative_terms_added",
         "neg_sampling",
         "Loss adds the negative samples' log sigma(-u_k . v_c) instead of subtracting it; the gradients are right.",

@@ -242,6 +242,7 @@ HINTS = {
     "ns_loss_without_log": "the log is missing",
     "ns_y_hat_sign_flipped": "y_hat has the wrong sign",
     "ns_unnormalised_weights": "not normalised",
+    "neg_repeats_found_by_float_equality": "counting each distinct negative sample once",
     "neg_loss_negative_term_sign": "swapping sigma(u_k . v_c) and sigma(-u_k . v_c)",
     "neg_sigmoid_of_minus_score_in_gradient": "swapping sigma(u_k . v_c) and sigma(-u_k . v_c)",
     "neg_loss_negative_terms_added": "the negative samples' terms have the wrong sign",
