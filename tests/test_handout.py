@@ -250,6 +250,7 @@ HINTS = {
     "neg_negative_rows_unwritten": "rows of the K negative samples are never written",
     "neg_grad_outside_word_sign": "its sign is flipped",
     "neg_outside_score_sign": "scoring the outside word with -u_o . v_c",
+    "neg_outside_word_among_negatives": "counting the outside word o also as a negative sample",
     "sg_grad_outside_overwritten": "added (+=), not assigned",
     "sg_loss_overwritten": "added (+=), not assigned",
     "sg_grad_center_row_zero": "non-zero only in the center word's row",

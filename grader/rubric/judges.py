@@ -199,7 +199,11 @@ def _loss_hints(
 
         def outside_row_only(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
             bad = np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1))
-            return say("hint_outside_row", row=o) if list(bad) == [o] else None
+            if list(bad) != [o]:
+                return None
+            # Off by exactly v_c: the one-hot y (or the -1 of sigma - 1) left out.
+            y_left_out = np.allclose(got[o] - expected[o], case.centerWordVec, rtol=1e-5, atol=1e-8)
+            return say("hint_outside_row" if y_left_out else "hint_outside_row_only", row=o)
 
         hints.append(outside_row_only)
         if function == NEG:

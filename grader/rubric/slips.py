@@ -160,6 +160,15 @@ def _negative_rows_unwritten(case: LossCase, expected: Outputs) -> Outputs:
     return np.asarray(loss), grad_center, grad_outside
 
 
+def _outside_among_negatives(case: LossCase, expected: Outputs) -> Outputs:
+    # u_o also scored as a negative sample: its terms -log sigma(-s_o) and sigma(s_o) added.
+    loss, grad_center, grad_outside = _right(expected)
+    o, v = case.outsideWordIdx, case.centerWordVec
+    s_o = _scores(case)[0]
+    grad_outside[o] += _sigma(s_o) * v
+    return np.asarray(loss - np.log(_sigma(-s_o))), grad_center + _sigma(s_o) * case.outsideVectors[o], grad_outside
+
+
 NEG_SLIPS = (
     Slip("hint_repeats_once", (0, 1, 2), _repeats_once),
     Slip("hint_sigma_of_minus", (0,), _loss_sigma_of_plus),
@@ -169,4 +178,5 @@ NEG_SLIPS = (
     Slip("hint_u_o_sign", (0, 1, 2), _u_o_sign),
     Slip("hint_summed_to_scalar", (1,), _summed_to_scalar),
     Slip("hint_negative_rows_unwritten", (2,), _negative_rows_unwritten),
+    Slip("hint_outside_among_negatives", (0, 1, 2), _outside_among_negatives),
 )
