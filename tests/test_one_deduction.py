@@ -44,3 +44,16 @@ def test_a_test_with_nothing_right_to_judge_is_not_credited(tmp_path, write_subm
     assert set(tests) == follow
     for t in tests.values():
         assert t.score == 0 and "nothing left to judge" in t.output, f"test {t.number}: {t.output}"
+
+
+def test_the_repeats_hint_shows_beside_another_mistake(reference_source, write_submission, tmp_path, grade):
+    """Repeats counted once and a wrong gradCenterVec: the repeated-negatives test still names the repeats."""
+    by_name = {m.name: m for m in MUTANTS}
+    source = reference_source
+    for name in ("neg_negatives_deduplicated", "neg_grad_center_missing_outside_term"):
+        source = mutate(source, by_name[name])
+    run = grade(str(write_submission(tmp_path, source)), seed=SEED, hidden=False)
+    tests = {t.number: t for t in run.tests}
+    assert not tests["3.2"].passed and not tests["3.4"].passed
+    assert "gradCenterVec" not in tests["3.4"].output.split("\n")[0], "3.4 charged gradCenterVec again"
+    assert "counting each distinct negative sample once" in tests["3.4"].output, tests["3.4"].output
