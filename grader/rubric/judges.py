@@ -251,6 +251,17 @@ def loss_values(
         if left:
             notes.append(say("judged_outputs", judged=[LOSS_OUTPUTS[k] for k in judged], left=left))
         outputs = judged
+    try:
+        _compare_outputs(session, name, function, outputs, notes)
+    except Failed as failed:
+        if notes and where_right:  # say which outputs this test left to the others
+            raise Failed(f"{failed.message}\n  note: {notes[0]}.", failed.hint) from None
+        raise
+    return "; ".join(dict.fromkeys(notes)) or None
+
+
+def _compare_outputs(session: Session, name: str, function: str, outputs: Sequence[int], notes: list[str]) -> None:
+    """Fail on the first case and output that differs from the reference; collect reshaping notes."""
     for index, (case, call, expected) in enumerate(
         zip(session.cases(name), session.student(name), session.expected(name))
     ):
@@ -281,7 +292,6 @@ def loss_values(
             )
             if note:
                 notes.append(f"{LOSS_OUTPUTS[k]}: {note}")
-    return "; ".join(dict.fromkeys(notes)) or None
 
 
 def loss_shapes(session: Session, name: str) -> str | None:
