@@ -57,3 +57,13 @@ def test_the_repeats_hint_shows_beside_another_mistake(reference_source, write_s
     assert not tests["3.2"].passed and not tests["3.4"].passed
     assert "gradCenterVec" not in tests["3.4"].output.split("\n")[0], "3.4 charged gradCenterVec again"
     assert "counting each distinct negative sample once" in tests["3.4"].output, tests["3.4"].output
+
+
+def test_a_test_judged_where_others_are_right_may_not_be_shown_before_them(tmp_path):
+    """Test 2.5 pays for the outputs 2.3 found right: shown before 2.3, its score would give 2.3 away."""
+    from grader import config
+
+    path = tmp_path / "grader.yml"
+    path.write_text("visibility:\n  '2.3': hidden\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match=r"test 2\.5 \(visible\) is credited only once test 2\.3"):
+        config.load(path)
