@@ -128,7 +128,7 @@ def sigmoid_inputs_unchanged(session: Session, name: str) -> None:
 # -- the two loss functions ----------------------------------------------------
 
 
-def right_outputs(session: Session, name: str) -> np.ndarray:
+def _right_outputs(session: Session, name: str) -> np.ndarray:
     """right[i, k]: output k of case i has the reference's values (singleton axes aside)."""
 
     def compute() -> np.ndarray:
@@ -151,7 +151,7 @@ def right_outputs(session: Session, name: str) -> np.ndarray:
 
 def _outputs_right_on(session: Session, sets: Sequence[str], outputs: Sequence[int]) -> list[int]:
     """The outputs right on every case of ``sets``: what a later test may still charge."""
-    return [k for k in outputs if all(right_outputs(session, s)[:, k].all() for s in sets)]
+    return [k for k in outputs if all(_right_outputs(session, s)[:, k].all() for s in sets)]
 
 
 # The public negative-sampling sets whose samples never repeat.
@@ -297,7 +297,7 @@ def _compare_outputs(session: Session, name: str, function: str, outputs: Sequen
 def loss_shapes(session: Session, name: str) -> str | None:
     """Exact shapes, of the outputs whose values are right on each case: a wrong value is charged once."""
     function = session.function_of(name)
-    right = right_outputs(session, name)
+    right = _right_outputs(session, name)
     if not right.any():
         raise NothingToJudge(say("nothing_right", outputs=list(LOSS_OUTPUTS)))
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
@@ -310,7 +310,7 @@ def loss_shapes(session: Session, name: str) -> str | None:
 def loss_inputs_unchanged(session: Session, name: str) -> str | None:
     """Inputs left as they were, on the cases where some output is right (an unfilled template earns nothing)."""
     function = session.function_of(name)
-    right = [bool(row.any()) for row in right_outputs(session, name)]
+    right = [bool(row.any()) for row in _right_outputs(session, name)]
     if not any(right):
         raise NothingToJudge(say("nothing_right", outputs=list(LOSS_OUTPUTS)))
     for case, call, judged in zip(session.cases(name), session.student(name), right):
