@@ -16,7 +16,7 @@ from grader.boundary.sandbox import Sandbox
 from grader.reporting.repeats import fold_repeated_errors
 from grader.reporting.results import GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun, TestResult
 from grader.rubric import suite
-from grader.rubric.checks import Failed, Gated, failed_by
+from grader.rubric.checks import Failed, Gated, NothingToJudge, failed_by
 from grader.rubric.feedback import say
 from grader.session import Session
 
@@ -357,7 +357,9 @@ def _run_test(
     if result.function in missing:
         result.message = f"Not run: {missing[result.function]}."
         result.not_run = MISSING_FUNCTION
-    elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
+    elif not getattr(test, "__where_right__", False) and not all(
+        passed.get(n) for n in getattr(test, "__requires__", ())
+    ):
         result.message = say("gated", test=f"test {result.number}", needs=test.__requires__)
         result.not_run = GATED
     else:
@@ -366,6 +368,11 @@ def _run_test(
             note = test(session)
             result.passed, result.score = True, result.max_score
             result.message = f"Passed. {note}" if note else "Passed."
+        except NothingToJudge as nothing:
+            result.message = say(
+                "gated_where", test=f"test {result.number}", needs=test.__requires__, why=nothing.message
+            )
+            result.not_run = GATED
         except (Failed, Problem) as failure:
             verdict = failure if isinstance(failure, Failed) else failed_by(failure)
             result.message, result.hint, result.error = verdict.message, verdict.hint or "", verdict.error

@@ -116,6 +116,10 @@ class Session:
             self._memo[key] = compute()
         return self._memo[key]
 
+    def memo(self, key: tuple[str, str], compute: Callable[[], T]) -> T:
+        """``compute()``'s value, computed once per session: for what judges derive from the calls."""
+        return self._once(key, compute)
+
     def function_of(self, name: str) -> str:
         return self._sets[name][0]
 

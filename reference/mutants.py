@@ -65,6 +65,7 @@ _SIGMOID_BODY = """\
 """
 _NS_LOSS = "    loss = logNormaliser - scores[outsideWordIdx]            # -log y_hat_o\n"
 _NS_SUBTRACT_Y = "    delta[outsideWordIdx] -= 1.0                             # y_hat - y\n"
+_NS_Y_HAT = "    delta = np.exp(scores - logNormaliser)                   # y_hat\n"
 _NS_GRAD_CENTER = "    gradCenterVec = outsideVectors.T @ delta                 # U (y_hat - y)\n"
 _NS_GRAD_OUTSIDE = "    gradOutsideVecs = np.outer(delta, centerWordVec)         # (y_hat - y) v_c^T\n"
 _NEG_LOSS = "    loss = -_log_sigmoid(outsideScore) - np.sum(_log_sigmoid(-negativeScores))\n"
@@ -272,6 +273,34 @@ _NAIVE_SOFTMAX = (
         "    gradOutsideVecs[outsideWordIdx] = delta[outsideWordIdx] * centerWordVec\n",
     ),
     Mutant(
+        "ns_loss_over_vocabulary",
+        "naive_softmax",
+        "Loss summed over the whole vocabulary, -sum_w log y_hat_w, instead of -log y_hat_o; the gradients are right.",
+        _NS_LOSS,
+        "    loss = np.sum(logNormaliser - scores)\n",
+    ),
+    Mutant(
+        "ns_loss_without_log",
+        "naive_softmax",
+        "Loss returned as -y_hat_o, the log forgotten; the gradients are right.",
+        _NS_LOSS,
+        "    loss = -np.exp(scores[outsideWordIdx] - logNormaliser)\n",
+    ),
+    Mutant(
+        "ns_y_hat_sign_flipped",
+        "naive_softmax",
+        "Gradients built from -y_hat - y instead of y_hat - y.",
+        _NS_Y_HAT,
+        "    delta = -np.exp(scores - logNormaliser)\n",
+    ),
+    Mutant(
+        "ns_unnormalised_weights",
+        "naive_softmax",
+        "Gradients weight each u_w by exp(u_w . v_c) without dividing by the sum: y_hat not normalised.",
+        _NS_Y_HAT,
+        "    delta = np.exp(scores)\n",
+    ),
+    Mutant(
         "ns_outside_vectors_as_columns",
         "naive_softmax",
         "Scores computed as centerWordVec @ outsideVectors, as if outsideVectors "
@@ -371,6 +400,46 @@ _NEG_SAMPLING = (
         "as the negative samples, so u_o is also treated as a negative.",
         "    negatives = np.asarray(negSampleWordIndices, dtype=int)\n",
         "    negatives = np.asarray(indices, dtype=int)\n",
+    ),
+    Mutant(
+        "neg_repeats_found_by_float_equality",
+        "neg_sampling",
+        "Finds a repeated negative sample by an exactly equal sigma(-u_k . v_c) and keeps only the "
+        "first: wrong, and hidden by luck wherever BLAS rounds two copies of one row differently.",
+        "    negativeScores = negativeVecs @ centerWordVec            # u_{w_k}^T v_c, (K,)\n",
+        "    negativeScores = negativeVecs @ centerWordVec\n"
+        "    _, first = np.unique(sigmoid(-negativeScores), return_index=True)\n"
+        "    keep = np.sort(first)\n"
+        "    negatives, negativeVecs, negativeScores = negatives[keep], negativeVecs[keep], negativeScores[keep]\n",
+    ),
+    Mutant(
+        "neg_loss_negative_terms_added",
+        "neg_sampling",
+        "Loss adds the negative samples' log sigma(-u_k . v_c) instead of subtracting it; the gradients are right.",
+        _NEG_LOSS,
+        "    loss = -_log_sigmoid(outsideScore) + np.sum(_log_sigmoid(-negativeScores))\n",
+    ),
+    Mutant(
+        "neg_grad_center_summed_to_scalar",
+        "neg_sampling",
+        "gradCenterVec's negative-sample term sum_k sigma(u_k . v_c) u_k summed to one number with np.sum, "
+        "which broadcasts into every entry.",
+        _NEG_GRAD_CENTER,
+        "    gradCenterVec = outsideCoef * outsideVec + np.sum(negativeCoefs @ negativeVecs)\n",
+    ),
+    Mutant(
+        "neg_negative_rows_unwritten",
+        "neg_sampling",
+        "gradOutsideVecs gets the outside word's row only: the negative samples' rows stay zero.",
+        _NEG_ADD_AT,
+        "",
+    ),
+    Mutant(
+        "neg_outside_score_sign",
+        "neg_sampling",
+        "The outside word scored as -u_o . v_c, the sign meant for the negative samples.",
+        "    outsideScore = outsideVec @ centerWordVec                # u_o^T v_c\n",
+        "    outsideScore = -(outsideVec @ centerWordVec)\n",
     ),
 )
 

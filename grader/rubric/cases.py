@@ -89,6 +89,7 @@ class LossCase:
     stream: tuple = ()  # what dataset.sampleTokenIdx() returns, in order
     K: int | None = None  # None: use the function's default (10)
     reseed: int = 0
+    scores: str = ""  # what is extreme about the scores u_w . v_c, if anything
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -101,6 +102,8 @@ class LossCase:
     def describe(self) -> str:
         V, d = self.shape
         text = f"V={V}, d={d}, outsideWordIdx={self.outsideWordIdx}"
+        if self.scores:
+            text = f"{self.scores} ({text})"
         if self.stream:
             negatives = self.negatives()
             text += f", K={len(negatives)}, negative samples {negatives}"
@@ -193,19 +196,30 @@ def naive_cases(rng: np.random.Generator, shapes: Iterable[tuple[int, int]], lab
     return cases
 
 
-def naive_stable(rng: np.random.Generator, score: float, spread: float, V: int = 6, d: int = 5) -> list[LossCase]:
-    v, U = _vectors_with_scores(rng, score + rng.uniform(-spread, spread, V), d)
-    return [LossCase(f"every score u_w . v_c near {score:g}", v, int(rng.integers(V)), U)]
+def naive_stable(rng: np.random.Generator, score: float, spread: float) -> list[LossCase]:
+    """Extreme scores of both signs: exp() overflows near +score and every y_hat underflows near -score."""
+    cases = []
+    for sign, V, d in ((1, 6, 5), (-1, 30, 8)):
+        v, U = _vectors_with_scores(rng, sign * score + rng.uniform(-spread, spread, V), d)
+        near = f"every score near {sign * score:+g}"
+        cases.append(LossCase(near, v, int(rng.integers(V)), U, scores=near))
+    return cases
 
 
-def neg_stream(rng: np.random.Generator, V: int, o: int, K: int, repeats: bool) -> tuple[int, ...]:
-    """Draws for getNegativeSamples: K negatives, with o drawn (and rejected) along the way."""
+def neg_stream(rng: np.random.Generator, V: int, o: int, K: int, repeats: bool, most: int = 0) -> tuple[int, ...]:
+    """Draws for getNegativeSamples: K negatives, with o drawn (and rejected) along the way.
+
+    most: one word is drawn at least this often (with repeats).
+    """
     others = [i for i in range(V) if i != o]
     if repeats:
         pool = rng.choice(others, size=min(len(others), max(1, K // 2)), replace=False)
         negatives = list(rng.choice(pool, size=K, replace=True))
         if len(set(negatives)) == K:  # make sure a word really repeats
             negatives[-1] = negatives[0]
+        if most > negatives.count(negatives[0]):
+            for k in rng.choice(K, size=min(most, K), replace=False):
+                negatives[k] = negatives[0]
     else:
         negatives = list(rng.choice(others, size=K, replace=False))
     stream = [int(i) for i in negatives]
@@ -215,14 +229,14 @@ def neg_stream(rng: np.random.Generator, V: int, o: int, K: int, repeats: bool) 
 
 
 def neg_cases(
-    rng: np.random.Generator, specs: Iterable[tuple[int, int, int | None, bool]], label: str
+    rng: np.random.Generator, specs: Iterable[tuple[int, int, int | None, bool]], label: str, most: int = 0
 ) -> list[LossCase]:
-    """specs: (V, d, K, repeats) per case; K=None means the default 10."""
+    """specs: (V, d, K, repeats) per case; K=None means the default 10. most: as for neg_stream."""
     cases = []
     for V, d, K, repeats in specs:
         v, U = _vectors(rng, V, d)
         o = int(rng.integers(V))
-        stream = neg_stream(rng, V, o, K or 10, repeats)
+        stream = neg_stream(rng, V, o, K or 10, repeats, most)
         kind = "repeated" if repeats else "distinct"
         cases.append(
             LossCase(
@@ -252,6 +266,7 @@ def neg_hidden(rng: np.random.Generator, count: int, score_scale: float) -> list
             neg_stream(rng, V, o, K, True),
             None,
             int(rng.integers(2**31)),
+            scores=f"scores u_w . v_c up to +-{score_scale:g}",
         )
     )
     return cases
@@ -323,9 +338,8 @@ def naive_sets(settings: Settings) -> dict[str, Callable[[np.random.Generator], 
     s = settings.cases
     return {
         "naive.public": lambda rng: naive_cases(rng, s.public_shapes, "public"),
-        "naive.hidden": lambda rng: (
-            naive_cases(rng, s.hidden_shapes, "random") + naive_stable(rng, -s.stable_score, s.stable_spread, V=50, d=8)
-        ),
+        # Ordinary scores: extreme ones are the stability test's alone, so a missing shift costs once.
+        "naive.hidden": lambda rng: naive_cases(rng, s.hidden_shapes, "random"),
         "naive.stable": lambda rng: naive_stable(rng, s.stable_score, s.stable_spread),
         "naive.fd": lambda rng: naive_cases(rng, [s.fd_shape], "gradient check"),
         "naive.efficiency": lambda rng: naive_cases(rng, [s.efficiency_shape], "large"),
@@ -338,8 +352,11 @@ def neg_sets(settings: Settings) -> dict[str, Callable[[np.random.Generator], li
         "neg.distinct": lambda rng: neg_cases(
             rng, [(11, 16, None, False), (14, 14, None, False), (25, 6, K, False)], "public"
         ),
+        # One word drawn six times or more, with d >= 8: BLAS may round copies of one row
+        # differently, but never six of them all differently, so code that finds repeats
+        # by comparing floats for equality fails here at every seed, not only at some.
         "neg.repeated": lambda rng: neg_cases(
-            rng, [(6, 5, None, True), (12, 4, K, True), (4, 8, None, True)], "public"
+            rng, [(6, 5, None, True), (12, 4, K, True), (4, 8, None, True), (9, 12, K, True)], "public", most=6
         ),
         "neg.other_K": lambda rng: neg_cases(
             rng, [(20, 5, s.other_K[0], False), (8, 8, s.other_K[1], False), (25, 10, s.other_K[2], False)], "public"

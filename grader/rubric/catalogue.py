@@ -39,6 +39,19 @@ class requires:
         return func
 
 
+class where_right(requires):
+    """Judge only the cases and outputs the named tests found right; no credit where there are none.
+
+    So one mistake costs its value test alone: the shape, input, stability and
+    hidden tests do not charge again for values already found wrong. The judge
+    picks what qualifies, from the same values the named tests compare.
+    """
+
+    def __call__(self, func: TestFunction) -> TestFunction:
+        func.__where_right__ = True  # type: ignore[attr-defined]  # functions take attributes; Callable cannot say so
+        return super().__call__(func)
+
+
 # -- 1. sigmoid (10 points) ------------------------------------------------------
 
 
@@ -131,38 +144,40 @@ def naive_gradient_check(session: Session) -> None:
 @number("2.5")
 @visibility(PUBLIC)
 @tags(NAIVE_SOFTMAX.tag, "shape")
-@requires("2.1", "2.2", "2.3")
-def naive_shapes(session: Session) -> None:
+@where_right("2.1", "2.2", "2.3")
+def naive_shapes(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: exact shapes (), (d,), (V, d)"""
-    judges.loss_shapes(session, "naive.public")
+    return judges.loss_shapes(session, "naive.public")
 
 
 @weight(1)
 @number("2.6")
 @visibility(PUBLIC)
 @tags(NAIVE_SOFTMAX.tag, "inputs")
-@requires("2.1", "2.2", "2.3")
-def naive_inputs(session: Session) -> None:
+@where_right("2.1", "2.2", "2.3")
+def naive_inputs(session: Session) -> str | None:
     """naiveSoftmaxLossAndGradient: centerWordVec and outsideVectors left unchanged"""
-    judges.loss_inputs_unchanged(session, "naive.public")
+    return judges.loss_inputs_unchanged(session, "naive.public")
 
 
 @weight(5)
 @number("2.7")
 @visibility(HIDDEN)
 @tags(NAIVE_SOFTMAX.tag)
+@where_right("2.1", "2.2", "2.3")
 def naive_hidden(session: Session) -> str | None:
-    """naiveSoftmaxLossAndGradient: random sizes up to V = 3000, every score near -800"""
-    return judges.loss_values(session, "naive.hidden")
+    """naiveSoftmaxLossAndGradient: random sizes up to V = 3000"""
+    return judges.loss_values(session, "naive.hidden", where_right=("naive.public",))
 
 
 @weight(3)
 @number("2.8")
 @visibility(PUBLIC)
 @tags(NAIVE_SOFTMAX.tag, "stability")
+@where_right("2.1", "2.2", "2.3")
 def naive_stable(session: Session) -> str | None:
-    """naiveSoftmaxLossAndGradient: every score near 800 (numerical stability)"""
-    return judges.loss_values(session, "naive.stable")
+    """naiveSoftmaxLossAndGradient: every score near +800, every score near -800 (numerical stability)"""
+    return judges.loss_values(session, "naive.stable", where_right=("naive.public",))
 
 
 @weight(0)
@@ -208,18 +223,20 @@ def neg_grad_outside(session: Session) -> str | None:
 @number("3.4")
 @visibility(PUBLIC)
 @tags(NEG_SAMPLING.tag, "repeated_negatives")
+@where_right("3.1", "3.2", "3.3")
 def neg_repeated(session: Session) -> str | None:
     """negSamplingLossAndGradient: repeated negative samples count every time"""
-    return judges.loss_values(session, "neg.repeated")
+    return judges.loss_values(session, "neg.repeated", where_right=("neg.distinct",))
 
 
 @weight(2)
 @number("3.5")
 @visibility(PUBLIC)
 @tags(NEG_SAMPLING.tag)
+@where_right("3.1", "3.2", "3.3")
 def neg_other_K(session: Session) -> str | None:
     """negSamplingLossAndGradient: K other than 10"""
-    return judges.loss_values(session, "neg.other_K")
+    return judges.loss_values(session, "neg.other_K", where_right=("neg.distinct",))
 
 
 @weight(3)
@@ -236,29 +253,30 @@ def neg_gradient_check(session: Session) -> None:
 @number("3.7")
 @visibility(PUBLIC)
 @tags(NEG_SAMPLING.tag, "shape")
-@requires("3.1", "3.2", "3.3")
-def neg_shapes(session: Session) -> None:
+@where_right("3.1", "3.2", "3.3")
+def neg_shapes(session: Session) -> str | None:
     """negSamplingLossAndGradient: exact shapes (), (d,), (V, d)"""
-    judges.loss_shapes(session, "neg.distinct")
+    return judges.loss_shapes(session, "neg.distinct")
 
 
 @weight(1)
 @number("3.8")
 @visibility(PUBLIC)
 @tags(NEG_SAMPLING.tag, "inputs")
-@requires("3.1", "3.2", "3.3")
-def neg_inputs(session: Session) -> None:
+@where_right("3.1", "3.2", "3.3")
+def neg_inputs(session: Session) -> str | None:
     """negSamplingLossAndGradient: centerWordVec and outsideVectors left unchanged"""
-    judges.loss_inputs_unchanged(session, "neg.distinct")
+    return judges.loss_inputs_unchanged(session, "neg.distinct")
 
 
 @weight(10)
 @number("3.9")
 @visibility(HIDDEN)
 @tags(NEG_SAMPLING.tag)
+@where_right("3.1", "3.2", "3.3", "3.4", "3.5")
 def neg_hidden(session: Session) -> str | None:
     """negSamplingLossAndGradient: random sizes, K and samples, and larger scores"""
-    return judges.loss_values(session, "neg.hidden")
+    return judges.loss_values(session, "neg.hidden", where_right=("neg.distinct", "neg.repeated", "neg.other_K"))
 
 
 @weight(0)

@@ -50,6 +50,10 @@ def failed_by(problem: Problem, message: str | None = None) -> Failed:
     return Failed(message or str(problem), exception_hint(problem.error), error)
 
 
+class NothingToJudge(Failed):
+    """Not credited: a test that judges only what other tests found right found nothing right."""
+
+
 DEFAULT = Tolerances()
 # Problem kinds that are an error of the submission's run, not a value of the wrong kind.
 RAISED = frozenset({"exception", "timeout", "crashed", "protocol"})

@@ -21,8 +21,8 @@ from grader.boundary.returned import (
 )
 from grader.protocol import wire
 from grader.protocol.standins import standin_values
-from grader.rubric import finite_differences
-from grader.rubric.checks import Failed, Gated, compare, exact_shape, failed_by, matches, unchanged
+from grader.rubric import finite_differences, slips
+from grader.rubric.checks import Failed, Gated, NothingToJudge, compare, exact_shape, failed_by, matches, unchanged
 from grader.rubric.feedback import number, say
 from grader.session import NEG, SKIPGRAM, as_scalar
 
@@ -187,35 +187,85 @@ def _in_place_hint(before: np.ndarray, after: np.ndarray | None, returned: np.nd
 # -- the two loss functions ----------------------------------------------------
 
 
-def _right_on_distinct(session: Session) -> bool:
-    """Whether the student's outputs are right on every distinct-negatives case."""
-    for index, expected in enumerate(session.expected("neg.distinct")):
-        try:
-            got = as_outputs(NEG, session.student("neg.distinct")[index], LOSS_OUTPUTS)
-        except Problem:
-            return False
-        if not all(
-            matches(fit_shape(g, e.shape)[0], e, session.settings.tolerances) for g, e in zip(got, expected[:3])
-        ):
-            return False
-    return True
+def _right_outputs(session: Session, name: str) -> np.ndarray:
+    """right[i, k]: output k of case i has the reference's values (singleton axes aside)."""
+
+    def compute() -> np.ndarray:
+        function = session.function_of(name)
+        expected = session.expected(name)
+        right = np.zeros((len(expected), len(LOSS_OUTPUTS)), dtype=bool)
+        for i, (call, wanted) in enumerate(zip(session.student(name), expected)):
+            try:
+                got = as_outputs(function, call, LOSS_OUTPUTS)
+            except Problem:
+                continue
+            if function == NEG and call.draws is not None and call.draws != wanted[3]:
+                continue
+            for k, (g, e) in enumerate(zip(got, wanted[:3])):
+                right[i, k] = matches(fit_shape(g, e.shape)[0], e, session.settings.tolerances)
+        return right
+
+    return session.memo(("right", name), compute)
 
 
-def _loss_hints(session: Session, case: LossCase, output: int, function: str) -> list[Hint]:
-    """Pattern hints for a wrong loss-function output on one case."""
+def _outputs_right_on(session: Session, sets: Sequence[str], outputs: Sequence[int]) -> list[int]:
+    """The outputs right on every case of ``sets``: what a later test may still charge."""
+    return [k for k in outputs if all(_right_outputs(session, s)[:, k].all() for s in sets)]
+
+
+# The public negative-sampling sets whose samples never repeat.
+DISTINCT_SETS = ("neg.distinct", "neg.other_K")
+
+
+def _slip_hints(
+    session: Session, case: LossCase, right: Sequence[np.ndarray], output: int, function: str
+) -> list[Hint]:
+    """Hints for outputs equal to what a known wrong formula gives on this case's inputs."""
+    tol = session.settings.tolerances
     hints: list[Hint] = []
-    if function == NEG and len(set(case.negatives())) < len(case.negatives()):
-        hints.append(lambda got, expected: say("hint_repeats_only") if _right_on_distinct(session) else None)
+    for slip in slips.NEG_SLIPS if function == NEG else slips.NAIVE_SLIPS:
+        if output not in slip.outputs:
+            continue
+
+        def matches_slip(got: np.ndarray, expected: np.ndarray, slip: slips.Slip = slip) -> Feedback | None:
+            with np.errstate(all="ignore"):
+                wrong = np.asarray(slip.compute(case, (right[0], right[1], right[2]))[output])
+            if matches(wrong, expected, tol) or not matches(got, wrong, tol):
+                return None  # the slip changes nothing here, or is not what the student did
+            return say(slip.hint, output=LOSS_OUTPUTS[output])
+
+        hints.append(matches_slip)
+    return hints
+
+
+def _loss_hints(
+    session: Session, case: LossCase, right: Sequence[np.ndarray], output: int, function: str
+) -> list[Hint]:
+    """Pattern hints for a wrong loss-function output on one case, most specific first.
+
+    right: the reference's outputs on the case, from which the slips are derived.
+    """
+    hints = _slip_hints(session, case, right, output, function)
+    negatives = case.negatives() if function == NEG else []
+    if len(set(negatives)) < len(negatives):
+        # Right on every case whose samples are distinct, wrong where a word repeats.
+        def right_when_distinct(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
+            return say("hint_repeats_only") if _outputs_right_on(session, DISTINCT_SETS, [output]) else None
+
+        hints.insert(1, right_when_distinct)
     if output == 2:
         o = case.outsideWordIdx
 
         def outside_row_only(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
             bad = np.flatnonzero(~np.all(np.isclose(got, expected, rtol=1e-5, atol=1e-8), axis=1))
-            return say("hint_outside_row", row=o) if list(bad) == [o] else None
+            if list(bad) != [o]:
+                return None
+            # Off by exactly v_c: the one-hot y (or the -1 of sigma - 1) left out.
+            y_left_out = np.allclose(got[o] - expected[o], case.centerWordVec, rtol=1e-5, atol=1e-8)
+            return say("hint_outside_row" if y_left_out else "hint_outside_row_only", row=o)
 
         hints.append(outside_row_only)
         if function == NEG:
-            negatives = case.negatives()
             repeated = {i for i, n in Counter(negatives).items() if n > 1}
 
             def repeats_once(got: np.ndarray, expected: np.ndarray) -> Feedback | None:
@@ -238,10 +288,39 @@ def _factors(case: LossCase, function: str) -> dict[str, int]:
     return {"the vocabulary size V": V}
 
 
-def loss_values(session: Session, name: str, outputs: Sequence[int] = (0, 1, 2)) -> str | None:
-    """Compare the chosen outputs with the reference on every case of the set."""
+def loss_values(
+    session: Session, name: str, outputs: Sequence[int] = (0, 1, 2), where_right: Sequence[str] = ()
+) -> str | None:
+    """Compare the chosen outputs with the reference on every case of the set.
+
+    where_right: the ordinary case set, then any others, whose tests charge a
+    wrong output. Only the outputs right on all of them are judged here. None
+    right on the ordinary cases: NothingToJudge, so an unfilled template earns
+    nothing; right there but wrong on another set: that set's test charged it.
+    """
     function = session.function_of(name)
-    notes = []
+    notes: list[str] = []
+    if where_right:
+        judged = _outputs_right_on(session, where_right, outputs)
+        left = [LOSS_OUTPUTS[k] for k in outputs if k not in judged]
+        if not _outputs_right_on(session, where_right[:1], outputs):
+            raise NothingToJudge(say("nothing_right", outputs=left))
+        if not judged:
+            return say("charged_elsewhere", outputs=left)
+        if left:
+            notes.append(say("judged_outputs", judged=[LOSS_OUTPUTS[k] for k in judged], left=left))
+        outputs = judged
+    try:
+        _compare_outputs(session, name, function, outputs, notes)
+    except Failed as failed:
+        if notes and where_right:  # say which outputs this test left to the others
+            raise Failed(f"{failed.message}\n  note: {notes[0]}.", failed.hint) from None
+        raise
+    return "; ".join(dict.fromkeys(notes)) or None
+
+
+def _compare_outputs(session: Session, name: str, function: str, outputs: Sequence[int], notes: list[str]) -> None:
+    """Fail on the first case and output that differs from the reference; collect reshaping notes."""
     for index, (case, call, expected) in enumerate(
         zip(session.cases(name), session.student(name), session.expected(name))
     ):
@@ -266,28 +345,38 @@ def loss_values(session: Session, name: str, outputs: Sequence[int] = (0, 1, 2))
                 expected[k],
                 case.describe(),
                 note=note,
-                hints=_loss_hints(session, case, k, function),
+                hints=_loss_hints(session, case, expected, k, function),
                 factors=_factors(case, function),
                 tol=session.settings.tolerances,
             )
             if note:
                 notes.append(f"{LOSS_OUTPUTS[k]}: {note}")
-    return "; ".join(dict.fromkeys(notes)) or None
 
 
-def loss_shapes(session: Session, name: str) -> None:
+def loss_shapes(session: Session, name: str) -> str | None:
+    """Exact shapes, of the outputs whose values are right on each case: a wrong value is charged once."""
     function = session.function_of(name)
+    right = _right_outputs(session, name)
+    if not right.any():
+        raise NothingToJudge(say("nothing_right", outputs=list(LOSS_OUTPUTS)))
     for index, (case, expected) in enumerate(zip(session.cases(name), session.expected(name))):
         got = _triple(session, name, index, function, LOSS_OUTPUTS)
-        for k in range(3):
+        for k in np.flatnonzero(right[index]):
             exact_shape(LOSS_OUTPUTS[k], got[k], expected[k].shape, case.describe())
+    return None if right.all() else say("judged_shapes", judged=int(right.sum()), total=right.size)
 
 
-def loss_inputs_unchanged(session: Session, name: str) -> None:
+def loss_inputs_unchanged(session: Session, name: str) -> str | None:
+    """Inputs left as they were, on the cases where some output is right (an unfilled template earns nothing)."""
     function = session.function_of(name)
-    for case, call in zip(session.cases(name), session.student(name)):
-        unchanged(function, "centerWordVec", case.centerWordVec, inputs_after(call, 0), case.describe())
-        unchanged(function, "outsideVectors", case.outsideVectors, inputs_after(call, 2), case.describe())
+    right = [bool(row.any()) for row in _right_outputs(session, name)]
+    if not any(right):
+        raise NothingToJudge(say("nothing_right", outputs=list(LOSS_OUTPUTS)))
+    for case, call, judged in zip(session.cases(name), session.student(name), right):
+        if judged:
+            unchanged(function, "centerWordVec", case.centerWordVec, inputs_after(call, 0), case.describe())
+            unchanged(function, "outsideVectors", case.outsideVectors, inputs_after(call, 2), case.describe())
+    return None if all(right) else say("judged_cases", judged=sum(right), total=len(right))
 
 
 def gradient_check(session: Session, name: str) -> None:
