@@ -40,11 +40,14 @@ NOT_IMPORTED = "Not run: the submission could not be imported (see the summary).
 
 def selected_tests(hidden: bool, graded: Sequence[str] | None = None) -> list[Any]:
     """The tests a run grades: the public suite, or both; of the functions ``graded`` (default every one)."""
-    return [
+    chosen = [
         t
         for t in suite.all_tests()
         if (hidden or t.__visibility__ == suite.PUBLIC) and (graded is None or t.__tags__[0] in graded)
     ]
+    # A test that needs another function's tests (the training check) goes when that function is not graded.
+    numbers = {t.__number__ for t in chosen}
+    return [t for t in chosen if all(n in numbers for n in getattr(t, "__requires__", ()))]
 
 
 def import_failure_text(
@@ -120,9 +123,12 @@ def rubric(tests: Sequence[Any], settings: Settings) -> tuple[dict[str, float], 
                 f"{settings.source}: 'points.{key}' names no test or function; tests are "
                 f"{', '.join(sorted(numbers))}, functions {', '.join(registry.tags())}"
             )
+    tags = {t.__number__: t.__tags__ for t in tests}
     for number in points:
-        if "efficiency" in dict((t.__number__, t.__tags__) for t in tests)[number]:
+        if "efficiency" in tags[number]:
             points[number] = round(settings.efficiency_points / 2, 2)
+        if "training" in tags[number]:
+            points[number] = settings.training_points
     for key, value in settings.points:
         if key in points:
             points[key] = value
@@ -332,7 +338,15 @@ def _run_test(
         result.message = f"Not run: {missing[result.function]}."
         result.not_run = MISSING_FUNCTION
     elif not all(passed.get(n) for n in getattr(test, "__requires__", ())):
-        result.message = say("gated", test=f"test {result.number}", needs=test.__requires__)
+        failed = [n for n in test.__requires__ if not passed.get(n)]
+        functions = {r.number: r.tags[0] for r in run.tests}
+        result.message = say(
+            "gated",
+            test=f"test {result.number}",
+            needs=test.__requires__,
+            failed=[(n, registry.by_tag(functions[n]).name) for n in failed],
+            scored=result.max_score > 0,
+        )
         result.not_run = GATED
     else:
         begun = time.monotonic()
@@ -351,5 +365,6 @@ def _run_test(
             )
             result.grader_error = True
             run.internal_error = True
+        result.figures = session.take_figures()
         result.seconds = time.monotonic() - begun
     passed[result.number] = result.passed

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from grader.rubric.training import TrainingFigures
+
 # Gradescope's visibility for tests students see as soon as they submit.
 SHOWN_AT_ONCE = "visible"
 
@@ -43,6 +45,7 @@ class TestResult:
     not_run: str = ""  # IMPORT_FAILED, MISSING_FUNCTION or GATED; "" when it ran
     grader_error: bool = False  # the grader, not the submission, failed on this test
     seconds: float = 0.0  # wall time the test took, its calls to the worker included; 0 when not run
+    figures: TrainingFigures | None = None  # what the HTML and text reports draw for it; not in results.json
 
     @property
     def status(self) -> str:
