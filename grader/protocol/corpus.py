@@ -26,6 +26,10 @@ THEMES = (
 )
 
 
+# The most losses the objective records: a run calling f far too often keeps its first ones.
+LOSSES_KEPT = 2000
+
+
 @dataclass(frozen=True)
 class CorpusSpec:
     """What both sides need to build the same corpus and start."""
@@ -126,5 +130,6 @@ class TrainingObjective:
             loss += c / batch
             grad[:N, :] += gin / batch
             grad[N:, :] += gout / batch
-        self.losses.append(_as_loss(loss))
+        if len(self.losses) < LOSSES_KEPT:
+            self.losses.append(_as_loss(loss))
         return loss, grad

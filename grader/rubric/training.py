@@ -17,7 +17,7 @@ import numpy as np
 
 from grader.boundary.returned import Problem, as_array
 from grader.protocol import wire
-from grader.protocol.corpus import CorpusSpec
+from grader.protocol.corpus import LOSSES_KEPT, CorpusSpec
 from grader.rubric import cases
 from grader.rubric.checks import Failed
 from grader.rubric.feedback import number, say
@@ -170,8 +170,37 @@ def _stopped(call: Call) -> Failed:
     )
 
 
+def judge(spec: CorpusSpec, x: np.ndarray, losses: np.ndarray) -> tuple[TrainingFigures, Failed | None]:
+    """The figures of a finished run, and its failure, if any: the loss falls LOSS_FACTOR times, clusters separate."""
+    drawn = figures(spec, x, losses)
+    fields = {
+        "initial": number(round(drawn.initial_loss, 3)),
+        "final": number(round(drawn.final_loss, 3)) if np.isfinite(drawn.final_loss) else "not a number",
+        "factor": number(LOSS_FACTOR),
+        "iterations": ITERATIONS,
+    }
+    if not np.isfinite(drawn.final_loss) or drawn.final_loss >= drawn.initial_loss:
+        unmoved = bool(np.allclose(x, spec.start()))
+        return drawn, Failed(
+            say("training_loss_rose", unmoved=unmoved, **fields),
+            say("hint_training_not_moved" if unmoved else "hint_training_rose"),
+        )
+    if drawn.final_loss > drawn.initial_loss / LOSS_FACTOR:
+        return drawn, Failed(say("training_loss_slow", fell_by=number(round(drawn.fell_by, 2)), **fields))
+    if not drawn.within - drawn.across >= SEPARATION:
+        return drawn, Failed(
+            say(
+                "training_clusters",
+                within=number(round(drawn.within, 2)),
+                across=number(round(drawn.across, 2)),
+                separation=number(SEPARATION),
+            )
+        )
+    return drawn, None
+
+
 def check(session: Session) -> str:
-    """Train, then judge from the numbers: the loss falls LOSS_FACTOR times and clusters separate."""
+    """Train in the worker, then judge here from the numbers it reported."""
     spec = corpus_spec(session.settings.seed)
     call = session.train(spec, STEP, ITERATIONS)
     if call.failed:
@@ -184,32 +213,11 @@ def check(session: Session) -> str:
     if x.shape != expected:
         raise Failed(say("training_shape", got=x.shape, expected=expected))
     try:
-        losses = wire.decode_array(call.losses, ITERATIONS) if call.losses is not None else np.zeros(0)
+        losses = wire.decode_array(call.losses, LOSSES_KEPT) if call.losses is not None else np.zeros(0)
     except wire.WireError:
         losses = np.zeros(0)
-    drawn = figures(spec, x, losses)
+    drawn, failure = judge(spec, x, losses)
     session.figures = drawn
-    fields = {
-        "initial": number(round(drawn.initial_loss, 3)),
-        "final": number(round(drawn.final_loss, 3)) if np.isfinite(drawn.final_loss) else "not a number",
-        "factor": number(LOSS_FACTOR),
-        "iterations": ITERATIONS,
-    }
-    if not np.isfinite(drawn.final_loss) or drawn.final_loss >= drawn.initial_loss:
-        unmoved = bool(np.allclose(x, spec.start()))
-        raise Failed(
-            say("training_loss_rose", unmoved=unmoved, **fields),
-            say("hint_training_not_moved" if unmoved else "hint_training_rose"),
-        )
-    if drawn.final_loss > drawn.initial_loss / LOSS_FACTOR:
-        raise Failed(say("training_loss_slow", fell_by=number(round(drawn.fell_by, 2)), **fields))
-    if not drawn.within - drawn.across >= SEPARATION:
-        raise Failed(
-            say(
-                "training_clusters",
-                within=number(round(drawn.within, 2)),
-                across=number(round(drawn.across, 2)),
-                separation=number(SEPARATION),
-            )
-        )
+    if failure is not None:
+        raise failure
     return drawn.summary
