@@ -148,8 +148,22 @@ def rubric(tests: Sequence[Any], settings: Settings) -> tuple[dict[str, float], 
                 }[scope]
                 if hit:
                     visibility[t.__number__] = value
+    _follow_requirements(tests, visibility, {key for key, _ in settings.visibility})
     _refuse_revealing_gates(tests, visibility, settings)
     return points, visibility
+
+
+def _follow_requirements(tests: Sequence[Any], visibility: dict[str, str], named: set[str]) -> None:
+    """The training check, unless grader.yml names it, is shown no earlier than the last test it needs.
+
+    It needs tests of four functions; hiding any of them must not make a
+    visible training check give their results away.
+    """
+    order = {v: i for i, v in enumerate(config.VISIBILITIES)}
+    for t in tests:
+        if "training" in t.__tags__ and t.__number__ not in named:
+            shown = [visibility[n] for n in getattr(t, "__requires__", ()) if n in visibility]
+            visibility[t.__number__] = max([visibility[t.__number__], *shown], key=order.__getitem__)
 
 
 def _shown_whenever(dependent: str, required: str) -> bool:

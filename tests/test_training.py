@@ -240,3 +240,27 @@ def test_a_browser_shows_the_training_figures(reference_run, tmp_path):
     assert screenshot.exists(), shot.stderr[-2000:]
     png = screenshot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 30_000
+
+
+def test_it_is_shown_no_earlier_than_the_tests_it_needs():
+    from grader import grading
+
+    defaults = config.load(REPO / "grader.yml")
+    tests = grading.selected_tests(True)
+    _, visibility = grading.rubric(tests, replace(defaults, visibility=(("skipgram", "hidden"),)))
+    assert visibility["5.5"] == "hidden" and visibility["5.1"] == "visible"
+    _, visibility = grading.rubric(tests, replace(defaults, visibility=(("sgd", "after_due_date"),)))
+    assert visibility["5.5"] == "after_due_date"
+    with pytest.raises(config.ConfigError, match=r"test 5\.5 \(visible\) is credited only once test 4\.1"):
+        grading.rubric(tests, replace(defaults, visibility=(("skipgram", "hidden"), ("5.5", "visible"))))
+
+
+def test_batch_keeps_each_html_report(tmp_path):
+    from grader.instructor.batch import outputs, runner
+    from grader.instructor.batch.submissions import Submission
+
+    submission = Submission("alice", tmp_path / "alice.py", tmp_path)
+    outputs.write_report(tmp_path, submission, runner.Outcome("graded", report="text", html="<svg></svg>"))
+    assert (tmp_path / "alice.html").read_text() == "<svg></svg>"
+    outputs.write_report(tmp_path, replace(submission, id="bob"), runner.Outcome("graded", report="text"))
+    assert not (tmp_path / "bob.html").exists()
