@@ -295,6 +295,12 @@ class Settings:
         POINTS,
         "Points for the efficiency tests (timing against the reference), shared by the two; 0 = report only.",
     )
+    training_points: float = setting(
+        0.0,
+        POINTS,
+        "Points for the training check (5.5: sgd trains word vectors with the submission's skipgram and "
+        "negative sampling); 0 = report only.",
+    )
     limits: Limits = section(Limits, "What the sandboxed worker may use.")
     tolerances: Tolerances = section(Tolerances, "When a value or a gradient counts as right.")
     cases: Cases = section(Cases, "Shapes and counts of the random cases.")

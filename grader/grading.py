@@ -41,11 +41,14 @@ NOT_IMPORTED = "Not run: the submission could not be imported (see the summary).
 
 def selected_tests(hidden: bool, graded: Sequence[str] | None = None) -> list[Any]:
     """The tests a run grades: the public suite, or both; of the functions ``graded`` (default every one)."""
-    return [
+    chosen = [
         t
         for t in suite.all_tests()
         if (hidden or t.__visibility__ == suite.PUBLIC) and (graded is None or t.__tags__[0] in graded)
     ]
+    # A test that needs another function's tests (the training check) goes when that function is not graded.
+    numbers = {t.__number__ for t in chosen}
+    return [t for t in chosen if all(n in numbers for n in getattr(t, "__requires__", ()))]
 
 
 def import_failure_text(
@@ -121,9 +124,12 @@ def rubric(tests: Sequence[Any], settings: Settings) -> tuple[dict[str, float], 
                 f"{settings.source}: 'points.{key}' names no test or function; tests are "
                 f"{', '.join(sorted(numbers))}, functions {', '.join(registry.tags())}"
             )
+    tags = {t.__number__: t.__tags__ for t in tests}
     for number in points:
-        if "efficiency" in dict((t.__number__, t.__tags__) for t in tests)[number]:
+        if "efficiency" in tags[number]:
             points[number] = round(settings.efficiency_points / 2, 2)
+        if "training" in tags[number]:
+            points[number] = settings.training_points
     for key, value in settings.points:
         if key in points:
             points[key] = value
@@ -143,8 +149,22 @@ def rubric(tests: Sequence[Any], settings: Settings) -> tuple[dict[str, float], 
                 }[scope]
                 if hit:
                     visibility[t.__number__] = value
+    _follow_requirements(tests, visibility, {key for key, _ in settings.visibility})
     _refuse_revealing_gates(tests, visibility, settings)
     return points, visibility
+
+
+def _follow_requirements(tests: Sequence[Any], visibility: dict[str, str], named: set[str]) -> None:
+    """The training check, unless grader.yml names it, is shown no earlier than the last test it needs.
+
+    It needs tests of four functions; hiding any of them must not make a
+    visible training check give their results away.
+    """
+    order = {v: i for i, v in enumerate(config.VISIBILITIES)}
+    for t in tests:
+        if "training" in t.__tags__ and t.__number__ not in named:
+            shown = [visibility[n] for n in getattr(t, "__requires__", ()) if n in visibility]
+            visibility[t.__number__] = max([visibility[t.__number__], *shown], key=order.__getitem__)
 
 
 def _shown_whenever(dependent: str, required: str) -> bool:
@@ -360,7 +380,15 @@ def _run_test(
     elif not getattr(test, "__where_right__", False) and not all(
         passed.get(n) for n in getattr(test, "__requires__", ())
     ):
-        result.message = say("gated", test=f"test {result.number}", needs=test.__requires__)
+        failed = [n for n in test.__requires__ if not passed.get(n)]
+        functions = {r.number: r.tags[0] for r in run.tests}
+        result.message = say(
+            "gated",
+            test=f"test {result.number}",
+            needs=test.__requires__,
+            failed=[(n, registry.by_tag(functions[n]).name) for n in failed],
+            scored=result.max_score > 0,
+        )
         result.not_run = GATED
     else:
         begun = time.monotonic()
@@ -386,5 +414,6 @@ def _run_test(
             )
             result.grader_error = True
             run.internal_error = True
+        result.figures = session.take_figures()
         result.seconds = time.monotonic() - begun
     passed[result.number] = result.passed

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from grader.answers.oracle import Oracle
     from grader.boundary.sandbox import Sandbox
     from grader.config import Settings
+    from grader.protocol.corpus import CorpusSpec
     from grader.rubric.finite_differences import Direction
 
     # Whatever answers for the reference: the reference itself, the shipped
@@ -110,6 +111,12 @@ class Session:
         self.settings = settings
         self._sets = case_sets(settings)
         self._memo: dict[Any, Any] = {}
+        self.figures: Any = None  # what the test running now drew (the training check's), for its report
+
+    def take_figures(self) -> Any:
+        """The figures the last test left, once: they belong to that test's result."""
+        figures, self.figures = self.figures, None
+        return figures
 
     def _once(self, key: tuple[str, str], compute: Callable[[], T]) -> T:
         if key not in self._memo:
@@ -182,14 +189,40 @@ class Session:
             best = pair if best is None else min(best, pair)
         return reply[0], best
 
+    def train(self, spec: CorpusSpec, step: float, iterations: int) -> Call:
+        """The student's sgd training word vectors on ``spec``'s corpus with their skipgram and loss.
+
+        Asked under its own name, so a run that hangs marks only the
+        training check, not the sgd tests, as hung.
+        """
+
+        def ask() -> Call:
+            call = {
+                "args": [
+                    {"training": spec.to_wire()},
+                    wire.encode_array(spec.start()),
+                    wire.encode_input(step),
+                    wire.encode_input(iterations),
+                    wire.encode_input(None),  # no postprocessing, as run.py trains
+                    wire.encode_input(False),
+                ],
+                "kwargs": {"PRINT_EVERY": wire.encode_input(iterations + 1)},  # silent
+            }
+            return self._request(SGD, [call], name="training", student_function=SGD)[0]
+
+        return self._once(("training", str(spec)), ask)
+
     def fd_rng(self, name: str, index: int) -> np.random.Generator:
         return cases.rng_for(self.settings.seed, f"{name}#{index}.directions")
 
-    def _request(self, function: str, batch: list[dict[str, Any]], **options: Any) -> list[Call]:
+    def _request(
+        self, function: str, batch: list[dict[str, Any]], name: str | None = None, **options: Any
+    ) -> list[Call]:
+        """Ask the worker; ``name``: what the request is called (default ``function``), and marked if it hangs."""
         assert self.sandbox is not None  # only sessions that never ask the student (golden answers) go without
         options["source"] = registry.by_name(function).source
         try:
-            reply = self.sandbox.request(function, batch, **options)
+            reply = self.sandbox.request(name or function, batch, **options)
         except WorkerLost as lost:
             return [Call.of_lost_worker(lost)] * len(batch)
         if "failed" in reply:

@@ -34,6 +34,9 @@ def _assert_full_marks(run, label, describe_tests):
     assert run.tests and run.max_score > 0, report
     assert not lost, report
     assert run.score == pytest.approx(run.max_score), report
+    # The training check is worth nothing by default, but correct code must pass it too.
+    untrained = [t for t in run.tests if "training" in t.tags and not t.passed]
+    assert not untrained, f"{label}: the training check failed:\n" + describe_tests(untrained)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -40,6 +40,7 @@ class Call:
     inputs_after: list[dict[str, Any] | None] | None = None
     calls: list[dict[str, Any]] | None = None
     evaluations: int | None = None  # how often sgd called its f
+    losses: dict[str, Any] | None = None  # the training check: every loss its f returned, as an encoded array
     lost: WorkerLost | None = None  # the worker died or hung in this call: the grader's account, not the worker's
 
     @classmethod
@@ -54,7 +55,7 @@ class Call:
             return malformed
         value, error = item.get("value"), item.get("error")
         draws, inputs, calls = item.get("draws"), item.get("inputs_after"), item.get("calls")
-        evaluations = item.get("evaluations")
+        evaluations, losses = item.get("evaluations"), item.get("losses")
         if error is not None:
             error = clean_error(error)
             if error is None:
@@ -69,6 +70,7 @@ class Call:
                 and not (isinstance(inputs, list) and all(i is None or isinstance(i, dict) for i in inputs))
             )
             or (calls is not None and not (isinstance(calls, list) and all(isinstance(c, dict) for c in calls)))
+            or (losses is not None and not isinstance(losses, dict))
         ):
             return malformed
         reported = item.get("warnings")
@@ -80,6 +82,7 @@ class Call:
             inputs_after=inputs,
             calls=calls,
             evaluations=evaluations,
+            losses=losses,
             warnings=[printable(w[: limits.MAX_REPR]) for w in warnings if isinstance(w, str)][: limits.WARNINGS_KEPT],
         )
 

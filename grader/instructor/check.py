@@ -42,7 +42,8 @@ def load_mutants(reference: Path) -> ModuleType:
 
 
 def _lost(run: GradingRun) -> list[str]:
-    return sorted({t.function for t in run.tests if not t.passed})
+    """The functions under which the run lost points; a test worth none (report only) loses nothing."""
+    return sorted({t.function for t in run.tests if not t.passed and t.max_score > 0})
 
 
 def run_check(settings: Settings, seeds: int = 3) -> int:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from grader.reporting import figures
 from grader.reporting.results import HINT_LABEL, SHOWN_AT_ONCE
 from grader.templating import bytecode_cache
 
@@ -105,6 +106,8 @@ def _environment() -> jinja2.Environment:
     env.globals["points"] = lambda x: f"{x:g}"
     env.globals["hint_label"] = HINT_LABEL
     env.globals["reproduce_command"] = reproduce_command
+    env.globals["loss_curve"] = figures.loss_curve
+    env.globals["word_vectors"] = figures.word_vectors
     env.filters.update(paint=_paint, paint_detail=_paint_detail, md=_markdown_text, fenced=_fenced, code=_code_span)
     return env
 

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from grader.rubric.training import TrainingFigures
+
 # Gradescope's visibility for tests students see as soon as they submit.
 SHOWN_AT_ONCE = "visible"
 
@@ -47,6 +49,7 @@ class TestResult:
     # The full feedback of a test whose error a report shows at an earlier test
     # (see grader.reporting.repeats), for forms that show each test alone (JUnit).
     unfolded: str = ""
+    figures: TrainingFigures | None = None  # what the HTML and text reports draw for it; not in results.json
 
     @property
     def status(self) -> str:

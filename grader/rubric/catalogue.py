@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from gradescope_utils.autograder_utils.decorators import number, tags, visibility, weight
 
 from grader.registry import NAIVE_SOFTMAX, NEG_SAMPLING, SGD, SIGMOID, SKIPGRAM
-from grader.rubric import descent_judges, judges
+from grader.rubric import descent_judges, judges, training
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -395,6 +395,16 @@ def sgd_hidden(session: Session) -> None:
     """sgd: random objectives, shapes, steps and postprocessing"""
     descent_judges.calls(session, "sgd.hidden")
     descent_judges.steps(session, "sgd.hidden")
+
+
+@weight(0)
+@number("5.5")
+@visibility(PUBLIC)
+@tags(SGD.tag, "training")
+@requires("1.1", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "4.4", "5.1", "5.2")
+def sgd_training(session: Session) -> str:
+    """sgd: training word vectors with your skipgram and negative sampling lowers the loss and separates clusters"""
+    return training.check(session)
 
 
 # This module's tests, in order; grader.rubric.suite gathers every graded function's.

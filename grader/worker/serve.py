@@ -142,16 +142,17 @@ class Channel:
             data = data[written:]
 
 
-def describe_exception(exc: BaseException, submission: str) -> dict[str, Any]:
-    """Type, message and the submission's own frames: what a student can act on."""
+def describe_exception(exc: BaseException, submission: str, *others: str) -> dict[str, Any]:
+    """Type, message and the frames in the submission's files (submission, others): what a student can act on."""
     try:
         message = str(exc)[: limits.MESSAGE_CHARS]
     except BaseException:
         message = "<the exception's message could not be printed>"
     frames: list[dict[str, Any]] = []
     try:
+        files = {submission, *others}
         for frame in traceback.extract_tb(exc.__traceback__):
-            if os.path.abspath(frame.filename) == submission:
+            if os.path.abspath(frame.filename) in files:
                 frames.append(
                     {"line": frame.lineno, "function": frame.name, "code": (frame.line or "")[: limits.CODE_CHARS]}
                 )
@@ -230,11 +231,12 @@ class Caller:
     def _one(self, request: dict[str, Any], call: dict[str, Any]) -> dict[str, Any]:
         import numpy as np
 
-        from grader.protocol import objectives, standins, wire
+        from grader.protocol import corpus, objectives, standins, wire
 
         dataset = standins.ScriptedDataset(call.get("stream") or [])
         recorder = None
         objective = None
+        training = None
         args: list[Any] = []
         for item in call["args"]:
             if "dataset" in item:
@@ -243,6 +245,14 @@ class Caller:
                 spec = item["objective"]
                 objective = objectives.RecordingObjective(spec["kind"], spec["seed"], tuple(spec["shape"]))
                 args.append(objective)
+            elif "training" in item:
+                # word2vec_sgd_wrapper: the grader's loop around the submission's skipgram and loss.
+                training = corpus.TrainingObjective(
+                    corpus.CorpusSpec.from_wire(item["training"]),
+                    self.module.__dict__.get("skipgram"),
+                    self.module.__dict__.get("negSamplingLossAndGradient"),
+                )
+                args.append(training)
             elif "postprocessing" in item:
                 args.append(objectives.Postprocessing(item["postprocessing"]))
             elif "standin" in item:
@@ -261,7 +271,7 @@ class Caller:
         if source and source != os.path.basename(self.submission):
             module = self.companion(source)  # imported by the probe already: its failure was reported there
         path = getattr(module, "__file__", self.submission)
-        fn = module.__dict__.get(request["function"])
+        fn = module.__dict__.get(request.get("student_function") or request["function"])
         patched = request.get("trusted_sigmoid") and "sigmoid" in self.module.__dict__
         saved_sigmoid = self.module.__dict__.get("sigmoid")
         out: dict[str, Any] = {}
@@ -278,7 +288,9 @@ class Caller:
                     returned = returned[0]
                 out["value"] = wire.describe(returned)
             except BaseException as exc:  # SystemExit and KeyboardInterrupt included
-                out["error"] = describe_exception(exc, path)
+                # Training runs through every file of the submission: keep the frames of each.
+                files = (getattr(m, "__file__", "") for m in self.companions.values())
+                out["error"] = describe_exception(exc, path, self.submission, *files)
             finally:
                 if patched:
                     self.module.sigmoid = saved_sigmoid
@@ -300,6 +312,8 @@ class Caller:
                 }
                 for c in recorder.calls[: limits.CALLS_RECORDED]
             ]
+        if training is not None:
+            out["losses"] = wire.encode_array(training.losses)
         if objective is not None:
             out["calls"] = [{"call": k, "x": wire.encode_array(x)} for k, x in objective.records()]
             out["evaluations"] = objective.count
@@ -335,7 +349,7 @@ def main(argv: list[str]) -> int:
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)
 
-    from grader.protocol import objectives, standins, wire  # noqa: F401  (all the grader's own code a call needs)
+    from grader.protocol import corpus, objectives, standins, wire  # noqa: F401  (all the grader's own code a call needs)
 
     if portable:
         layers: dict[str, str] = {}  # nothing of its own: the trusted side says what holds around it

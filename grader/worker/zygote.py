@@ -294,7 +294,7 @@ def serve(sock: socket.socket) -> int:
     except (OSError, AttributeError):
         pass
 
-    from grader.protocol import objectives, standins, wire  # noqa: F401  (what every worker imports next)
+    from grader.protocol import corpus, objectives, standins, wire  # noqa: F401  (what every worker imports next)
     from grader.worker import confine  # noqa: F401
     from grader.worker import serve as worker
 

@@ -1,4 +1,4 @@
-"""What a batch leaves in --out: scores.csv, reports/<id>.{txt,json,xml,log}, junit.xml and summary.html.
+"""What a batch leaves in --out: scores.csv, reports/<id>.{txt,html,json,xml,log}, junit.xml and summary.html.
 
 scores.csv depends only on the submissions, the seed and the settings: no
 timestamps, rows sorted by id, so two runs can be compared byte for byte.
@@ -35,7 +35,7 @@ def columns() -> tuple[str, ...]:
 
 HISTOGRAM_BINS = 10
 TOP_HINTS = 10
-REPORT_SUFFIXES = (".txt", ".json", ".xml", ".log")
+REPORT_SUFFIXES = (".txt", ".html", ".json", ".xml", ".log")
 SCORES, SUMMARY, JUNIT = "scores.csv", "summary.html", "junit.xml"
 
 
@@ -64,8 +64,11 @@ def clear_previous(out: str | os.PathLike[str]) -> Path:
 
 
 def write_report(folder: Path, submission: Submission, outcome: Outcome) -> None:
-    """reports/<id>.txt, .json and .xml (JUnit) for every submission; .log when the grader wrote on stderr."""
+    """reports/<id>.txt, .json and .xml (JUnit) for every submission; .html when it was graded; .log when the
+    grader wrote on stderr."""
     (folder / f"{submission.id}.txt").write_text(outcome.report, encoding="utf-8")
+    if outcome.html:
+        (folder / f"{submission.id}.html").write_text(outcome.html, encoding="utf-8")
     (folder / f"{submission.id}.json").write_text(json.dumps(outcome.results, indent=2) + "\n", encoding="utf-8")
     (folder / f"{submission.id}.xml").write_text(outcome.junit, encoding="utf-8")
     if outcome.log.strip():

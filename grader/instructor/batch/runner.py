@@ -75,6 +75,7 @@ class Outcome:
     log -- what the grader itself wrote on stderr while grading (tracebacks of its bugs).
     layers -- the protections in force around the worker ("layer: how" or "layer: missing: why").
     junit -- the JUnit XML ``local --format junit`` would have written.
+    html -- the HTML report ``local --format html`` would have written, figures included; "" when none ran.
     """
 
     kind: str
@@ -87,6 +88,7 @@ class Outcome:
     log: str = ""
     layers: list[str] = field(default_factory=list)
     junit: str = ""
+    html: str = ""
 
     @property
     def status(self) -> str:
@@ -176,6 +178,7 @@ def grade_submission(
             log.getvalue(),
             run.layers,
             junit.text(run),
+            report.html(run),
         )
     except Exception as exc:
         return failed_outcome(type(exc).__name__, traceback.format_exc(), log.getvalue())
