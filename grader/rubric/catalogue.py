@@ -403,7 +403,7 @@ def sgd_hidden(session: Session) -> None:
 @tags(SGD.tag, "training")
 @requires("1.1", "3.1", "3.2", "3.3", "3.4", "4.1", "4.2", "4.3", "4.4", "5.1", "5.2")
 def sgd_training(session: Session) -> str:
-    """sgd: training word vectors with your skipgram and negative sampling lowers the loss and separates clusters"""
+    """sgd: training word vectors lowers the loss and separates the clusters"""
     return training.check(session)
 
 
