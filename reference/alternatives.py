@@ -13,6 +13,7 @@ trusted sigmoid while it tests them.
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -42,39 +43,11 @@ def assemble_files(reference_files: dict[str, str], alternative: Alternative) ->
 
 
 def _sgd(step: str) -> str:
-    """sgd as provided, with ``step`` (lines at the loop's indentation) as the student's part."""
-    return f"""
-def sgd(f, x0, step, iterations, postprocessing=None, useSaved=False, PRINT_EVERY=10):
-    ANNEAL_EVERY = 20000
-    if useSaved:
-        start_iter, oldx, state = load_saved_params()
-        if start_iter > 0:
-            x0 = oldx
-            step *= 0.5 ** (start_iter / ANNEAL_EVERY)
-        if state:
-            random.setstate(state)
-    else:
-        start_iter = 0
-    x = x0
-    if not postprocessing:
-        postprocessing = lambda x: x
-    exploss = None
-    for iter in range(start_iter + 1, iterations + 1):
-        loss = None
-{step}
-        x = postprocessing(x)
-        if iter % PRINT_EVERY == 0:
-            if not exploss:
-                exploss = loss
-            else:
-                exploss = .95 * exploss + .05 * loss
-            print("iter %d: %f" % (iter, exploss))
-        if iter % SAVE_PARAMS_EVERY == 0 and useSaved:
-            save_params(iter, x)
-        if iter % ANNEAL_EVERY == 0:
-            step *= 0.5
-    return x
-"""
+    """reference/sgd.py's sgd as provided, with ``step`` (lines at the loop's indentation) as the student's part."""
+    source = (Path(__file__).resolve().parent / "sgd.py").read_text(encoding="utf-8")
+    provided = source[source.index("def sgd(") : source.index("def sanity_check(")]
+    start, end = provided.index("        ### YOUR CODE HERE"), provided.index("        ### END YOUR CODE\n")
+    return "\n" + provided[:start] + step + "\n" + provided[end + len("        ### END YOUR CODE\n") :]
 
 
 _SGD = (

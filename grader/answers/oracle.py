@@ -140,26 +140,17 @@ class Oracle:
         dataset = ScriptedDataset(())
         V, d = case.outsideVectors.shape
         recorder = RecordingLoss(case.standin_seed, V, d, dataset)
-        loss, grad_center, grad_outside = self.module.skipgram(
-            case.currentCenterWord,
-            case.windowSize,
-            list(case.outsideWords),
-            dict(case.word2Ind),
-            case.centerWordVectors.copy(),
-            case.outsideVectors.copy(),
-            dataset,
-            recorder,
-        )
         return (
-            np.asarray(loss, dtype=np.float64),
-            np.asarray(grad_center, dtype=np.float64),
-            np.asarray(grad_outside, dtype=np.float64),
+            *self._skipgram(case, dataset, recorder),
             recorder.calls,
             {name: self.skipgram_with(name, case) for name in REAL_LOSSES},
         )
 
     def skipgram_with(self, function: str, case: SkipgramCase) -> tuple[np.ndarray, ...]:
         """skipgram's outputs with the real loss ``function``, drawing from the case's stream as the worker does."""
+        return self._skipgram(case, ScriptedDataset(case.stream()), getattr(self.module, function))
+
+    def _skipgram(self, case: SkipgramCase, dataset: ScriptedDataset, loss: Any) -> tuple[np.ndarray, ...]:
         outputs = self.module.skipgram(
             case.currentCenterWord,
             case.windowSize,
@@ -167,7 +158,7 @@ class Oracle:
             dict(case.word2Ind),
             case.centerWordVectors.copy(),
             case.outsideVectors.copy(),
-            ScriptedDataset(case.stream()),
-            getattr(self.module, function),
+            dataset,
+            loss,
         )
         return tuple(np.asarray(value, dtype=np.float64) for value in outputs)
