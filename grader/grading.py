@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader import bundle, config, registry, saved_source
 from grader.answers.oracle import Oracle, ReferenceMissing, load_reference
+from grader.boundary import staging
 from grader.boundary.returned import Problem, printable
 from grader.boundary.sandbox import Sandbox
 from grader.reporting.repeats import fold_repeated_errors
@@ -323,7 +324,15 @@ def _missing(
             continue
         state = status.functions.get(function.name, "missing")
         if function.source != registry.SIGMOID.source:
-            if not (submission.parent / function.source).is_file():
+            beside = submission.parent / function.source
+            if beside.is_file() and not staging.regular(beside):
+                missing[function.tag] = f"{function.source} is not a file the grader can take"
+                summary.append(
+                    f"{function.source} is a link or larger than {staging.MODULE_MIB} MiB, so the grader does not "
+                    f"take it and {function.name} is not graded: submit {function.source} itself."
+                )
+                continue
+            if not beside.is_file():
                 missing[function.tag] = f"{function.source} is not in the submission"
                 summary.append(
                     f"{function.source} is not in the submission, so {function.name} is not graded: "
@@ -335,7 +344,8 @@ def _missing(
             if "functions" not in probed:
                 missing[function.tag] = f"{function.source} could not be imported"
                 failure = _ImportError(probed.get("error"), probed.get("lost"))
-                text = import_failure_text(failure, submission.parent / function.source)
+                path = submission.parent / function.source
+                text = import_failure_text(failure, path, settings.worker.packages, saved_source.read(path))
                 summary.append(f"{text}\n  The {function.tag} tests score 0; the others are graded as usual.")
                 continue
             state = probed["functions"].get(function.name, "missing")

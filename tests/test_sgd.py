@@ -117,3 +117,51 @@ def test_batch_grades_each_folder_with_its_own_sgd_py(tmp_path):
     assert (rows["bo"]["total"], rows["bo"]["sgd"]) == ("100", "0")
     assert (rows["cy"]["total"], rows["cy"]["sgd"], rows["cy"]["skipgram"]) == ("100", "0", "25")
     assert "sgd.py is not in the submission" in (tmp_path / "out" / "reports" / "bo.txt").read_text()
+
+
+@pytest.mark.parametrize("name", ["Word2Vec.py", "word2vec (1).py", "my_solution.py"])
+def test_a_renamed_word2vec_py_is_graded_whole_with_the_sgd_py_beside_it(tmp_path, name):
+    shutil.copy(REFERENCE / "word2vec.py", tmp_path / name)
+    shutil.copy(REFERENCE / "sgd.py", tmp_path / "sgd.py")
+    run = grade(tmp_path / name, hidden=True)
+    assert run.score == run.max_score == 110, run.summary
+
+
+def test_an_sgd_py_that_is_a_link_is_named_not_imported(folder, tmp_path):
+    target = tmp_path.parent / f"{tmp_path.name}-elsewhere.py"
+    shutil.copy(REFERENCE / "sgd.py", target)
+    (folder / "sgd.py").symlink_to(target)
+    run = grade(folder / "word2vec.py")
+    assert lost_under(run) == {"sgd"}
+    assert "sgd.py is a link or larger than 1 MiB" in run.summary
+
+
+def test_each_sgd_mutant_is_charged_once_hidden_suite_included(reference_files, write_files, tmp_path):
+    from reference.mutants import MUTANTS, mutate_files
+
+    charged = {}
+    for mutant in (m for m in MUTANTS if m.function == "sgd"):
+        folder = tmp_path / mutant.name
+        folder.mkdir()
+        run = grade(write_files(folder, mutate_files(reference_files, mutant)), hidden=True)
+        charged[mutant.name] = [t.number for t in run.tests if t.score < t.max_score]
+    assert all(len(numbers) == 1 for numbers in charged.values()), charged
+
+
+def test_forged_call_numbers_fail_the_case_not_the_grader():
+    from grader.boundary.returned import Call
+    from grader.protocol import wire
+    from grader.rubric import descent_judges
+    from grader.rubric.cases import rng_for
+    from grader.rubric.descent_cases import sgd_hidden
+
+    case = next(c for c in sgd_hidden(rng_for(224, "sgd.hidden")) if c.objective == "scripted")
+    x = wire.encode_array(case.x0)
+    forged = Call.from_reply(
+        {
+            "value": wire.describe(case.x0),
+            "calls": [{"call": k, "x": x} for k in (-1, 0, 10**9)],
+            "evaluations": case.iterations,
+        }
+    )
+    assert descent_judges._iterates(forged) == {}

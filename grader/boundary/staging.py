@@ -24,10 +24,11 @@ from pathlib import Path
 from grader.boundary.spawners import WORKER_MODULES, WorkerStartFailed
 
 STAGED_PREFIX = "grader-staged-"
+MODULE_MIB = 1
 # Modules and packages beside the submission that it may import (a student's
 # helpers), within bounds: a student's folder may hold a whole course.
 MODULE_LIMIT = 256
-MODULE_BYTES = 1 << 20
+MODULE_BYTES = MODULE_MIB << 20
 TOTAL_BYTES = 8 << 20
 PACKAGE_DEPTH = 6
 # Packages the worker brings itself: the course's utils and the grader.
@@ -69,13 +70,20 @@ class Snapshot:
 
 
 def _helpers(submission: Path) -> list[tuple[str, Path]]:
-    """(relative path, path) of the .py files beside the submission and in packages beside it."""
+    """(relative path, path) of the .py files beside the submission and in packages beside it.
+
+    The submission's other graded files (sgd.py) come first, so no limit leaves them out.
+    """
+    from grader import registry
+
     top = submission.parent
     found = []
-    for entry in _entries(top):
+    graded = set(registry.sources())
+    entries = _entries(top)
+    for entry in sorted(entries, key=lambda e: e.name not in graded):
         if entry.name == submission.name:
             continue
-        if _regular(entry) and entry.suffix == ".py":
+        if regular(entry) and entry.suffix == ".py":
             found.append((entry.name, entry))
         elif entry.name not in PROVIDED and _is_package(entry):
             found += _package_modules(entry, top, depth=1)
@@ -85,7 +93,7 @@ def _helpers(submission: Path) -> list[tuple[str, Path]]:
 def _package_modules(folder: Path, top: Path, depth: int) -> list[tuple[str, Path]]:
     modules = []
     for entry in _entries(folder):
-        if _regular(entry) and entry.suffix == ".py":
+        if regular(entry) and entry.suffix == ".py":
             modules.append((entry.relative_to(top).as_posix(), entry))
         elif depth < PACKAGE_DEPTH and _is_package(entry):
             modules += _package_modules(entry, top, depth + 1)
@@ -99,7 +107,8 @@ def _entries(folder: Path) -> list[Path]:
         return []
 
 
-def _regular(path: Path) -> bool:
+def regular(path: Path) -> bool:
+    """A file the worker is given a copy of: a regular file (no link) of at most MODULE_BYTES."""
     try:
         info = path.lstat()
     except OSError:
@@ -109,7 +118,7 @@ def _regular(path: Path) -> bool:
 
 def _is_package(path: Path) -> bool:
     try:
-        return stat.S_ISDIR(path.lstat().st_mode) and _regular(path / "__init__.py")
+        return stat.S_ISDIR(path.lstat().st_mode) and regular(path / "__init__.py")
     except OSError:
         return False
 

@@ -391,10 +391,10 @@ def sgd_progress(session: Session) -> None:
 @number("5.4")
 @visibility(HIDDEN)
 @tags(SGD.tag)
-def sgd_hidden(session: Session) -> None:
+@where_right("5.1", "5.2")
+def sgd_hidden(session: Session) -> str | None:
     """sgd: random objectives, shapes, steps and postprocessing"""
-    descent_judges.calls(session, "sgd.hidden")
-    descent_judges.steps(session, "sgd.hidden")
+    return descent_judges.hidden(session, "sgd.hidden", "sgd.calls", "sgd.steps")
 
 
 @weight(0)

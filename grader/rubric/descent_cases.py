@@ -97,7 +97,7 @@ def sgd_hidden(rng: np.random.Generator) -> list[SgdCase]:
         cases.append(
             _case(
                 rng,
-                "random",
+                f"a random {objective} f",
                 objective,
                 shape,
                 float(np.round(rng.uniform(0.005, 0.2), 4)),

@@ -14,7 +14,7 @@ import numpy as np
 from grader.boundary.returned import Problem, as_array, fit_shape, raise_for_error
 from grader.protocol import wire
 from grader.protocol.objectives import objective_values, postprocess
-from grader.rubric.checks import Failed, compare, matches
+from grader.rubric.checks import Failed, NothingToJudge, compare, matches
 from grader.rubric.descent_cases import ANNEAL_EVERY
 from grader.rubric.feedback import array, number, say
 from grader.session import SGD
@@ -44,7 +44,7 @@ def _iterates(call: Call) -> dict[int, np.ndarray]:
     found: dict[int, np.ndarray] = {}
     for record in call.calls or []:
         k = record.get("call")
-        if isinstance(k, int) and not isinstance(k, bool):
+        if isinstance(k, int) and not isinstance(k, bool) and 1 <= k <= (call.evaluations or 0):
             try:
                 found[k] = wire.decode_array(record.get("x"))
             except (TypeError, wire.WireError):
@@ -110,8 +110,14 @@ def _first_wrong_step(case: SgdCase, call: Call, returned: np.ndarray) -> Feedba
 
 
 def steps(session: Session, name: str) -> None:
-    """The returned x against the reference's, with the first wrong step as the likely cause."""
+    """The returned x against the reference's, with the first wrong step as the likely cause.
+
+    Only objectives whose values depend on x alone: a scripted one's values follow
+    the calls, which ``calls`` judges, so an extra call is not charged twice.
+    """
     for case, call, expected in zip(session.cases(name), session.student(name), session.expected(name)):
+        if case.objective == "scripted":
+            continue
         _raise_for_error(case, call)
         try:
             got = as_array(call.value, f"sgd({case.label})")
@@ -154,6 +160,29 @@ def calls(session: Session, name: str) -> None:
                     got="nothing readable" if first is None else array(first),
                 )
             )
+
+
+def hidden(session: Session, name: str, calls_set: str, steps_set: str) -> str | None:
+    """Calls and steps on ``name``, each judged only where the public cases found it right.
+
+    So a mistake the public tests charge (f called twice, a wrong step) is not charged again here.
+    """
+    judged = []
+    for judge, public in ((calls, calls_set), (steps, steps_set)):
+        try:
+            judge(session, public)
+        except (Failed, Problem):
+            continue
+        judged.append(judge)
+    if not judged:
+        raise NothingToJudge("neither was right, so there was nothing left to judge.")
+    for judge in judged:
+        judge(session, name)
+    if len(judged) == 1:
+        return (
+            f"only {'the calls of f' if judged[0] is calls else 'the steps'} judged: the public tests charge the rest."
+        )
+    return None
 
 
 def printing(session: Session, name: str) -> None:
