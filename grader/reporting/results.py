@@ -62,8 +62,13 @@ class TestResult:
 
     @property
     def verdict(self) -> str:
-        """How reports label the outcome: "passed", "FAILED", or "timed" for a slow timed_only test."""
-        return "passed" if self.passed else ("timed" if self.timed_only else "FAILED")
+        """How reports label the outcome: "passed", "FAILED", "timed" for a slow timed_only test, or
+        "not run" for a test worth no points that its gate kept from running (the training check)."""
+        if self.passed:
+            return "passed"
+        if self.timed_only:
+            return "timed"
+        return "not run" if self.max_score == 0 and self.not_run else "FAILED"
 
     @property
     def output(self) -> str:
