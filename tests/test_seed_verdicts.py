@@ -17,18 +17,19 @@ from conftest import REFERENCE_PATH, REPO
 SEEDS = (224, *range(1, 20))  # the production seed and 19 others
 
 
-def _catalogue(reference_source):
-    from reference.alternatives import ALTERNATIVES, assemble
-    from reference.mutants import MUTANTS, mutate
+def _catalogue(reference_files):
+    """(label, the submission's files) of every mutant and alternative."""
+    from reference.alternatives import ALTERNATIVES, assemble_files
+    from reference.mutants import MUTANTS, mutate_files
 
     for mutant in MUTANTS:
-        yield f"mutant {mutant.name}", mutate(reference_source, mutant)
+        yield f"mutant {mutant.name}", mutate_files(reference_files, mutant)
     for alternative in ALTERNATIVES:
-        yield f"alternative {alternative.name}", assemble(reference_source, alternative)
+        yield f"alternative {alternative.name}", assemble_files(reference_files, alternative)
 
 
 @pytest.mark.slow
-def test_which_functions_lose_points_does_not_depend_on_the_seed(reference_source, tmp_path):
+def test_which_functions_lose_points_does_not_depend_on_the_seed(reference_files, write_files, tmp_path):
     from dataclasses import replace
 
     from grader import config, grade
@@ -44,10 +45,10 @@ def test_which_functions_lose_points_does_not_depend_on_the_seed(reference_sourc
     started = time.monotonic()
     differ = []
     try:
-        for label, source in _catalogue(reference_source):
-            path = Path(tmp_path) / label.replace(" ", "_") / "word2vec.py"
-            path.parent.mkdir()
-            path.write_text(source, encoding="utf-8")
+        for label, files in _catalogue(reference_files):
+            folder = Path(tmp_path) / label.replace(" ", "_")
+            folder.mkdir()
+            path = write_files(folder, files)
             verdicts = {}
             for seed in SEEDS:
                 run = grade(path, settings=replace(base, seed=seed), launcher=user, spawner=spawner, oracle=oracle)
