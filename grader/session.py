@@ -221,7 +221,7 @@ class Session:
         """Ask the worker; ``name``: what the request is called (default ``function``), and marked if it hangs."""
         assert self.sandbox is not None  # only sessions that never ask the student (golden answers) go without
         source = registry.by_name(function).source
-        if source != registry.SIGMOID.source:  # word2vec.py's are the submission's, whatever it is called
+        if source != registry.SIGMOID.source:  # word2vec.py's functions are the submission's, whatever its name
             options["source"] = source
         try:
             reply = self.sandbox.request(name or function, batch, **options)

@@ -26,6 +26,7 @@ from grader import registry
 
 EXAMPLE = REPO / "examples" / "word2vec.py"
 TEMPLATE = REPO / "student_template" / "word2vec.py"
+REFERENCE_SGD = REFERENCE_PATH.with_name("sgd.py")
 MAKE = shutil.which("make")
 TAGS = list(registry.tags())
 TITLES = [f.title for f in registry.functions()]
@@ -67,6 +68,15 @@ def lay_out(folder, dist, handin=None, name="word2vec.py"):
         else:
             target.write_bytes(handin if isinstance(handin, bytes) else handin.encode())
     return folder
+
+
+def folder_zip(tmp_path, word2vec, sgd=REFERENCE_SGD):
+    """handin.zip as students hand it in: word2vec.py (a path or its text) with sgd.py beside it."""
+    archive = tmp_path / "handin.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("word2vec.py", word2vec.read_text() if isinstance(word2vec, Path) else word2vec)
+        out.writestr("sgd.py", sgd.read_text())
+    return archive
 
 
 def run_job(folder, *make_args, python=None, user=None, **environment):
@@ -140,33 +150,41 @@ def full_public_points():
     return {tag: float(most) for tag, most in problems_and_points(config.load(REPO / "grader.yml"))}
 
 
+def full_public_total():
+    return sum(full_public_points().values())
+
+
 # -- the three subjects ----------------------------------------------------------
 
 
-def test_the_reference_earns_every_public_point(dist, job):
-    output, lines = run_job(lay_out(job, dist, REFERENCE_PATH))
+def test_the_reference_earns_every_public_point(dist, job, tmp_path):
+    output, lines = run_job(lay_out(job, dist, folder_zip(tmp_path, REFERENCE_PATH), name="handin.zip"))
     last = score_line(lines)
     assert last["scores"] == pytest.approx(full_public_points())
     assert last["scores"] == pytest.approx(public_points(REFERENCE_PATH))
-    assert last["scoreboard"] == [80]
+    full = full_public_total()
+    assert last["scoreboard"] == [full] and last["scores"]["sgd"] > 0
     presentation = semantic_line(lines)
     assert all(v["passed"] for stage in TITLES for v in presentation[stage].values())
-    assert "seed 224, public suite" in output and "Total: 80/80" in output
+    assert "seed 224, public suite" in output and f"Total: {full:g}/{full:g}" in output
 
 
-def test_the_template_earns_nothing(dist, job):
-    output, lines = run_job(lay_out(job, dist, TEMPLATE))
+def test_the_template_earns_nothing(dist, job, tmp_path):
+    handin = folder_zip(tmp_path, TEMPLATE, TEMPLATE.with_name("sgd.py"))
+    output, lines = run_job(lay_out(job, dist, handin, name="handin.zip"))
     assert json.loads(lines[-1]) == ZEROS
     presentation = semantic_line(lines)
     assert not any(v["passed"] for stage in TITLES for v in presentation[stage].values())
-    assert "Total: 0/80" in output
+    assert f"Total: 0/{full_public_total():g}" in output
+    assert "sgd.py is not in the submission" not in output  # its sgd was graded, and earned nothing
 
 
-def test_the_example_earns_what_gradescopes_public_tests_give(dist, job):
-    output, lines = run_job(lay_out(job, dist, EXAMPLE))
+def test_the_example_earns_what_gradescopes_public_tests_give(dist, job, tmp_path):
+    handin = folder_zip(tmp_path, EXAMPLE, EXAMPLE.with_name("sgd.py"))
+    output, lines = run_job(lay_out(job, dist, handin, name="handin.zip"))
     last = score_line(lines)
     assert last["scores"] == pytest.approx(public_points(EXAMPLE))
-    assert 0 < last["scoreboard"][0] < 80
+    assert 0 < last["scoreboard"][0] < full_public_total()
     presentation = semantic_line(lines)
     failed = [v["hint"] for stage in TITLES for v in presentation[stage].values() if not v["passed"]]
     assert failed and any("Likely cause:" in hint for hint in failed)
@@ -181,6 +199,7 @@ def test_an_archive_of_the_students_folder_is_graded_from_its_word2vec_py(dist, 
     folder = tmp_path / "a2"
     shutil.copytree(REPO / "student_template" / "utils", folder / "utils")
     shutil.copy(REFERENCE_PATH, folder / "word2vec.py")
+    shutil.copy(REFERENCE_SGD, folder / "sgd.py")
     (folder / "run.py").write_text("raise SystemExit('not the submission')\n")
     archive = tmp_path / f"handin.{kind}"
     if kind == "zip":
@@ -192,22 +211,26 @@ def test_an_archive_of_the_students_folder_is_graded_from_its_word2vec_py(dist, 
             out.add(folder, "a2")
     # Autolab renames the upload to the site's handin name, whatever it was.
     output, lines = run_job(lay_out(job, dist, archive, name="word2vec.py"))
-    assert score_line(lines)["scoreboard"] == [80]
+    assert score_line(lines)["scoreboard"] == [full_public_total()]
     assert "word2vec autograder: a2/word2vec.py" in output
 
 
 def test_the_handin_may_have_any_name_set_on_the_site(dist, job):
     lay_out(job, dist, EXAMPLE, name="handin.py")
-    _output, lines = run_job(job)  # HANDIN left empty: the only other file
-    assert score_line(lines)["scores"] == pytest.approx(public_points(EXAMPLE))
+    # A .py file handed in alone: graded as word2vec.py, with no sgd.py beside it.
+    alone = dict(public_points(EXAMPLE), sgd=0)
+    output, lines = run_job(job)  # HANDIN left empty: the only other file
+    assert score_line(lines)["scores"] == pytest.approx(alone)
+    assert "sgd.py is not in the submission, so sgd is not graded" in output
     _output, lines = run_job(job, "HANDIN=handin.py")
-    assert score_line(lines)["scores"] == pytest.approx(public_points(EXAMPLE))
+    assert score_line(lines)["scores"] == pytest.approx(alone)
 
 
 @pytest.mark.root
-def test_run_as_autolabs_unprivileged_user_it_grades_and_says_there_is_no_user_switch(dist, job):
-    output, lines = run_job(lay_out(job, dist, REFERENCE_PATH), user=AUTOGRADE_UID)
-    assert score_line(lines)["scoreboard"] == [80]
+def test_run_as_autolabs_unprivileged_user_it_grades_and_says_there_is_no_user_switch(dist, job, tmp_path):
+    handin = folder_zip(tmp_path, REFERENCE_PATH)
+    output, lines = run_job(lay_out(job, dist, handin, name="handin.zip"), user=AUTOGRADE_UID)
+    assert score_line(lines)["scoreboard"] == [full_public_total()]
     assert (
         f"user switch: missing: not root: Autolab runs this job as uid {AUTOGRADE_UID}, "
         f"so the submission runs as uid {AUTOGRADE_UID} too"
@@ -342,12 +365,12 @@ def test_an_unpacked_tar_that_is_missing(dist, job):
     assert_not_graded(*run_job(job), "The autograder could not be unpacked or started")
 
 
-def test_a_handin_that_floods_its_output_stays_within_autolabs_lines(dist, job):
+def test_a_handin_that_floods_its_output_stays_within_autolabs_lines(dist, job, tmp_path):
     flood = (
         REFERENCE_PATH.read_text() + "\nprint('\\n' * 100000)\nimport sys\nprint('x\\n' * 100000, file=sys.stderr)\n"
     )
-    _output, lines = run_job(lay_out(job, dist, flood))
-    assert score_line(lines)["scoreboard"] == [80]
+    _output, lines = run_job(lay_out(job, dist, folder_zip(tmp_path, flood), name="handin.zip"))
+    assert score_line(lines)["scoreboard"] == [full_public_total()]
     assert len(lines) < 2_100
 
 
@@ -366,9 +389,10 @@ def test_hidden_include_packs_the_reference_root_only_and_grades_both_suites(tmp
     readme = (dist / "README.txt").read_text()
     for f in registry.functions():
         assert f"    {f.tag:<16}{f.points:g}\n" in readme  # the hidden suite's points too
-    output, lines = run_job(lay_out(job, dist, REFERENCE_PATH))
+    output, lines = run_job(lay_out(job, dist, folder_zip(tmp_path, REFERENCE_PATH), name="handin.zip"))
     assert score_line(lines)["scores"] == {f.tag: f.points for f in registry.functions()}
-    assert "public and hidden suites" in output and "Total: 100/100" in output
+    full = sum(f.points for f in registry.functions())
+    assert "public and hidden suites" in output and f"Total: {full:g}/{full:g}" in output
 
 
 def test_hidden_exclude_packs_answers_and_no_reference(dist):

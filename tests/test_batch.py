@@ -13,18 +13,23 @@ import pytest
 import yaml
 
 from conftest import CHROMIUM_FLAGS, REPO
-from grader import config
+from grader import config, registry
 from grader.instructor.batch import outputs, runner
 from grader.instructor.batch.submissions import Submission, collect
 from grader.registry import tags
 from reference.mutants import MUTANTS, mutate
 
-# Exports here hold word2vec.py alone: its mutants, not sgd.py's.
+# Exports here hold word2vec.py with an sgd.py beside it: word2vec.py's mutants, not sgd.py's.
 WORD2VEC_MUTANTS = [m for m in MUTANTS if m.file == "word2vec.py"]
 
 REFERENCE = REPO / "reference" / "word2vec.py"
 TEMPLATE = REPO / "student_template" / "word2vec.py"
 EXAMPLE = REPO / "examples" / "word2vec.py"
+# The sgd.py beside each kind's word2vec.py: its own folder's, else the reference's.
+SGD = {"template": TEMPLATE.with_name("sgd.py"), "example": EXAMPLE.with_name("sgd.py")}
+REFERENCE_SGD = REFERENCE.with_name("sgd.py")
+# The whole rubric: what the reference earns, and every submission's max_total.
+FULL = sum(f.points for f in registry.functions())
 SYNTAX_ERROR = "import numpy as np\n\ndef sigmoid(x)\n    return 1 / (1 + np.exp(-x))\n"
 EXPORT_SIZE = 200
 CHROMIUM = Path("/usr/bin/chromium")
@@ -78,7 +83,7 @@ def submitters(number):
 
 
 def write_export(folder, kinds, records=None):
-    """A Gradescope export: submission_<id>/word2vec.py per (id, kind), and submission_metadata.yml.
+    """A Gradescope export: submission_<id>/word2vec.py and sgd.py per (id, kind), and submission_metadata.yml.
 
     kind is a key of sources(), or None for a folder with no .py file.
     records overrides the YAML (any object); by default every folder has a record.
@@ -93,6 +98,7 @@ def write_export(folder, kinds, records=None):
             (target / "README.txt").write_text("I forgot to attach my file, sorry!\n")
         else:
             (target / "word2vec.py").write_text(texts[kind], encoding="utf-8")
+            shutil.copy(SGD.get(kind, REFERENCE_SGD), target / "sgd.py")
         default[f"submission_{submission_id}"] = {
             ":submitters": submitters(number),
             ":created_at": "2024-02-01 10:00:00.000000000 -08:00",
@@ -150,7 +156,7 @@ def test_export_rows_have_ids_names_emails_and_statuses_in_id_order(graded_expor
         people = records[f"submission_{row['id']}"][":submitters"]
         assert row["name"] == "; ".join(p[":name"] for p in people)
         assert row["email"] == "; ".join(p[":email"] for p in people)
-        assert row["max_total"] == "100"
+        assert row["max_total"] == f"{FULL:g}"
         kind = kinds[row["id"]]
         if kind is None:
             assert row["status"].startswith("no submission: no word2vec.py"), row
@@ -166,7 +172,7 @@ def test_export_rows_have_ids_names_emails_and_statuses_in_id_order(graded_expor
 def test_export_totals_match_grading_each_file_alone(graded_export):
     root, kinds, records, done = graded_export
     rows = {r["id"]: r for r in read_scores(root / "out")}
-    expected = {"reference": 100.0, "template": 0.0}
+    expected = {"reference": FULL, "template": 0.0}
     sample = {}
     for submission_id, kind in kinds.items():  # every plain kind once, and every fifth mutant
         if kind is None or kind in sample.values():
@@ -174,7 +180,8 @@ def test_export_totals_match_grading_each_file_alone(graded_export):
         if kind.startswith("mutant:") and list(kinds.values()).index(kind) % 5:
             continue
         sample[submission_id] = kind
-    assert 9 <= len(sample) <= 14
+    # The four plain kinds (reference, template, example, syntax) and every fifth of the mutants.
+    assert len(sample) == 4 + -(-len(WORD2VEC_MUTANTS) // 5)
     for submission_id, kind in sample.items():
         folder = root / "assignment_1_export" / f"submission_{submission_id}"
         run = grade_with_batch_settings(folder / "word2vec.py")
@@ -185,9 +192,9 @@ def test_export_totals_match_grading_each_file_alone(graded_export):
         if kind in expected:
             assert run.score == expected[kind]
     example = grade_with_batch_settings(EXAMPLE)
-    assert 0 < example.score < 100
+    assert 0 < example.score < FULL
     assert all(float(r["total"]) == example.score for i, r in rows.items() if kinds[i] == "example")
-    assert all(float(r["total"]) == 100 for i, r in rows.items() if kinds[i] == "reference")
+    assert all(float(r["total"]) == FULL for i, r in rows.items() if kinds[i] == "reference")
     assert all(float(r["total"]) == 0 for i, r in rows.items() if kinds[i] == "template")
 
 
@@ -204,7 +211,7 @@ def test_export_every_mutant_loses_points_under_its_function_only(graded_export)
                 assert float(row[tag]) < maxima[tag], (mutant.name, row)
             else:
                 assert float(row[tag]) == maxima[tag], (mutant.name, tag, row)
-        assert float(row["total"]) < 100
+        assert float(row["total"]) < FULL
 
 
 @pytest.mark.slow
@@ -221,7 +228,7 @@ def test_export_writes_a_text_and_json_report_per_submission(graded_export):
             assert len(results["tests"]) > 20
     reference_id = next(i for i, kind in kinds.items() if kind == "reference")
     text = (reports / f"{reference_id}.txt").read_text(encoding="utf-8")
-    assert "Total: 100/100" in text
+    assert f"Total: {FULL:g}/{FULL:g}" in text
     # The report names the submission as it is in the export, not the grader's staged copy.
     assert str(root / "assignment_1_export" / f"submission_{reference_id}" / "word2vec.py") in text
 
@@ -232,9 +239,10 @@ def test_export_summary_page_has_histogram_pass_rates_hints_and_links(graded_exp
     page = (root / "out" / "summary.html").read_text(encoding="utf-8")
     assert f'<div class="figure" id="submission-count"><b>{EXPORT_SIZE}</b>' in page
     assert page.count('<rect class="bin"') == 10
-    top_bin = sum(float(r["total"]) >= 90 for r in read_scores(root / "out"))
+    low = 9 * (FULL / 10)  # the last of ten bins
+    top_bin = sum(float(r["total"]) >= low for r in read_scores(root / "out"))
     assert top_bin > sum(kind == "reference" for kind in kinds.values())  # and mutants losing little
-    assert f"<title>{top_bin} submissions with 90 to 100 points</title>" in page
+    assert f"<title>{top_bin} submissions with {low:g} to {FULL:g} points</title>" in page
     test_rows = page.split('id="pass-rates"')[1].split("</table>")[0]
     numbers = [t.number for t in grade_with_batch_settings(REFERENCE).tests]
     for number in numbers:
@@ -304,6 +312,7 @@ def test_folder_of_py_files_and_folder_of_folders(tmp_path):
     folders = tmp_path / "folders"
     (folders / "carol" / "hw2").mkdir(parents=True)
     shutil.copy(REFERENCE, folders / "carol" / "hw2" / "word2vec.py")
+    shutil.copy(REFERENCE_SGD, folders / "carol" / "hw2" / "sgd.py")
     (folders / "dave").mkdir()
     (folders / "dave" / "my_solution.py").write_text(TEMPLATE.read_text())
     (folders / "erin").mkdir()
@@ -312,6 +321,7 @@ def test_folder_of_py_files_and_folder_of_folders(tmp_path):
     (folders / "frank").mkdir()
     (folders / "frank" / "word2vec.py").write_text("from frank_helpers import *\n")
     shutil.copy(REFERENCE, folders / "frank" / "frank_helpers.py")
+    shutil.copy(REFERENCE_SGD, folders / "frank" / "sgd.py")
     (folders / "alice").mkdir()  # the same id as files/alice.py
     shutil.copy(TEMPLATE, folders / "alice" / "word2vec.py")
     (folders / "__MACOSX").mkdir()
@@ -323,14 +333,16 @@ def test_folder_of_py_files_and_folder_of_folders(tmp_path):
     rows = {r["id"]: r for r in read_scores(tmp_path / "out")}
     assert list(rows) == ["alice", "alice-2", "bob", "carol", "dave", "erin", "frank", "mallory", "zed"]
     assert "two submissions have the id alice" in done.stderr
-    assert rows["alice"]["total"] == "100" and rows["alice-2"]["total"] == "0"
-    assert rows["carol"]["total"] == "100" and rows["frank"]["total"] == "100"
+    # A file of a folder of files is graded alone: no sgd.py beside it, so sgd alone scores 0.
+    assert rows["alice"]["sgd"] == "0" and rows["alice-2"]["total"] == "0"
+    assert float(rows["alice"]["total"]) == FULL - registry.by_tag("sgd").points
+    assert rows["carol"]["total"] == rows["frank"]["total"] == f"{FULL:g}"
     assert rows["dave"]["status"] == "graded" and rows["dave"]["total"] == "0"
     assert rows["bob"]["total"] == rows["zed"]["total"] != "0"
     assert rows["erin"]["status"].startswith("no submission: no word2vec.py in the submission")
     assert rows["mallory"]["status"].startswith("import failed: mallory.py raised ModuleNotFoundError"), rows
     assert all(r["name"] == r["email"] == "" for r in rows.values())
-    assert (tmp_path / "out" / "reports" / "carol.txt").read_text().count("Total: 100/100") == 1
+    assert (tmp_path / "out" / "reports" / "carol.txt").read_text().count(f"Total: {FULL:g}/{FULL:g}") == 1
 
 
 REAL_FORMAT = """\
@@ -390,7 +402,7 @@ def test_metadata_read_tolerantly_from_the_real_format(tmp_path):
     assert rows["999"]["status"] == (
         "no submission: submission_metadata.yml lists submission_999, but the export has no such folder"
     )
-    assert all(rows[i]["total"] == "100" for i in ("101", "102", "103", "104", "105", "106"))
+    assert all(rows[i]["total"] == f"{FULL:g}" for i in ("101", "102", "103", "104", "105", "106"))
     for problem in ("submission_102: submitter 1 is a str", "submission_103: the record is a str"):
         assert f"warning: {tmp_path / 'export' / 'submission_metadata.yml'}: {problem}" in done.stderr
     page = (tmp_path / "out" / "summary.html").read_text(encoding="utf-8")
@@ -412,7 +424,7 @@ def test_unreadable_metadata_still_grades_everything(tmp_path, metadata, problem
     assert done.returncode == 0, done.stderr
     assert problem in done.stderr and "names and emails are left empty" in done.stderr
     rows = read_scores(tmp_path / "out")
-    assert [(r["id"], r["total"], r["name"]) for r in rows] == [("1", "100", ""), ("2", "0", "")]
+    assert [(r["id"], r["total"], r["name"]) for r in rows] == [("1", f"{FULL:g}", ""), ("2", "0", "")]
     assert all(r["status"] == "graded [metadata: submission_metadata.yml unreadable]" for r in rows)
 
 
@@ -464,11 +476,12 @@ class DiesWhenUnpickled:
 
 
 def test_a_dead_grading_process_costs_only_its_submission_and_is_replaced(tmp_path):
-    files = tmp_path / "files"
-    files.mkdir()
-    shutil.copy(REFERENCE, files / "a.py")
-    shutil.copy(TEMPLATE, files / "b.py")
-    submissions, _ = collect([files])
+    folders = tmp_path / "folders"
+    for name, word2vec in (("a", REFERENCE), ("b", TEMPLATE)):
+        (folders / name).mkdir(parents=True)
+        shutil.copy(word2vec, folders / name / "word2vec.py")
+        shutil.copy(word2vec.with_name("sgd.py"), folders / name / "sgd.py")
+    submissions, _ = collect([folders])
     outcomes = {}
     settings = config.load(None, hidden=True)
     runner.grade_all(
@@ -478,7 +491,7 @@ def test_a_dead_grading_process_costs_only_its_submission_and_is_replaced(tmp_pa
         done=lambda s, outcome: outcomes.setdefault(s.id, outcome),
     )
     assert outcomes["dies"].status == "grader error: grading process died (exit status 3)"
-    assert (outcomes["a"].status, outcomes["a"].total) == ("graded", 100)
+    assert (outcomes["a"].status, outcomes["a"].total) == ("graded", FULL)
     assert (outcomes["b"].status, outcomes["b"].total) == ("graded", 0)
 
 

@@ -36,6 +36,12 @@ SOURCES = {
     + REFERENCE
     + f'\n\ndef sigmoid(x):\n    raise ValueError("{NASTY}")\n',
 }
+# The sgd.py beside each: its own folder's for the template and the example, else the reference's.
+SGD = {
+    "template": (REPO / "student_template" / "sgd.py").read_text(encoding="utf-8"),
+    "example": (REPO / "examples" / "sgd.py").read_text(encoding="utf-8"),
+}
+REFERENCE_SGD = (REPO / "reference" / "sgd.py").read_text(encoding="utf-8")
 # How local exits on each (as with --format text): 0 only when every test passed.
 EXIT = {"reference": 0}
 TEXT_FUNCTION_LINE = re.compile(r"^  (\w+)\s+([\d.]+)/([\d.]+)$", re.M)
@@ -54,7 +60,7 @@ def grader(*args, cwd=REPO):
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory):
-    """name -> local on that file of SOURCES: {"text", "json", "junit" (to -o): CompletedProcess,
+    """name -> local on that file of SOURCES, sgd.py beside it: {"text", "json", "junit" (to -o): CompletedProcess,
     "results": the results.json object, "xml": the JUnit file}."""
     import json
 
@@ -62,6 +68,7 @@ def reports(tmp_path_factory):
     for name, source in SOURCES.items():
         folder = tmp_path_factory.mktemp("submission")
         (folder / "word2vec.py").write_text(source, encoding="utf-8")
+        (folder / "sgd.py").write_text(SGD.get(name, REFERENCE_SGD), encoding="utf-8")
         runs = {
             "text": grader("local", folder / "word2vec.py", "--color", "never"),
             "json": grader("local", folder / "word2vec.py", "--format", "json"),
@@ -203,6 +210,7 @@ def test_control_characters_a_student_prints_or_raises_are_replaced(reports):
 
 def test_without_o_the_xml_goes_to_stdout(tmp_path):
     (tmp_path / "word2vec.py").write_text(REFERENCE, encoding="utf-8")
+    (tmp_path / "sgd.py").write_text(REFERENCE_SGD, encoding="utf-8")
     done = grader("local", tmp_path / "word2vec.py", "--format", "junit")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites ')
