@@ -376,6 +376,7 @@ def sgd_calls(session: Session) -> None:
 def sgd_steps(session: Session) -> None:
     """sgd: each step x - step * grad, then postprocessing, annealed; returns the last x"""
     descent_judges.steps(session, "sgd.steps")
+    descent_judges.steps(session, "sgd.anneal")
 
 
 @weight(2)
