@@ -31,12 +31,15 @@ def replace_function(source, name, body):
 
 
 def lost_functions(run):
-    return {t.function for t in run.tests if not t.passed}
+    """The functions whose tests lost points. The training check (5.5, sgd's, worth 0 by default) is not
+    run when a function it trains with fails: that costs nothing, so it is no loss of sgd's."""
+    return {t.function for t in run.tests if t.score < t.max_score}
 
 
 def test_constant_outputs_score_zero(tmp_path, write_submission):
+    """Every function of word2vec.py returns zeros: none of its tests earns a point (sgd.py is the reference's)."""
     run = grade(write_submission(tmp_path, ZEROS), hidden=True)
-    assert run.score == 0
+    assert [f"{t.number}: {t.score}" for t in run.tests if t.score and t.function != "sgd"] == []
     assert "credited only once test 2.1 passes" in {t.number: t.output for t in run.tests}["2.4"]
 
 
@@ -63,7 +66,8 @@ def test_writing_outside_the_working_folder_at_import_says_where_files_may_go(
     assert run.score == 0
     assert "PermissionError" in run.summary and "write only in its working folder" in run.summary, run.summary
     saved = reference_source + "\nopen('saved-at-import.txt', 'w').write('fine')\n"
-    assert grade(write_submission(tmp_path, saved), hidden=True).score == 100
+    run = grade(write_submission(tmp_path, saved), hidden=True)
+    assert run.score == run.max_score, run.summary
 
 
 def test_missing_function_costs_only_its_tests(tmp_path, write_submission, reference_source):
@@ -115,7 +119,7 @@ def test_exit_inside_a_call_costs_only_that_function(tmp_path, write_submission,
     )
     run = grade(write_submission(tmp_path, source), hidden=True)
     assert lost_functions(run) == {"sigmoid"}
-    assert run.score == 90
+    assert run.score == run.max_score - run.by_function()["sigmoid"][1]
 
 
 def test_loss_of_shape_one_costs_only_the_shape_points(tmp_path, write_submission, reference_source):
@@ -162,7 +166,8 @@ def test_source_is_graded_not_a_planted_or_stale_pyc(tmp_path, write_submission,
     import os
 
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert grade(path, hidden=True).score == 100
+    run = grade(path, hidden=True)
+    assert run.score == run.max_score, run.summary
     assert not any(p.name != cache.name for p in (tmp_path / "__pycache__").iterdir())
 
 
@@ -256,5 +261,5 @@ def test_outside_word_not_rejected_gets_the_rejection_hint(tmp_path, write_submi
     )
     assert source != reference_source
     run = grade(write_submission(tmp_path, source), hidden=True)
-    assert {t.function for t in run.tests if not t.passed} == {"neg_sampling"}
+    assert lost_functions(run) == {"neg_sampling"}
     assert "not rejected" in {t.number: t.output for t in run.tests}["3.1"]

@@ -80,11 +80,14 @@ class Attack:
 # The expected outcome of each attack, as data. FULL/ZERO is what the code
 # earns honestly: the reference's functions score full marks, a function the
 # attack breaks (exits, hangs, crashes, returns junk) scores zero, and wrong
-# answers score zero whatever they patch or forge.
+# answers score zero whatever they patch or forge. The attacks are in
+# word2vec.py; sgd.py beside it is the reference's, so sgd scores full marks
+# unless the attack keeps the submission from importing or breaks the worker
+# sgd runs in (numpy patched).
 ATTACKS = [
     Attack(
         None,
-        expect(ZERO),
+        expect(ZERO, sgd=FULL),
         on_wrong=True,
         why="the honest baseline of every on_wrong attack: constant wrong outputs earn nothing",
     ),
@@ -103,23 +106,23 @@ ATTACKS = [
         "monkeypatch_numpy.py",
         expect(ZERO),
         on_wrong=True,
-        why="patches live in the worker; the verdict is computed in the trusted process",
+        why="patches live in the worker; the verdict is computed in the trusted process (sgd.py fails on them)",
     ),
     Attack(
         "monkeypatch_unittest.py",
-        expect(ZERO),
+        expect(ZERO, sgd=FULL),
         on_wrong=True,
         why="patches live in the worker; the verdict is computed in the trusted process",
     ),
     Attack(
         "subclass_always_equal.py",
-        expect(ZERO),
+        expect(ZERO, sgd=FULL),
         why="only plain float64 bytes cross the boundary, so the zeros are judged as zeros",
     ),
     Attack("pickle_reduce.py", expect(sigmoid=ZERO), why="sigmoid returns an object; nothing is unpickled"),
     Attack(
         "reference_search.py",
-        expect(ZERO),
+        expect(ZERO, sgd=FULL),
         on_wrong=True,
         why="the reference is unreadable to the sandbox user, so the wrong answers stay",
     ),

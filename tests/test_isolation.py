@@ -40,7 +40,7 @@ from pathlib import Path
 import pytest
 
 import test_hostile as hostile
-from conftest import REFERENCE_PATH, REPO, subprocess_environment
+from conftest import REFERENCE_PATH, REFERENCE_SGD_PATH, REPO, subprocess_environment
 from grader.boundary import uids
 
 ISOLATION = Path(__file__).resolve().parent / "hostile" / "isolation"
@@ -52,6 +52,7 @@ TEMP_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")  # where any user
 SEARCH_DEPTH = 4  # world-writable folders inside those are searched this deep
 LAYER_LABELS = ("user switch", "rlimits", "filesystem view", "network", "cleanup")
 CHAIN_SHOWN = "the moving chain made 200+ generations; the setsid daemon is up"
+WHOLE_RUBRIC = 110  # points of every test, public and hidden, as grader.yml sets them
 
 pytestmark = [
     pytest.mark.root,
@@ -80,6 +81,13 @@ def reference_text():
     return REFERENCE_PATH.read_text(encoding="utf-8")
 
 
+def write_reference_sgd(folder):
+    """The reference sgd.py in ``folder``, readable by every user, as students submit it beside word2vec.py."""
+    path = folder / "sgd.py"
+    path.write_text(REFERENCE_SGD_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    path.chmod(0o644)
+
+
 def new_secret():
     return f"SECRET-{uuid.uuid4().hex}"
 
@@ -90,13 +98,15 @@ def new_token():
 
 
 def write_submissions(folder, sources):
-    """folder/ID/word2vec.py for each ID, readable by every user: only the grader's walls keep a worker out."""
+    """folder/ID/word2vec.py for each ID, the reference sgd.py beside it, readable by every user: only the
+    grader's walls keep a worker out."""
     for name, source in sources.items():
         (folder / name).mkdir()
         (folder / name).chmod(0o755)
         path = folder / name / "word2vec.py"
         path.write_text(source, encoding="utf-8")
         path.chmod(0o644)
+        write_reference_sgd(folder / name)
 
 
 @pytest.fixture
@@ -291,6 +301,7 @@ def machine(tmp_path_factory):
     folder = tmp_path_factory.mktemp("machine")
     path = folder / "word2vec.py"
     path.write_text(reference_text(), encoding="utf-8")
+    write_reference_sgd(folder)
     run = grade_local(path, folder, {})
     assert_full_marks(run)
     return Machine(run.layers)
@@ -637,10 +648,12 @@ def test_no_process_outlives_the_run(mode, grade_in, submissions):
 
 
 def start_local(folder, name, source, *options):
-    """A `local` run of ``source`` (written to folder/name/word2vec.py) started now, without waiting for it."""
+    """A `local` run of ``source`` (written to folder/name/word2vec.py, the reference sgd.py beside it) started
+    now, without waiting for it."""
     (folder / name).mkdir()
     path = folder / name / "word2vec.py"
     path.write_text(source, encoding="utf-8")
+    write_reference_sgd(folder / name)
     command = [sys.executable, "-m", "grader", "local", str(path), "--config", str(CONFIG), "-v", "--format", "json"]
     command += options
     return subprocess.Popen(
@@ -665,7 +678,7 @@ def finish_local(process):
 @pytest.mark.slow
 def test_twelve_pairs_of_simultaneous_local_runs_all_earn_full_marks(tmp_path):
     """Two `local` runs of the reference started at the same moment, twelve times: each holds a uid of its
-    own, so neither's cleanup (kill(-1) as its uid) touches the other's worker, and all earn 100 (--all: the
+    own, so neither's cleanup (kill(-1) as its uid) touches the other's worker, and all earn 110 (--all: the
     public and hidden suites)."""
     problems, pairs = [], []
     for pair in range(12):
@@ -674,8 +687,8 @@ def test_twelve_pairs_of_simultaneous_local_runs_all_earn_full_marks(tmp_path):
         for side, process in zip("ab", started):
             results, layers = finish_local(process)
             problems += [f"pair {pair}{side}: {p}" for p in lost_points(results)]
-            if results.get("score") != 100:
-                problems.append(f"pair {pair}{side}: score {results.get('score')}, not 100")
+            if results.get("score") != WHOLE_RUBRIC:
+                problems.append(f"pair {pair}{side}: score {results.get('score')}, not {WHOLE_RUBRIC}")
             users += [re.match(r"runs as (uid \d+|[^ ,(]+)", line)[1] for line in layers.get("user switch", [])]
         pairs.append(users)
     assert not problems, "\n".join(problems[:20])
@@ -689,8 +702,10 @@ def test_a_batch_beside_a_local_run_all_earn_full_marks(tmp_path):
     instructor runs check during a batch: every submission of both earns full marks."""
     folder = tmp_path / "class"
     folder.mkdir()
-    for number in range(4):
-        (folder / f"reference-{number}.py").write_text(reference_text(), encoding="utf-8")
+    for number in range(4):  # a folder of folders: each its word2vec.py and sgd.py
+        (folder / f"reference-{number}").mkdir()
+        (folder / f"reference-{number}" / "word2vec.py").write_text(reference_text(), encoding="utf-8")
+        write_reference_sgd(folder / f"reference-{number}")
     out = tmp_path / "out"
     batch = subprocess.Popen(
         [sys.executable, "-m", "grader", "batch", str(folder), "--out", str(out), "--config", str(CONFIG)]

@@ -58,13 +58,12 @@ def _alive_of(uid):
 
 @pytest.mark.root
 def test_a_worker_killed_from_outside_while_importing_is_retried_and_the_student_keeps_full_marks(
-    tmp_path, grade, reference_source
+    tmp_path, grade, reference_source, write_submission
 ):
     """Someone else's SIGKILL (an administrator, the OOM killer) is not the submission's import failure."""
     folder = tmp_path / "killed"
     folder.mkdir()
-    path = folder / "word2vec.py"
-    path.write_text(reference_source + "\nimport time as _time\n_time.sleep(1.5)\n", encoding="utf-8")
+    path = write_submission(folder, reference_source + "\nimport time as _time\n_time.sleep(1.5)\n")
     user = launcher(quiet=True)
     assert isinstance(user, SandboxUser)
     killed = []
@@ -96,7 +95,7 @@ def test_a_worker_killed_from_outside_while_importing_is_retried_and_the_student
 
 @pytest.mark.root
 def test_a_scratch_folder_swapped_for_a_link_is_not_followed_when_removed(
-    tmp_path, grade, reference_source, monkeypatch, readable_folder
+    tmp_path, grade, reference_source, monkeypatch, readable_folder, write_submission
 ):
     """Without Landlock the worker may rename its scratch folder and leave a link in its place; root's
     clean-up must unlink the link, not empty the folder it points to."""
@@ -111,8 +110,7 @@ _os.chdir("/")
 _os.rename(_here, _here + ".moved")
 _os.symlink({str(victim)!r}, _here)
 """
-    path = readable_folder / "word2vec.py"
-    path.write_text(reference_source + attack, encoding="utf-8")
+    path = write_submission(readable_folder, reference_source + attack)
     monkeypatch.setenv("GRADER_WITHOUT", "landlock")
     run = grade(path, launcher=launcher(quiet=True))
     assert run.score == run.max_score, run.summary
@@ -157,7 +155,7 @@ except OSError as _error:
 
 
 @pytest.mark.root
-def test_a_unix_socket_file_is_out_of_reach(grade, reference_source, readable_folder):
+def test_a_unix_socket_file_is_out_of_reach(grade, reference_source, readable_folder, write_submission):
     """Landlock does not guard connect() to a socket file (a session bus, a proxy): seccomp refuses the socket."""
     import socket
 
@@ -177,8 +175,7 @@ try:
 except OSError as _error:
     print("PROBE refused:", _error)
 """
-    path = readable_folder / "word2vec.py"
-    path.write_text(reference_source + attack, encoding="utf-8")
+    path = write_submission(readable_folder, reference_source + attack)
     try:
         run = grade(path, launcher=launcher(quiet=True))
         try:
@@ -193,7 +190,7 @@ except OSError as _error:
 
 
 @pytest.mark.root
-def test_a_worker_left_running_as_root_has_no_capability(tmp_path, grade, reference_source):
+def test_a_worker_left_running_as_root_has_no_capability(tmp_path, grade, reference_source, write_submission):
     """Without the user switch (GRADER_SANDBOX=off, or an interpreter the sandbox user cannot read), the
     worker is root: it drops every capability, so it cannot change its ids or load a kernel module."""
     from grader.boundary.privileges import SameUser
@@ -207,8 +204,7 @@ except OSError as _error:
     print("PROBE setuid refused:", type(_error).__name__)
 print("PROBE CAP_SYS_MODULE in the bounding set:", _ctypes.CDLL(None).prctl(23, 16, 0, 0, 0))
 """
-    path = tmp_path / "word2vec.py"
-    path.write_text(reference_source + probe, encoding="utf-8")
+    path = write_submission(tmp_path, reference_source + probe)
     run = grade(path, launcher=SameUser("GRADER_SANDBOX=off"))
     assert run.score == run.max_score, run.summary
     assert "PROBE setuid refused: PermissionError" in run.printed, run.printed

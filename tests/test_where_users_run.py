@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from conftest import REPO
+from conftest import REFERENCE_SGD_PATH, REPO
 from grader import cli
 from grader.boundary import staging
 from grader.boundary.privileges import SandboxUser, launcher
@@ -25,11 +25,15 @@ WHO = (
 
 
 def _private_submission(tmp_path, source):
+    """tmp_path/private/word2vec.py, the reference sgd.py beside it, readable by root alone."""
     folder = tmp_path / "private"
     folder.mkdir()
     path = folder / "word2vec.py"
     path.write_text(source, encoding="utf-8")
     path.chmod(0o600)
+    sgd = folder / "sgd.py"
+    sgd.write_text(REFERENCE_SGD_PATH.read_text(encoding="utf-8"), encoding="utf-8")
+    sgd.chmod(0o600)
     folder.chmod(0o700)
     tmp_path.chmod(0o700)
     return path

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.boundary.returned import Problem, as_array, fit_shape, raise_for_error
+from grader.boundary.returned import Call, Problem, as_array, fit_shape, raise_for_error
 from grader.protocol import wire
 from grader.protocol.objectives import objective_values, postprocess
 from grader.rubric.checks import Failed, NothingToJudge, compare, matches
@@ -22,13 +22,16 @@ from grader.session import SGD
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from grader.boundary.returned import Call
     from grader.rubric.descent_cases import SgdCase
     from grader.rubric.feedback import Feedback
     from grader.session import Session
 
 
 def _raise_for_error(case: SgdCase, call: Call) -> None:
+    if not call.failed and call.evaluations is None:
+        # The worker counts f's calls in every sgd reply: one without the count is not its own, and
+        # must fail even the test that reads nothing else of it (the progress print).
+        call = Call(error={"type": "ProtocolError", "message": "the grading process sent a malformed reply"})
     try:
         raise_for_error(SGD, call)
     except Problem as problem:
