@@ -80,7 +80,8 @@ def test_the_template_folder_scores_zero_under_sgd_too(seed):
     run = grade(REPO / "student_template" / "word2vec.py", seed=seed, hidden=True)
     sgd = [t for t in run.tests if t.function == "sgd"]
     assert sgd and all(t.score == 0 for t in sgd)
-    assert "loss is still None" in next(t.output for t in sgd if t.number == "5.3")
+    outputs = {t.number: t.output for t in sgd}
+    assert "f is never called" in outputs["5.1"] and "progress print never ran" in outputs["5.3"]
 
 
 def test_gradescope_grades_the_sgd_py_in_the_submission_folder(tmp_path):
@@ -146,6 +147,15 @@ def test_each_sgd_mutant_is_charged_once_hidden_suite_included(reference_files, 
         run = grade(write_files(folder, mutate_files(reference_files, mutant)), hidden=True)
         charged[mutant.name] = [t.number for t in run.tests if t.score < t.max_score]
     assert all(len(numbers) == 1 for numbers in charged.values()), charged
+
+
+def test_an_sgd_that_never_reaches_the_progress_print_earns_nothing_for_it(folder):
+    source = (REFERENCE / "sgd.py").read_text(encoding="utf-8")
+    (folder / "sgd.py").write_text(
+        source.replace("        loss, gradient = f(x)\n        x = x - step * gradient\n", "        return x0\n")
+    )
+    run = grade(folder / "word2vec.py")
+    assert {t.number: t.score for t in run.tests if t.function == "sgd"} == {"5.1": 0, "5.2": 0, "5.3": 0, "5.5": 0}
 
 
 def test_forged_call_numbers_fail_the_case_not_the_grader():

@@ -383,6 +383,7 @@ def sgd_steps(session: Session) -> None:
 @number("5.3")
 @visibility(PUBLIC)
 @tags(SGD.tag)
+@where_right("5.1")
 def sgd_progress(session: Session) -> None:
     """sgd: sets loss, for the progress print every PRINT_EVERY iterations"""
     descent_judges.printing(session, "sgd.printing")

@@ -189,6 +189,16 @@ def hidden(session: Session, name: str, calls_set: str, steps_set: str) -> str |
 
 
 def printing(session: Session, name: str) -> None:
-    """The progress print runs without error: it needs loss to be set every iteration."""
+    """The progress print runs without error: it needs loss to be set every iteration.
+
+    Judged only on the cases whose sgd reached the print (f called PRINT_EVERY
+    times): one that never gets there is 5.1's to charge, and earns nothing here.
+    """
+    reached = 0
     for case, call in zip(session.cases(name), session.student(name)):
+        if call.lost is None and (call.evaluations or 0) < case.print_every:
+            continue
         _raise_for_error(case, call)
+        reached += 1
+    if not reached:
+        raise NothingToJudge("sgd never called f PRINT_EVERY times, so the progress print never ran.")
