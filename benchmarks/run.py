@@ -37,6 +37,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "reference" / "word2vec.py"
+REFERENCE_SGD = REFERENCE.with_name("sgd.py")  # submitted beside word2vec.py, as students do
 LAYERS = "landlock,netns,seccomp"  # every layer GRADER_WITHOUT can turn off
 CGROUP_MEMORY, CGROUP_QUOTA = 768 * 2**20, (50000, 100000)  # Gradescope's default: 768 MB, half a CPU
 
@@ -64,6 +65,12 @@ def build(out):
     subprocess.run([sys.executable, "-m", "grader", "build", "--out", out], cwd=REPO, check=True, capture_output=True)
 
 
+def place_reference(folder):
+    """The reference's word2vec.py and sgd.py in ``folder``: a submission that scores full marks."""
+    for path in (REFERENCE, REFERENCE_SGD):
+        shutil.copy(path, folder / path.name)
+
+
 def gradescope_install(dist, scratch):
     """ROOT with source/, venv/ and run_autograder, installed as setup.sh does; or None."""
     system = shutil.which("python3", path="/usr/bin:/bin")
@@ -80,7 +87,7 @@ def gradescope_install(dist, scratch):
         shutil.rmtree(root, ignore_errors=True)
         return None
     (root / "submission").mkdir()
-    shutil.copy(REFERENCE, root / "submission" / "word2vec.py")
+    place_reference(root / "submission")
     scratch.append(root)
     return root
 
@@ -92,7 +99,7 @@ def gradescope_command(root, scratch):
         root = Path(tempfile.mkdtemp(prefix="bench-root-"))
         scratch.append(root)
         (root / "submission").mkdir()
-        shutil.copy(REFERENCE, root / "submission" / "word2vec.py")
+        place_reference(root / "submission")
         python, how = sys.executable, "this interpreter, no user switch"
         env = layers_on(os.environ)
     else:
@@ -114,7 +121,7 @@ def local_command(dist, scratch):
     scratch.append(folder)
     with zipfile.ZipFile(dist / "student.zip") as archive:
         archive.extractall(folder)
-    shutil.copy(REFERENCE, folder / "word2vec.py")
+    place_reference(folder)  # over the handout's starter files
     return [sys.executable, "-m", "grader", "local"], dict(cwd=folder, env=layers_on(os.environ))
 
 
@@ -269,17 +276,18 @@ def time_workers(request):
 def measure_batch(count, repeats, scratch, python=None):
     """Batch throughput; ``python`` is the installed grader's interpreter where the user switch works."""
     sys.path.insert(0, str(REPO))
-    from reference.mutants import MUTANTS, mutate
+    from reference.mutants import MUTANTS, mutate_files
 
     folder = Path(tempfile.mkdtemp(prefix="bench-batch-"))
     outputs = Path(tempfile.mkdtemp(prefix="bench-batch-out-"))
     scratch.extend([folder, outputs])
     os.chmod(folder, 0o755)
-    source = REFERENCE.read_text()
-    mutants = [m for m in MUTANTS if m.file == "word2vec.py"]  # each submission here is word2vec.py alone
-    for i in range(count):
-        text = source if i % 3 == 0 else mutate(source, mutants[i % len(mutants)])
-        (folder / f"s{i:03d}.py").write_text(text)
+    reference = {path.name: path.read_text() for path in (REFERENCE, REFERENCE_SGD)}
+    for i in range(count):  # a folder of submission folders, each with its word2vec.py and sgd.py
+        files = reference if i % 3 == 0 else mutate_files(reference, MUTANTS[i % len(MUTANTS)])
+        (folder / f"s{i:03d}").mkdir()
+        for name, text in files.items():
+            (folder / f"s{i:03d}" / name).write_text(text)
     per_jobs = {}
     for jobs in (1, 2):
         env = {k: v for k, v in os.environ.items() if k != "GRADER_SANDBOX"} if python else None

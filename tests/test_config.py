@@ -155,7 +155,7 @@ MALFORMED = [
     ("points:\n  '9.9': 3\n", "'points.9.9' names no test or function"),
     ("points:\n  3.10: 5\n", "'points.3.1' must be written as text, in quotes"),
     ("visibility:\n  '1.1': secret\n", "'visibility.1.1' must be one of visible, after_due_date"),
-    ("visibility:\n  '5.1': hidden\n", "'visibility.5.1' names no test, function or suite"),
+    ("visibility:\n  '9.1': hidden\n", "'visibility.9.1' names no test, function or suite"),
     ("visibility:\n  '1.3': visible\n  '1.1': hidden\n", "test 1.3 (visible) is credited only once test 1.1"),
     ("limits:\n  memory_mb: 100000000\n", "'limits.memory_mb' must be a whole number from 256 to 16384"),
     ("limits:\n  total_seconds: 0\n", "'limits.total_seconds' must be a number from 10 to 600"),
@@ -223,8 +223,8 @@ def test_every_command_refuses_a_malformed_config(tmp_path, verb):
 def test_batch_refuses_a_malformed_config_before_grading(tmp_path):
     from grader.instructor.batch import run_batch
 
-    path = write(tmp_path, "visibility:\n  '5.1': hidden\n")
-    with pytest.raises(config.ConfigError, match="'visibility.5.1' names no test"):
+    path = write(tmp_path, "visibility:\n  '9.1': hidden\n")
+    with pytest.raises(config.ConfigError, match="'visibility.9.1' names no test"):
         run_batch([REPO / "examples"], out=tmp_path / "out", config_path=path)
     assert not (tmp_path / "out").exists()
 
@@ -233,7 +233,7 @@ def test_batch_refuses_a_malformed_config_before_grading(tmp_path):
     "text, said",
     [
         ("cases:\n  other_K: [1, 3, 25]\n", "'cases.other_K[2]' must be a whole number from 1 to 24"),
-        ("visibility:\n  '5.1': hidden\n", "'visibility.5.1' names no test"),
+        ("visibility:\n  '9.1': hidden\n", "'visibility.9.1' names no test"),
     ],
 )
 def test_gradescope_writes_once_that_the_configuration_is_broken(tmp_path, monkeypatch, capsys, text, said):

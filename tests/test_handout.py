@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REFERENCE_PATH, REPO, assert_switched, build_student_zip
+from conftest import REFERENCE_PATH, REFERENCE_SGD_PATH, REPO, assert_switched, build_student_zip
 from grader import config, grade
 from grader.answers.golden import GoldenOracle
 
@@ -93,6 +93,14 @@ def installed(handout):
     shutil.rmtree(folder, ignore_errors=True)
 
 
+def finish(folder):
+    """``folder``/word2vec.py and sgd.py as a student finishes them: the reference's; the word2vec.py."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sgd.py").write_text(REFERENCE_SGD_PATH.read_text())
+    (folder / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    return folder / "word2vec.py"
+
+
 def run(python, *args, cwd, timeout=300):
     """python with args in cwd, as a student would: no PYTHONPATH leading to this checkout's grader."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "GRADER_CONFIG")}
@@ -105,12 +113,9 @@ def test_handout_installs_and_runs_in_a_fresh_virtual_environment(installed, han
         return run(installed, "-m", "grader", "local", *args, cwd=handout)
 
     template = local()
-    assert template.returncode == 1 and "Total: 0/80" in template.stdout
-    finished = handout / "finished"
-    finished.mkdir()
-    (finished / "word2vec.py").write_text(REFERENCE_PATH.read_text())
-    done = local(finished / "word2vec.py")
-    assert done.returncode == 0 and "Total: 80/80" in done.stdout, done.stdout[-2000:] + done.stderr
+    assert template.returncode == 1 and "Total: 0/88" in template.stdout
+    done = local(finish(handout / "finished"))
+    assert done.returncode == 0 and "Total: 88/88" in done.stdout, done.stdout[-2000:] + done.stderr
     for graded in (template, done):
         assert_switched(graded.stderr)
     hidden = local("--all")
@@ -144,9 +149,8 @@ def test_every_student_command_in_the_readmes_works_in_the_installed_handout(ins
     assert len(commands) >= 8 and any("path/to/word2vec.py" in c for c in commands)
     course = tmp_path / "course"
     shutil.copytree(handout, course)
-    (course / "word2vec.py").write_text(REFERENCE_PATH.read_text())  # a finished submission
-    (course / "path" / "to").mkdir(parents=True)
-    (course / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    finish(course)  # a finished submission
+    finish(course / "path" / "to")
     for command in commands:
         assert command[0] in ("python", "pip"), f"a README shows students {command}; only python and pip run here"
         if command[0] == "pip":
@@ -161,12 +165,11 @@ def test_every_student_command_in_the_readmes_works_in_the_installed_handout(ins
 
 def test_installed_handout_grades_from_any_folder(installed, handout, tmp_path):
     elsewhere = tmp_path / "elsewhere"
-    (elsewhere / "path" / "to").mkdir(parents=True)
-    (elsewhere / "path" / "to" / "word2vec.py").write_text(REFERENCE_PATH.read_text())
+    finish(elsewhere / "path" / "to")
     done = run(installed, "-m", "grader", "local", "path/to/word2vec.py", cwd=elsewhere)
-    assert done.returncode == 0 and "Total: 80/80" in done.stdout, done.stdout[-2000:] + done.stderr
+    assert done.returncode == 0 and "Total: 88/88" in done.stdout, done.stdout[-2000:] + done.stderr
     template = run(installed, "-m", "grader", "local", handout / "word2vec.py", cwd=elsewhere)
-    assert template.returncode == 1 and "Total: 0/80" in template.stdout, template.stderr
+    assert template.returncode == 1 and "Total: 0/88" in template.stdout, template.stderr
     where = run(installed, "-c", "import grader; print(grader.__file__)", cwd=elsewhere).stdout
     assert "site-packages" in where and not (elsewhere / "grader").exists()
 

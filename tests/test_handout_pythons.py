@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REFERENCE_PATH, REPO, build_student_zip
+from conftest import REFERENCE_PATH, REFERENCE_SGD_PATH, REPO, build_student_zip
 from grader import config
 from grader.python_version import MINIMUM
 from test_cli import pythons_on_this_machine
@@ -186,12 +186,13 @@ def test_the_template_scores_nothing(venv, handout, worker_path):
 @pytest.mark.parametrize("worker_path", WORKER_PATHS)
 @pytest.mark.parametrize("saved", ["as is", "CRLF and BOM"])
 def test_the_reference_scores_the_whole_public_suite(venv, handout, worker_path, saved, public_points, tmp_path):
-    text = REFERENCE_PATH.read_text(encoding="utf-8")
-    data = text.encode() if saved == "as is" else b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
     folder = Path(tempfile.mkdtemp(prefix="grader-test-pythons-submission-", dir="/tmp"))
     try:
         folder.chmod(0o755)
-        (folder / "word2vec.py").write_bytes(data)
+        for reference in (REFERENCE_PATH, REFERENCE_SGD_PATH):  # sgd.py beside word2vec.py, saved alike
+            text = reference.read_text(encoding="utf-8")
+            data = text.encode() if saved == "as is" else b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode()
+            (folder / reference.name).write_bytes(data)
         status, results, said = local(venv[1], folder / "word2vec.py", folder, worker_path)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from conftest import REFERENCE_PATH, REPO
+from conftest import REFERENCE_PATH, REFERENCE_SGD_PATH, REPO
 from reference.alternatives import ALTERNATIVES, assemble_files
 from reference.mutants import MUTANTS, mutate_files
 
@@ -219,6 +219,7 @@ def test_the_memory_watch_follows_only_a_plausible_pid_the_worker_gave_at_boot()
 def test_a_report_with_characters_the_output_encoding_lacks_is_escaped_not_a_traceback(tmp_path):
     source = REFERENCE_PATH.read_text(encoding="utf-8") + '\nprint("\\u2192 \\u03c3(x) \\u2713")\n'
     (tmp_path / "word2vec.py").write_text(source, encoding="utf-8")
+    (tmp_path / "sgd.py").write_text(REFERENCE_SGD_PATH.read_text(encoding="utf-8"), encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-m", "grader", "local", "word2vec.py"],
         cwd=tmp_path,

@@ -1,14 +1,18 @@
 """The registry of graded functions: every part reads it, and a new function needs nothing else.
 
-The toy below is registered end to end, as a fifth function would be: an
+The toy below is registered end to end, as a sixth function would be: an
 entry, its tests and case sets (one module here), its reference (appended
 to the reference solution) and a submission, graded through the real
-sandbox and reported under its own name.
+sandbox and reported under its own name. Registered after the settings
+were read, it is graded once they list it in ``functions``, as grader.yml
+written from the declarations (python -m grader.config) would.
 """
+
+import dataclasses
 
 import pytest
 
-from grader import registry
+from grader import config, registry
 from grader.reporting import report
 from grader.rubric import suite
 
@@ -36,7 +40,7 @@ def toy_sets(settings):
 
 
 @weight(4)
-@number("5.1")
+@number("6.1")
 @visibility(PUBLIC)
 @tags("toy")
 def toy_values(session):
@@ -52,7 +56,7 @@ TOY = registry.GradedFunction(
     ("y",),
     ("x.shape",),
     4,
-    "5",
+    "6",
     "plain",
     "grader_toy_function:toy_sets",
     tests="grader_toy_function",
@@ -62,40 +66,43 @@ WRONG = "\ndef scaled(x, a):\n    return 2 * a * np.asarray(x)\n"
 
 
 @pytest.fixture
-def toy(tmp_path, monkeypatch, reference_source):
+def toy(tmp_path, monkeypatch, grade, reference_files):
+    """toy(submission): its GradingRun with the toy registered and graded, against a reference that defines it."""
     (tmp_path / "grader_toy_function.py").write_text(TOY_MODULE)
     monkeypatch.syspath_prepend(str(tmp_path))
     reference = tmp_path / "reference" / "word2vec.py"
     reference.parent.mkdir()
-    reference.write_text(reference_source + RIGHT)
+    reference.write_text(reference_files["word2vec.py"] + RIGHT)
+    (reference.parent / "sgd.py").write_text(reference_files["sgd.py"])
+    settings = config.load()
     registry.register(TOY)
     try:
-        yield reference
+        settings = dataclasses.replace(settings, functions=(*settings.functions, TOY.tag))
+        config.check_rubric(settings)
+        yield lambda submission: grade(submission, settings=settings, reference=reference)
     finally:
         registry.unregister("toy")
 
 
-def test_a_registered_function_is_graded_end_to_end(toy, tmp_path, grade, write_submission, reference_source):
+def test_a_registered_function_is_graded_end_to_end(toy, tmp_path, write_submission, reference_source):
     folder = tmp_path / "right"
     folder.mkdir()
-    run = grade(write_submission(folder, reference_source + RIGHT), reference=toy)
+    run = toy(write_submission(folder, reference_source + RIGHT))
     toy_tests = [t for t in run.tests if t.function == "toy"]
-    assert [t.number for t in toy_tests] == ["5.1"] and toy_tests[0].passed, toy_tests
-    assert run.score == run.max_score == 84
+    assert [t.number for t in toy_tests] == ["6.1"] and toy_tests[0].passed, toy_tests
+    assert run.score == run.max_score == 88 + 4, run.summary  # the public suite and the toy's test
     assert "Scaled vector" in report.html(run)
 
 
-def test_a_wrong_registered_function_loses_points_under_its_tag_only(
-    toy, tmp_path, grade, write_submission, reference_source
-):
-    run = grade(write_submission(tmp_path, reference_source + WRONG), reference=toy)
+def test_a_wrong_registered_function_loses_points_under_its_tag_only(toy, tmp_path, write_submission, reference_source):
+    run = toy(write_submission(tmp_path, reference_source + WRONG))
     lost = {t.function for t in run.tests if not t.passed}
     assert lost == {"toy"}, [t.output for t in run.tests if not t.passed]
     assert "y of scaled" in next(t.output for t in run.tests if t.function == "toy")
 
 
-def test_a_missing_registered_function_costs_only_its_tests(toy, tmp_path, grade, write_submission, reference_source):
-    run = grade(write_submission(tmp_path, reference_source), reference=toy)
+def test_a_missing_registered_function_costs_only_its_tests(toy, tmp_path, write_submission, reference_source):
+    run = toy(write_submission(tmp_path, reference_source))
     assert {t.function for t in run.tests if not t.passed} == {"toy"}
     assert "scaled is missing" in run.summary
 

@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from conftest import REPO
+from conftest import REFERENCE_SGD_PATH, REPO
 from grader import saved_source
 from grader.instructor.gradescope import run as run_gradescope
 from grader.submission import SubmissionNotFound, find_submission
@@ -21,6 +21,7 @@ from test_batch import batch, read_scores
 
 TEMPLATE = REPO / "student_template"
 RESAVE = "re-save the file as UTF-8 in your editor"
+REFERENCE_SGD = REFERENCE_SGD_PATH.read_text(encoding="utf-8")
 
 
 def local(path, cwd, *options):
@@ -34,7 +35,7 @@ def local(path, cwd, *options):
 
 
 def a2_folder(top, reference_source, name="word2vec.py"):
-    """The course's a2/ folder as a student has it: utils/, run.py, sgd.py and a notebook checkpoint."""
+    """The course's a2/ folder as a student has it: utils/, run.py, a completed sgd.py and a notebook checkpoint."""
     folder = top / "a2"
     (folder / "utils").mkdir(parents=True)
     for helper in (TEMPLATE / "utils").glob("*.py"):
@@ -42,7 +43,7 @@ def a2_folder(top, reference_source, name="word2vec.py"):
     (folder / ".ipynb_checkpoints").mkdir()
     (folder / ".ipynb_checkpoints" / "word2vec-checkpoint.py").write_text("def sigmoid(x):\n    pass\n")
     (folder / "run.py").write_text("print('training')\n")
-    (folder / "sgd.py").write_text("def sgd(f, x0, step, iterations):\n    return x0\n")
+    (folder / "sgd.py").write_text(REFERENCE_SGD, encoding="utf-8")
     (folder / name).write_text(reference_source, encoding="utf-8")
     return folder
 
@@ -62,6 +63,11 @@ def latin1_comment(reference_source):
 
 def latin1_string(reference_source):
     return b'# My notes\nAUTHOR = "Ren\xe9"\n' + reference_source.encode("utf-8")
+
+
+def windows_saved(source):
+    """``source`` as a Windows editor may save it: a byte order mark and CRLF line ends."""
+    return b"\xef\xbb\xbf" + source.replace("\n", "\r\n").encode("utf-8")
 
 
 # --- what the file holds: one code path in every mode ---
@@ -91,16 +97,19 @@ def test_the_course_files_are_never_the_submission(tmp_path, reference_source):
 
 def test_windows_line_endings_and_a_byte_order_mark_get_full_marks(tmp_path, grade, reference_source):
     path = tmp_path / "word2vec.py"
-    path.write_bytes(b"\xef\xbb\xbf" + reference_source.replace("\n", "\r\n").encode("utf-8"))
-    assert grade(path, hidden=True).score == 100
+    path.write_bytes(windows_saved(reference_source))
+    (tmp_path / "sgd.py").write_bytes(windows_saved(REFERENCE_SGD))
+    run = grade(path, hidden=True)
+    assert run.score == run.max_score == 110, run.summary
 
 
 def test_a_latin1_byte_in_a_comment_grades_with_a_warning_naming_the_line(tmp_path, grade, reference_source):
     # Python 3.7 to 3.13 all import such a file (as the notebook does) but refuse to run it as a script.
     path = tmp_path / "word2vec.py"
     path.write_bytes(latin1_comment(reference_source))
+    (tmp_path / "sgd.py").write_text(REFERENCE_SGD, encoding="utf-8")
     run = grade(path, hidden=True)
-    assert run.score == 100, run.summary
+    assert run.score == run.max_score == 110, run.summary
     assert run.summary == (
         f"Warning: word2vec.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}; import accepts it, but "
         "`python word2vec.py` refuses to run it."
@@ -191,7 +200,7 @@ def test_local_grades_the_file_in_a_folder_or_given_by_name(tmp_path, reference_
     a2_folder(tmp_path, reference_source, "word2vec (1).py")
     done = local(tmp_path / target, tmp_path, "--all", "--format", "json")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["score"] == 100
+    assert json.loads(done.stdout)["score"] == 110
 
 
 def test_local_warns_of_an_import_installed_here_that_the_grader_lacks(tmp_path, reference_source):
@@ -224,7 +233,7 @@ def test_gradescope_grades_an_unzipped_folder_one_level_down(tmp_path, reference
     # A zip of a2/ uploaded: Gradescope unzips it, so the files are under submission/a2/.
     a2_folder(tmp_path / "submission", reference_source, "Word2Vec.py")
     results = gradescope(tmp_path)
-    assert results["score"] == 100, results["output"]
+    assert results["score"] == 110, results["output"]
 
 
 @pytest.mark.parametrize("beside", [[], ["run.py"]], ids=["alone", "beside-run.py"])
@@ -252,7 +261,7 @@ def test_gradescope_names_the_fix_for_a_notebook_uploaded_alone(tmp_path):
 @pytest.mark.parametrize(
     "saved, score, said",
     [
-        (latin1_comment, 100, f"word2vec.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}"),
+        (latin1_comment, 110, f"word2vec.py line 3 is not UTF-8 (byte 0xe9): {RESAVE}"),
         (latin1_string, 0, f"word2vec.py line 2 is not UTF-8 (byte 0xe9): {RESAVE}"),
     ],
     ids=["comment", "string"],
@@ -260,6 +269,7 @@ def test_gradescope_names_the_fix_for_a_notebook_uploaded_alone(tmp_path):
 def test_gradescope_shows_the_student_how_to_resave_a_latin1_file(tmp_path, reference_source, saved, score, said):
     (tmp_path / "submission").mkdir()
     (tmp_path / "submission" / "word2vec.py").write_bytes(saved(reference_source))
+    (tmp_path / "submission" / "sgd.py").write_text(REFERENCE_SGD, encoding="utf-8")
     results = gradescope(tmp_path)
     assert results["score"] == score and said in results["output"], results["output"]
 
@@ -287,11 +297,14 @@ def class_of_uploads(tmp_path_factory):
     with zipfile.ZipFile(files / "carol.zip", "w") as archive:
         member(archive, "word2vec.py", "../../../etc/passwd", mode=stat.S_IFLNK | 0o777)
         member(archive, "a2/word2vec.py", reference_source)
+        member(archive, "a2/sgd.py", REFERENCE_SGD)
     (files / "dave.zip").write_bytes(b"PK\x03\x04 but not a zip archive at all")
     with zipfile.ZipFile(files / "erin.zip", "w", zipfile.ZIP_DEFLATED) as archive:
         member(archive, "word2vec.py", "#" * (21 * 2**20))
     (files / "frank.ipynb").write_text('{"cells": []}')
-    (files / "grace.py").write_bytes(b"\xef\xbb\xbf" + reference_source.replace("\n", "\r\n").encode("utf-8"))
+    with zipfile.ZipFile(files / "grace.zip", "w") as archive:  # saved on Windows; sgd.py with it
+        member(archive, "word2vec.py", windows_saved(reference_source))
+        member(archive, "sgd.py", windows_saved(REFERENCE_SGD))
     (files / "heidi.py").write_bytes(latin1_string(reference_source))
     (files / "ivan.py").write_text("import torch\n" + reference_source, encoding="utf-8")
     with zipfile.ZipFile(files / "nina.zip", "w") as archive:
@@ -307,7 +320,7 @@ def class_of_uploads(tmp_path_factory):
 @pytest.mark.parametrize("student", ["alice", "carol", "grace", "leo"])
 def test_batch_grades_uploads_saved_in_any_of_the_usual_ways(class_of_uploads, student):
     rows, _, _ = class_of_uploads
-    assert (rows[student]["status"], rows[student]["total"]) == ("graded", "100"), rows[student]
+    assert (rows[student]["status"], rows[student]["total"]) == ("graded", "110"), rows[student]
 
 
 @pytest.mark.parametrize(

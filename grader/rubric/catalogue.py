@@ -77,6 +77,7 @@ def sigmoid_extremes(session: Session) -> str | None:
 @number("1.3")
 @visibility(PUBLIC)
 @tags(SIGMOID.tag, "shape")
+@where_right("1.1")
 def sigmoid_shapes(session: Session) -> None:
     """sigmoid: output has the input's shape"""
     judges.sigmoid_shapes(session, "sigmoid.values", values_test="1.1")  # on the cases 1.1 finds right
@@ -86,6 +87,7 @@ def sigmoid_shapes(session: Session) -> None:
 @number("1.4")
 @visibility(PUBLIC)
 @tags(SIGMOID.tag, "inputs")
+@where_right("1.1")
 def sigmoid_inputs(session: Session) -> None:
     """sigmoid: input array left unchanged"""
     judges.sigmoid_inputs_unchanged(session, "sigmoid.values", values_test="1.1")  # on the cases 1.1 finds right
