@@ -89,8 +89,10 @@ def readable_paths(config: dict[str, Any]) -> list[str]:
 
     The grader itself is cut out of those (every module the worker needs is
     imported by now): its package, which an installed grader bundles the
-    reference in, and a checkout's whole folder, which holds the reference
-    beside it. A folder that holds either is granted entry by entry.
+    reference in, any other copy of it on the path (an installed one beside
+    a checkout's), and a checkout's whole folder, which holds the reference
+    beside it, all but the library folders of a venv made inside it. A
+    folder that holds any of them is granted entry by entry.
     """
     here = os.path.abspath(__file__)  # GRADER_PARENT/grader/worker/confine.py
     package = os.path.realpath(os.path.dirname(os.path.dirname(here)))
@@ -99,11 +101,22 @@ def readable_paths(config: dict[str, Any]) -> list[str]:
     numpy_file = getattr(sys.modules.get("numpy"), "__file__", None)
     if numpy_file:
         numpy_home = os.path.realpath(os.path.dirname(os.path.dirname(numpy_file)))
-    secrets = [package] if grader_parent == numpy_home else [package, grader_parent]
     broad = [os.path.realpath(entry) for entry in sys.path if entry]
     broad += [numpy_home, os.path.join(sys.base_prefix, "lib"), os.path.join(sys.prefix, "lib"), *LIBRARY_FOLDERS]
+    broad = [os.path.realpath(path) for path in broad if path]
+    copies = {os.path.realpath(os.path.join(path, "grader")) for path in broad if path}
+    secrets = sorted({package, *(c for c in copies if os.path.isfile(os.path.join(c, "__init__.py")))})
+    libraries: list[str] = []
+    if grader_parent != numpy_home:  # a checkout: cut whole, but for a venv's libraries made inside it
+        inside = grader_parent.rstrip(os.sep) + os.sep
+        libraries = [path for path in broad if path.startswith(inside)]
+        broad = [path for path in broad if not path.startswith(inside)]
+        secrets.append(grader_parent)
     for secret in secrets:
-        broad = [kept for path in broad for kept in _without(os.path.realpath(path), secret)]
+        broad = [kept for path in broad for kept in _without(path, secret)]
+        if secret != grader_parent:
+            libraries = [kept for path in libraries for kept in _without(path, secret)]
+    broad += libraries
     own = [config["utils_parent"], os.path.dirname(os.path.abspath(config["submission"]))]
     seen: list[str] = []
     for path in broad + [os.path.realpath(p) for p in own]:

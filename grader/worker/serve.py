@@ -348,6 +348,7 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
 
     import numpy  # noqa: F401  (fail here, not inside the student's import)
+    import numpy.random  # noqa: F401  (a lazy submodule in numpy 2.x; every call reseeds it)
 
     from grader.protocol import corpus, objectives, standins, wire  # noqa: F401  (all the grader's own code a call needs)
 

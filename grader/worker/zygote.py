@@ -285,6 +285,7 @@ def serve(sock: socket.socket) -> int:
     """Answer spawn and wait requests until the trusted side closes the socket."""
     try:
         import numpy  # noqa: F401  (the point of this process: children start with it loaded)
+        import numpy.random  # noqa: F401  (lazy in numpy 2.x; every call reseeds it)
     except BaseException:
         pass  # each worker imports it again and reports the failure as it always did
     import ctypes  # (as every worker does in apply_limits)
