@@ -84,6 +84,7 @@ def test_zip_installs_and_grades_end_to_end(tmp_path, request):
     shutil.copy(root / "source" / "run_autograder", root / "run_autograder")
     (root / "submission" / "hw").mkdir(parents=True)
     shutil.copy(EXAMPLE, root / "submission" / "hw" / "word2vec.py")
+    shutil.copy(EXAMPLE.parent / "sgd.py", root / "submission" / "hw" / "sgd.py")
     graded = subprocess.run([root / "run_autograder"], cwd=root, env=env, capture_output=True, text=True, timeout=300)
     assert graded.returncode == 0, graded.stderr
     results = json.loads((root / "results" / "results.json").read_text())
