@@ -43,7 +43,7 @@ def test_every_test_has_one_function_tag_and_a_number():
 
 def test_bundled_example_loses_points_only_where_its_mistakes_are():
     run = grade(REPO / "examples" / "word2vec.py", hidden=True)
-    lost = {t.function for t in run.tests if not t.passed}
+    lost = {t.function for t in run.tests if t.score < t.max_score}
     assert lost == {"sigmoid", "neg_sampling", "skipgram"}
     outputs = {t.number: t.output for t in run.tests}
     assert "np.add.at" in outputs["3.4"]
