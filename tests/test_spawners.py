@@ -98,7 +98,7 @@ def test_a_worker_that_kills_the_fork_server_costs_only_its_function(tmp_path, w
         1,
     )
     run = graded(write_submission(tmp_path, source), ForkServer().start())
-    lost = {t.function for t in run.tests if not t.passed}
+    lost = {t.function for t in run.tests if t.score < t.max_score}  # the 0-point training check is gated off
     assert lost == {"sigmoid"}, [(t.number, t.output[:120]) for t in run.tests if not t.passed]
 
 
