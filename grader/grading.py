@@ -17,7 +17,7 @@ from grader.boundary.sandbox import Sandbox
 from grader.reporting.repeats import fold_repeated_errors
 from grader.reporting.results import GATED, IMPORT_FAILED, MISSING_FUNCTION, SHOWN_AT_ONCE, GradingRun, TestResult
 from grader.rubric import suite
-from grader.rubric.checks import Failed, Gated, NothingToJudge, failed_by
+from grader.rubric.checks import Failed, NothingToJudge, failed_by
 from grader.rubric.feedback import say
 from grader.session import Session
 
@@ -414,8 +414,6 @@ def _run_test(
         except (Failed, Problem) as failure:
             verdict = failure if isinstance(failure, Failed) else failed_by(failure)
             result.message, result.hint, result.error = verdict.message, verdict.hint or "", verdict.error
-            if isinstance(failure, Gated):
-                result.not_run = GATED
         except Exception:
             print(f"grader error in test {result.number}:\n{traceback.format_exc()}", file=sys.stderr)
             result.message = (

@@ -40,10 +40,6 @@ class Failed(Exception):
         self.error = error
 
 
-class Gated(Failed):
-    """Not credited: the test pays only for cases whose values another test found right, and none was."""
-
-
 def failed_by(problem: Problem, message: str | None = None) -> Failed:
     """The verdict on a call that gave no usable value, with the exception's likely cause."""
     error = str(problem) if problem.kind in RAISED else ""

@@ -22,7 +22,7 @@ from grader.boundary.returned import (
 from grader.protocol import wire
 from grader.protocol.standins import standin_values
 from grader.rubric import finite_differences, slips
-from grader.rubric.checks import Failed, Gated, NothingToJudge, compare, exact_shape, failed_by, matches, unchanged
+from grader.rubric.checks import Failed, NothingToJudge, compare, exact_shape, failed_by, matches, unchanged
 from grader.rubric.feedback import number, say
 from grader.session import NEG, SKIPGRAM, as_scalar
 
@@ -119,7 +119,7 @@ def _paid_cases(session: Session, name: str, values_test: str, arrays_only: bool
     if arrays_only:  # only an array can be changed in place
         right = [i for i in right if isinstance(session.cases(name)[i].x, np.ndarray)]
     if not right:
-        raise Gated(say("gated_per_case", values_test=values_test))
+        raise NothingToJudge(say("nothing_right_here", values_test=values_test))
     return right
 
 
